@@ -1,0 +1,150 @@
+//! Command-line interface: argument definitions and dispatch. Each command's work lives in the
+//! module of the stage it drives; this file only parses and routes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// clearfeed: clean, ad-free feeds with summaries from partial feeds and article pages.
+#[derive(Debug, Parser)]
+#[command(name = "clearfeed", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Main configuration file; the feeds directory is `feeds/` beside it unless `feeds_dir` says otherwise.
+    #[arg(long, global = true, default_value = "clearfeed.toml", env = "CLEARFEED_CONFIG")]
+    pub config: PathBuf,
+    /// Data directory (database, published feeds); overrides `data_dir` from the config.
+    #[arg(long, global = true, env = "CLEARFEED_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract one or more article pages (file, URL or `-` for stdin) and print the clean article.
+    Extract(ExtractArgs),
+    /// Measure extraction speed and quality over a corpus directory.
+    Bench(BenchArgs),
+    /// The daemon: run every feed on its schedule and serve the feeds over HTTP.
+    Run(ListenArgs),
+    /// One pass over the named feeds (all when none given), publish, exit.
+    Once(OnceArgs),
+    /// Serve the published feeds over HTTP without fetching anything.
+    Serve(ListenArgs),
+    /// Validate clearfeed.toml and every feed file; print each error with file, line and a hint.
+    Check,
+    /// Show each feed's state: last success, last error, item count.
+    Status,
+    /// Serve a bundled sample news site on loopback and run the real pipeline against it.
+    Demo(DemoArgs),
+    /// Benchmark the whole pipeline against a generated loopback site.
+    BenchPipeline(BenchPipelineArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtractFormat {
+    /// One JSON object with every field.
+    Json,
+    /// One JSON object per line, for many inputs; failures print an `error` field.
+    Jsonl,
+    /// Summary and clean text, for people.
+    Text,
+    /// The clean, sanitized article HTML.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
+    pub format: ExtractFormat,
+    /// Base URL for resolving relative links when the input is a file or stdin.
+    #[arg(long)]
+    pub base_url: Option<url::Url>,
+    /// A TOML file of site rules (`body`, `bullets`, `remove`, ...), as in a feed's `[extract]` table.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Inputs: file paths, http(s) URLs, or `-` for stdin.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Corpus directory (`trafilatura-eval/` with cases.json, or `readability/` with one folder per page).
+    pub dir: PathBuf,
+    /// Only the first N pages.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// How many of the worst pages to list.
+    #[arg(long, default_value_t = 10)]
+    pub worst: usize,
+    /// Timed passes over the corpus (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    pub passes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Address to listen on (overrides `listen` from the config).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct OnceArgs {
+    /// Feed ids (file stems in the feeds directory); all feeds when none given.
+    pub feeds: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address for the clean feeds (the sample site gets its own loopback port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Run one pass, print the feed URLs and exit instead of serving.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPipelineArgs {
+    /// Number of feeds on the generated site.
+    #[arg(long, default_value_t = 100)]
+    pub feeds: usize,
+    /// Articles per feed.
+    #[arg(long, default_value_t = 50)]
+    pub articles: usize,
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Extract(args) => crate::extract::command(&args),
+        Command::Bench(args) => crate::bench::command(&args),
+        Command::Run(args) => crate::schedule::run_command(&cli.global, &args),
+        Command::Once(args) => crate::pipeline::once_command(&cli.global, &args),
+        Command::Serve(args) => crate::serve::command(&cli.global, &args),
+        Command::Check => crate::config::check_command(&cli.global),
+        Command::Status => crate::store::status_command(&cli.global),
+        Command::Demo(args) => crate::demo::command(&cli.global, &args),
+        Command::BenchPipeline(args) => crate::bench::pipeline_command(&args),
+    }
+}
