@@ -20,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Main configuration file; the feeds directory is `feeds/` beside it unless `feeds_dir` says otherwise.
-    #[arg(long, global = true, default_value = "clearfeed.toml", env = "CLEARFEED_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "clearfeed.toml",
+        env = "CLEARFEED_CONFIG"
+    )]
     pub config: PathBuf,
     /// Data directory (database, published feeds); overrides `data_dir` from the config.
     #[arg(long, global = true, env = "CLEARFEED_DATA_DIR")]

@@ -24,3 +24,30 @@ pub struct SiteRules {
 pub fn check_command(_global: &crate::cli::GlobalArgs) -> anyhow::Result<std::process::ExitCode> {
     anyhow::bail!("`check` is not available in this build yet")
 }
+
+/// Global settings from `clearfeed.toml` plus the feeds found beside it. (Fields grow with the
+/// pipeline; these are the ones every stage can rely on.)
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where the database and `public/` live.
+    pub data_dir: std::path::PathBuf,
+    /// Address `serve` and `run` listen on.
+    pub listen: std::net::SocketAddr,
+    /// Public base URL the feeds are reachable at (for self links), e.g. `https://feeds.example.org`.
+    pub base_url: Option<url::Url>,
+    /// Feeds that loaded cleanly.
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// One feed, from `feeds/<id>.toml`.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// The file stem.
+    pub id: String,
+    pub title: String,
+    /// Cron expression as written (5 or 6 fields).
+    pub schedule: String,
+    /// Source URL (upstream feed or listing page).
+    pub source_url: url::Url,
+    pub extract: SiteRules,
+}
