@@ -1,6 +1,9 @@
 //! Extraction: one page's bytes and site rules in, one clean article out. Decoding, metadata,
 //! main-content detection, cruft removal and sanitizing all happen here; no network, no clock.
 
+pub mod content;
+pub mod cruft;
+
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
