@@ -101,12 +101,16 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Loads the application configuration for the daemon and the server.
 pub fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<AppConfig> {
-    let data_dir = global
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| std::path::PathBuf::from("data"));
+    load_config_from(&global.config, global.data_dir.clone())
+}
+
+/// [`load_config`] from an explicit file (the demo and the benchmark write their own).
+pub fn load_config_from(
+    _path: &std::path::Path,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<AppConfig> {
     Ok(AppConfig {
-        data_dir,
+        data_dir: data_dir.unwrap_or_else(|| std::path::PathBuf::from("data")),
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
         base_url: None,
         feeds: Vec::new(),
