@@ -213,7 +213,7 @@ pub struct SampleArticle {
 pub fn sample_articles() -> anyhow::Result<Vec<SampleArticle>> {
     let mut file: ArticleFile = toml::from_str(ARTICLES_TOML)
         .map_err(|e| anyhow::anyhow!("bundled demo/articles.toml is invalid: {e}"))?;
-    file.article.sort_by(|a, b| b.date.cmp(&a.date));
+    file.article.sort_by_key(|a| std::cmp::Reverse(a.date));
     Ok(file.article)
 }
 

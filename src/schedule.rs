@@ -88,8 +88,14 @@ pub fn next_slot(
 /// Sets up logging to stderr, human-readable or one JSON object per line. The level comes from
 /// `RUST_LOG` (default `info`). Calling it twice is harmless, so every command may call it.
 pub fn init_tracing(format: LogFormat) {
+    init_tracing_with(format, "info");
+}
+
+/// [`init_tracing`] with another default filter for when `RUST_LOG` is unset.
+pub fn init_tracing_with(format: LogFormat, default_filter: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -199,6 +205,37 @@ pub async fn run_daemon(
     }
     tracing::info!("daemon stopped");
     Ok(())
+}
+
+/// Runs each feed once, at most `concurrency` at a time (each on its own task, so extraction work
+/// spreads over the cores), and returns the reports in the order of `feeds`.
+pub async fn run_all(
+    pipeline: &Pipeline,
+    feeds: &[FeedConfig],
+    concurrency: usize,
+) -> Vec<FeedReport> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let handles: Vec<_> = feeds
+        .iter()
+        .cloned()
+        .map(|feed| {
+            let pipeline = pipeline.clone();
+            let permits = permits.clone();
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                pipeline.run_feed(&feed).await
+            })
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(handles.len());
+    for (handle, feed) in handles.into_iter().zip(feeds) {
+        reports.push(handle.await.unwrap_or_else(|e| FeedReport {
+            feed: feed.id.clone(),
+            error: Some(format!("the feed run crashed: {e}")),
+            ..Default::default()
+        }));
+    }
+    reports
 }
 
 /// One feed's timer: wait for its next slot (plus its jitter), take a permit, run, repeat.
