@@ -1,0 +1,322 @@
+//! `clearfeed extract`: read pages (files, stdin, http(s) URLs), extract and summarize each, print
+//! them as JSON, JSON lines, text for people, or clean HTML. The extractor is built once for all
+//! inputs; a failing input in `jsonl` mode is reported on its own line and the others go on.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+
+use super::{Article, Extractor};
+use crate::cli::{ExtractArgs, ExtractFormat};
+use crate::config::SiteRules;
+use crate::fetch::Page;
+use crate::summarize::{Summary, summarize};
+
+/// Pages larger than this are refused rather than read into memory.
+const MAX_PAGE_BYTES: usize = 20 * 1024 * 1024;
+
+/// The JSON shape of one extracted article. Every field is always present (null when unknown), so
+/// consumers never have to distinguish "missing" from "empty".
+#[derive(Debug, Serialize)]
+pub struct ArticleJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub byline: Option<&'a str>,
+    pub published: Option<String>,
+    pub url: Option<&'a str>,
+    pub image: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub bullets: &'a [String],
+    pub lead: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub text: &'a str,
+    pub content_html: &'a str,
+    pub word_count: usize,
+}
+
+impl<'a> ArticleJson<'a> {
+    pub fn new(article: &'a Article, summary: &'a Summary, source: Option<&'a str>) -> Self {
+        let non_empty = |s: &'a str| (!s.is_empty()).then_some(s);
+        ArticleJson {
+            source,
+            title: non_empty(&article.title),
+            byline: article.byline.as_deref(),
+            published: article.published.map(|d| d.to_rfc3339()),
+            url: article.url.as_deref(),
+            image: article.image.as_deref(),
+            language: article.language.as_deref(),
+            bullets: &article.bullets,
+            lead: non_empty(&summary.lead),
+            summary: non_empty(&summary.text),
+            text: &article.text,
+            content_html: &article.content_html,
+            word_count: article.word_count(),
+        }
+    }
+}
+
+/// `clearfeed extract`. Exit status: 0 when every input was extracted; 1 when any failed (with
+/// `--format jsonl` after all inputs have been tried, each failure printed as an `error` line).
+pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let rules = match &args.rules {
+        Some(path) => load_rules(path)?,
+        None => SiteRules::default(),
+    };
+    let extractor = Extractor::new(&rules).with_context(|| match &args.rules {
+        Some(path) => format!("rules file {}", path.display()),
+        None => "built-in rules".to_owned(),
+    })?;
+    let mut reader = Reader::new(args.base_url.clone());
+
+    if args.format != ExtractFormat::Jsonl && args.inputs.len() > 1 {
+        bail!(
+            "{} inputs given: use --format jsonl to extract several pages in one run",
+            args.inputs.len()
+        );
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = 0usize;
+    for input in &args.inputs {
+        let result = reader
+            .read(input)
+            .and_then(|page| extractor.article(&page).map_err(anyhow::Error::from))
+            .with_context(|| input.clone());
+        match (args.format, result) {
+            (ExtractFormat::Jsonl, Ok(article)) => {
+                let summary = summarize(&article);
+                let json = ArticleJson::new(&article, &summary, Some(input));
+                serde_json::to_writer(&mut out, &json)?;
+                writeln!(out)?;
+            }
+            (ExtractFormat::Jsonl, Err(err)) => {
+                failed += 1;
+                let line = serde_json::json!({ "source": input, "error": format!("{err:#}") });
+                writeln!(out, "{line}")?;
+            }
+            (_, Err(err)) => return Err(err),
+            (ExtractFormat::Json, Ok(article)) => {
+                let summary = summarize(&article);
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &ArticleJson::new(&article, &summary, None),
+                )?;
+                writeln!(out)?;
+            }
+            (ExtractFormat::Text, Ok(article)) => {
+                write!(out, "{}", render_text(&article, &summarize(&article)))?;
+            }
+            (ExtractFormat::Html, Ok(article)) => {
+                writeln!(out, "{}", article.content_html)?;
+            }
+        }
+        out.flush()?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads a `--rules` TOML file into [`SiteRules`]; errors name the file (and, from toml, the line).
+pub fn load_rules(path: &Path) -> anyhow::Result<SiteRules> {
+    let raw = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read rules file {}", path.display()))?;
+    toml::from_str(&raw).with_context(|| format!("invalid rules file {}", path.display()))
+}
+
+/// The article for people: headline, what is known about it, the summary, then the full text.
+pub fn render_text(article: &Article, summary: &Summary) -> String {
+    let mut s = String::new();
+    if !article.title.is_empty() {
+        s.push_str(&article.title);
+        s.push('\n');
+    }
+    let published = article.published.map(|d| d.to_rfc3339());
+    let about: Vec<&str> = [
+        article.byline.as_deref(),
+        published.as_deref(),
+        article.url.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !about.is_empty() {
+        s.push_str(&about.join(" · "));
+        s.push('\n');
+    }
+    s.push('\n');
+    if !summary.text.is_empty() {
+        s.push_str(&summary.text);
+        s.push_str("\n\n――――\n\n");
+    }
+    s.push_str(&article.text);
+    s.push('\n');
+    s
+}
+
+/// Reads inputs: files, `-` (stdin), and http(s) URLs. The HTTP client and its runtime are built
+/// on the first URL and reused for the rest.
+struct Reader {
+    base_url: Option<url::Url>,
+    http: Option<(tokio::runtime::Runtime, reqwest::Client)>,
+}
+
+impl Reader {
+    fn new(base_url: Option<url::Url>) -> Self {
+        Reader {
+            base_url,
+            http: None,
+        }
+    }
+
+    fn read(&mut self, input: &str) -> anyhow::Result<Page> {
+        if input == "-" {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(MAX_PAGE_BYTES as u64 + 1)
+                .read_to_end(&mut body)
+                .context("cannot read standard input")?;
+            check_size(body.len())?;
+            return Ok(Page::from_bytes(body, self.base_url.clone()));
+        }
+        if input.starts_with("http://") || input.starts_with("https://") {
+            let url = url::Url::parse(input).context("invalid URL")?;
+            return self.fetch(url);
+        }
+        let path = Path::new(input);
+        let len = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        check_size(usize::try_from(len).unwrap_or(usize::MAX))?;
+        let body =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(Page::from_bytes(body, self.base_url.clone()))
+    }
+
+    fn fetch(&mut self, url: url::Url) -> anyhow::Result<Page> {
+        if self.http.is_none() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the HTTP runtime")?;
+            let client = reqwest::Client::builder()
+                .user_agent(concat!("clearfeed/", env!("CARGO_PKG_VERSION")))
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .context("cannot build the HTTP client")?;
+            self.http = Some((runtime, client));
+        }
+        let (runtime, client) = self.http.as_ref().expect("just initialised");
+        runtime.block_on(fetch_page(client, url))
+    }
+}
+
+fn check_size(len: usize) -> anyhow::Result<()> {
+    if len > MAX_PAGE_BYTES {
+        bail!(
+            "input is larger than {} MiB; not a page",
+            MAX_PAGE_BYTES / (1024 * 1024)
+        );
+    }
+    Ok(())
+}
+
+/// GETs a page; a non-success status is an error that names the status and its reason.
+async fn fetch_page(client: &reqwest::Client, url: url::Url) -> anyhow::Result<Page> {
+    let mut response = client
+        .get(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("GET {url} failed"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!(
+            "GET {url}: HTTP {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("(no reason)")
+        );
+    }
+    let final_url = response.url().clone();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .with_context(|| format!("reading the body of {url}"))?
+    {
+        body.extend_from_slice(&chunk);
+        check_size(body.len())?;
+    }
+    let mut page = Page::from_bytes(body, Some(final_url));
+    page.status = status.as_u16();
+    page.content_type = content_type;
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.toml");
+        std::fs::write(&path, "body = [\".story\"]\nunknown_key = 1\n").unwrap();
+        let err = format!("{:#}", load_rules(&path).unwrap_err());
+        assert!(err.contains("site.toml"), "{err}");
+        assert!(err.contains("unknown_key"), "{err}");
+
+        let missing = dir.path().join("missing.toml");
+        let err = format!("{:#}", load_rules(&missing).unwrap_err());
+        assert!(err.contains("missing.toml"), "{err}");
+
+        std::fs::write(&path, "body = [\".story\"]\ntitle = \"h1.headline\"\n").unwrap();
+        let rules = load_rules(&path).unwrap();
+        assert_eq!(rules.body, vec![".story"]);
+        assert_eq!(rules.title.as_deref(), Some("h1.headline"));
+    }
+
+    #[test]
+    fn json_has_every_field_even_when_unknown() {
+        let article = Article {
+            paragraphs: vec!["Only a paragraph here.".into()],
+            text: "Only a paragraph here.".into(),
+            ..Article::default()
+        };
+        let summary = summarize(&article);
+        let v = serde_json::to_value(ArticleJson::new(&article, &summary, None)).unwrap();
+        let obj = v.as_object().unwrap();
+        for key in [
+            "title",
+            "byline",
+            "published",
+            "url",
+            "image",
+            "language",
+            "bullets",
+            "lead",
+            "summary",
+            "text",
+            "content_html",
+            "word_count",
+        ] {
+            assert!(obj.contains_key(key), "missing {key}");
+        }
+        assert!(!obj.contains_key("source"));
+        assert_eq!(obj["title"], serde_json::Value::Null);
+        assert_eq!(obj["bullets"], serde_json::json!([]));
+        assert_eq!(obj["word_count"], 4);
+    }
+}
