@@ -62,6 +62,13 @@ impl<'a> ArticleJson<'a> {
 /// `clearfeed extract`. Exit status: 0 when every input was extracted; 1 when any failed (with
 /// `--format jsonl` after all inputs have been tried, each failure printed as an `error` line).
 pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    run(args, &mut out)
+}
+
+/// The command with its output stream as a parameter (tests capture it).
+pub fn run(args: &ExtractArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let rules = match &args.rules {
         Some(path) => load_rules(path)?,
         None => SiteRules::default(),
@@ -79,8 +86,6 @@ pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0usize;
     for input in &args.inputs {
         let result = reader
@@ -91,7 +96,7 @@ pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
             (ExtractFormat::Jsonl, Ok(article)) => {
                 let summary = summarize(&article);
                 let json = ArticleJson::new(&article, &summary, Some(input));
-                serde_json::to_writer(&mut out, &json)?;
+                serde_json::to_writer(&mut *out, &json)?;
                 writeln!(out)?;
             }
             (ExtractFormat::Jsonl, Err(err)) => {
@@ -103,7 +108,7 @@ pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
             (ExtractFormat::Json, Ok(article)) => {
                 let summary = summarize(&article);
                 serde_json::to_writer_pretty(
-                    &mut out,
+                    &mut *out,
                     &ArticleJson::new(&article, &summary, None),
                 )?;
                 writeln!(out)?;
@@ -286,6 +291,127 @@ mod tests {
         let rules = load_rules(&path).unwrap();
         assert_eq!(rules.body, vec![".story"]);
         assert_eq!(rules.title.as_deref(), Some("h1.headline"));
+    }
+
+    fn args(format: ExtractFormat, inputs: &[&str]) -> ExtractArgs {
+        ExtractArgs {
+            format,
+            base_url: None,
+            rules: None,
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    const STORY: &str = "Night ferry returns after winter break\n\n• Crossings resume on Friday\n\nThe night ferry between the two islands returns on Friday after its winter break, the operator said on Tuesday.\n";
+
+    /// A loopback HTTP server answering 404 on every path except `/story`, on its own thread and
+    /// runtime (the command builds its own runtime, as it does in real use).
+    fn serve_story() -> std::net::SocketAddr {
+        use axum::{Router, http::StatusCode, routing::get};
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let app = Router::new()
+                    .route(
+                        "/story",
+                        get(|| async { ([("content-type", "text/plain; charset=utf-8")], STORY) }),
+                    )
+                    .fallback(|| async { (StatusCode::NOT_FOUND, "gone") });
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        rx.recv().unwrap()
+    }
+
+    #[test]
+    fn jsonl_reports_each_failure_and_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.txt");
+        std::fs::write(&good, STORY).unwrap();
+        let empty = dir.path().join("empty.html");
+        std::fs::write(&empty, "").unwrap();
+        let missing = dir.path().join("missing.html");
+        let addr = serve_story();
+        let url_ok = format!("http://{addr}/story");
+        let url_404 = format!("http://{addr}/nope");
+        let inputs = [
+            good.to_str().unwrap(),
+            empty.to_str().unwrap(),
+            missing.to_str().unwrap(),
+            url_404.as_str(),
+            url_ok.as_str(),
+        ];
+        let mut out = Vec::new();
+        let code = run(&args(ExtractFormat::Jsonl, &inputs), &mut out).unwrap();
+        assert_eq!(code, ExitCode::FAILURE);
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 5);
+        for (line, input) in lines.iter().zip(inputs) {
+            assert_eq!(line["source"], input);
+        }
+        assert_eq!(lines[0]["title"], "Night ferry returns after winter break");
+        assert_eq!(
+            lines[0]["bullets"],
+            serde_json::json!(["Crossings resume on Friday"])
+        );
+        assert!(lines[1]["error"].as_str().unwrap().contains("empty input"));
+        assert!(lines[2]["error"].as_str().unwrap().contains("cannot read"));
+        let err = lines[3]["error"].as_str().unwrap();
+        assert!(err.contains("HTTP 404 Not Found"), "{err}");
+        assert_eq!(lines[4]["url"], url_ok.as_str());
+        assert_eq!(
+            lines[4]["summary"],
+            "• Crossings resume on Friday\n\nThe night ferry between the two islands returns on Friday after its winter break, the operator said on Tuesday."
+        );
+    }
+
+    #[test]
+    fn single_input_failure_is_an_error_and_several_need_jsonl() {
+        let mut out = Vec::new();
+        let err = run(
+            &args(ExtractFormat::Json, &["/nonexistent/page.html"]),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent/page.html"));
+        let err = run(&args(ExtractFormat::Text, &["a", "b"]), &mut out).unwrap_err();
+        assert!(err.to_string().contains("--format jsonl"));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn text_and_html_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.txt");
+        std::fs::write(&good, STORY).unwrap();
+        let mut out = Vec::new();
+        run(
+            &args(ExtractFormat::Text, &[good.to_str().unwrap()]),
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("Night ferry returns after winter break\n\n• Crossings resume on Friday\n\nThe night ferry"), "{text}");
+        let mut out = Vec::new();
+        run(
+            &args(ExtractFormat::Html, &[good.to_str().unwrap()]),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<p>The night ferry between the two islands returns on Friday after its winter break, the operator said on Tuesday.</p>\n"
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
 use sanitize::Sanitizer;
 
-pub use command::command;
+pub use command::{ArticleJson, command, load_rules, render_text, run as run_command};
 
 /// A clean article.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -207,3 +207,32 @@ fn word_counts() {
     assert_eq!(word_count("北码头 将关闭"), 6);
     assert_eq!(word_count("iPhone发布会"), 4);
 }
+
+/// The example page shipped in the repository: its metadata comes out whole.
+#[test]
+fn example_page_metadata() {
+    let html = include_str!("../../examples/sample-article.html");
+    let doc = Html::parse_document(html);
+    let m = MetaRules::new(None).unwrap().extract(
+        &doc,
+        Some(&Url::parse("file:///tmp/sample-article.html").unwrap()),
+    );
+    assert_eq!(
+        m.title.as_deref(),
+        Some("Saltmarsh votes to relight its Victorian lighthouse")
+    );
+    assert_eq!(m.byline.as_deref(), Some("Imogen Varley"));
+    assert_eq!(
+        m.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2025-03-11T07:45:00+00:00")
+    );
+    assert_eq!(
+        m.url.as_deref(),
+        Some("https://www.coastalcourier.example/news/2025/03/saltmarsh-lighthouse-relight")
+    );
+    assert_eq!(
+        m.image.as_deref(),
+        Some("https://www.coastalcourier.example/media/2025/03/point-hallow-light-1200.jpg")
+    );
+    assert_eq!(m.language.as_deref(), Some("en"));
+}
