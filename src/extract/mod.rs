@@ -189,11 +189,11 @@ impl Extractor {
         Ok(article)
     }
 
-    /// The body's blocks as they will be published: empty blocks, cruft the body engine let
-    /// through, stray captions outside figures, repeated blocks, and a leading copy of the headline
-    /// removed. A safety net over the engine's own cleaning, using the same rules.
+    /// The body's blocks as they will be published: empty blocks, stray captions outside figures
+    /// (by their "Photo:"/"Credit:" markers), repeated blocks, and a leading copy of the headline
+    /// removed. Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]);
+    /// this pass only adds the structural checks that need the headline or the whole body.
     fn clean_blocks(&self, blocks: Vec<Block>, title: &str) -> Vec<Block> {
-        let cruft = &self.content.cruft;
         let title_key = dedupe_key(title);
         let mut seen = HashSet::new();
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
@@ -203,12 +203,7 @@ impl Extractor {
                 continue;
             }
             let key = dedupe_key(&block.text);
-            if key.is_empty()
-                || cruft.is_cruft_text(&block.text)
-                || cruft.is_caption(&block.text)
-                || plain::is_caption_line(&block.text)
-                || !seen.insert(key.clone())
-            {
+            if key.is_empty() || plain::is_caption_line(&block.text) || !seen.insert(key.clone()) {
                 continue;
             }
             let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);
