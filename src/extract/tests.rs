@@ -236,3 +236,72 @@ fn example_page_metadata() {
     );
     assert_eq!(m.language.as_deref(), Some("en"));
 }
+
+/// Arbitrary bytes and tag soup never panic: every input ends in an article or an error.
+#[test]
+fn random_input_never_panics() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<div class=ad>",
+        "</div>",
+        "<script>",
+        "</script>",
+        "<h1>",
+        "</h1>",
+        "<meta charset=",
+        "shift_jis>",
+        "<title>",
+        "</title>",
+        "<br><br>",
+        "<li>",
+        "<ul>",
+        "<figure><img src=",
+        "<figcaption>",
+        "Photo: ",
+        "• ",
+        "02:42\n",
+        "\n\n",
+        "<!--",
+        "-->",
+        "<base href=javascript:x>",
+        "<a href=",
+        "\"",
+        "'",
+        ">",
+        "<",
+        "&amp;",
+        "&#0;",
+        "é",
+        "廣告",
+        "The council said on Monday that the plan would go ahead. ",
+        "\u{feff}",
+        "\0",
+        "\r\n",
+        "<html lang=",
+        "zz-ZZ>",
+        "<script type=\"application/ld+json\">{\"@type\":[1,{\"a\":",
+        "<time datetime=\"2024-99-99\">",
+        "<svg><p>",
+        "</svg>",
+        "<table><td>",
+        "<math>",
+    ];
+    let x = extractor();
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    for _ in 0..300 {
+        let mut body: Vec<u8> = Vec::new();
+        for _ in 0..rng.random_range(0..60) {
+            if rng.random_bool(0.15) {
+                body.extend((0..rng.random_range(1..8)).map(|_| rng.random::<u8>()));
+            } else {
+                body.extend_from_slice(PIECES[rng.random_range(0..PIECES.len())].as_bytes());
+            }
+        }
+        let url = rng
+            .random_bool(0.5)
+            .then_some("https://news.example/a/b.html");
+        let _ = x.article(&page(&body, url));
+    }
+}
