@@ -121,8 +121,8 @@ impl Extractor {
         let meta = self.meta.extract(&doc, page_url);
         let body = content::extract_body(&doc, &self.content);
         let title = meta.title.clone().unwrap_or_default();
-        let blocks = self.clean_blocks(body.blocks, &title);
         let bullets = dedupe_strings(body.bullets);
+        let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
         self.finish(
@@ -191,9 +191,10 @@ impl Extractor {
 
     /// The body's blocks as they will be published: empty blocks, stray captions outside figures
     /// (by their "Photo:"/"Credit:" markers), repeated blocks, and a leading copy of the headline
-    /// removed. Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]);
-    /// this pass only adds the structural checks that need the headline or the whole body.
-    fn clean_blocks(&self, blocks: Vec<Block>, title: &str) -> Vec<Block> {
+    /// removed, and, when the key points were taken out as bullets, their "Key points" heading.
+    /// Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]); this pass
+    /// only adds the structural checks that need the headline, the bullets or the whole body.
+    fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
         let title_key = dedupe_key(title);
         let mut seen = HashSet::new();
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
@@ -203,7 +204,13 @@ impl Extractor {
                 continue;
             }
             let key = dedupe_key(&block.text);
-            if key.is_empty() || plain::is_caption_line(&block.text) || !seen.insert(key.clone()) {
+            if key.is_empty()
+                || plain::is_caption_line(&block.text)
+                || !seen.insert(key.clone())
+                || (has_bullets
+                    && block.kind == BlockKind::Heading
+                    && self.content.cruft.is_bullet_heading(&block.text))
+            {
                 continue;
             }
             let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);

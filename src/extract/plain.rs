@@ -212,7 +212,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
         if !seen.insert(key) {
             continue;
         }
-        if cruft.is_cruft_text(&block) {
+        if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
             continue;
         }
         if is_caption_line(&block) || cruft.is_caption(&block) {
@@ -308,6 +308,7 @@ mod tests {
         let text = "\
 River council approves new flood barrier plan
 
+Key points:
   • The barrier will protect 4,000 homes along the lower river
   • Work is due to start next spring
 
