@@ -195,7 +195,7 @@ impl Extractor {
     /// Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]); this pass
     /// only adds the structural checks that need the headline, the bullets or the whole body.
     fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
-        let title_key = dedupe_key(title);
+        let title_key = dedupe_hash(title);
         let mut seen = HashSet::new();
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
         for block in blocks {
@@ -203,10 +203,11 @@ impl Extractor {
                 out.push(block);
                 continue;
             }
-            let key = dedupe_key(&block.text);
-            if key.is_empty()
-                || plain::is_caption_line(&block.text)
-                || !seen.insert(key.clone())
+            let Some(key) = dedupe_hash(&block.text) else {
+                continue;
+            };
+            if plain::is_caption_line(&block.text)
+                || !seen.insert(key)
                 || (has_bullets
                     && block.kind == BlockKind::Heading
                     && self.content.cruft.is_bullet_heading(&block.text))
@@ -216,8 +217,7 @@ impl Extractor {
             let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);
             if nothing_but_figures_before
                 && matches!(block.kind, BlockKind::Heading | BlockKind::Paragraph)
-                && !title_key.is_empty()
-                && key == title_key
+                && title_key == Some(key)
             {
                 continue;
             }
@@ -239,13 +239,28 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
     out
 }
 
-/// A comparison key that ignores case, spacing and punctuation, so "Key points:" repeats of the
-/// same paragraph with different whitespace or quotes are recognised.
+/// A comparison key that ignores case, spacing and punctuation, so repeats of the same paragraph
+/// with different whitespace or quotes are recognised.
 pub(crate) fn dedupe_key(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
+/// `None` when the text has no letters or digits at all.
+fn dedupe_hash(s: &str) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut any = false;
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        any = true;
+        for l in c.to_lowercase() {
+            l.hash(&mut h);
+        }
+    }
+    any.then(|| h.finish())
 }
 
 fn dedupe_strings(items: Vec<String>) -> Vec<String> {

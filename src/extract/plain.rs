@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::collapse_whitespace;
 use super::cruft::CruftRules;
+use super::{collapse_whitespace, dedupe_key};
 
 /// A plain-text article, before metadata and sanitizing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -136,13 +136,6 @@ fn ends_sentence(s: &str) -> bool {
     s.trim_end().ends_with([
         '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
     ])
-}
-
-fn dedupe_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Splits the text into blocks: one per line, except that hard-wrapped paragraphs (text files

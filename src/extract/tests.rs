@@ -312,14 +312,21 @@ fn random_input_never_panics() {
 fn example_page_end_to_end() {
     let html = include_bytes!("../../examples/sample-article.html");
     let a = extractor()
-        .article(&page(html, Some("https://www.coastalcourier.example/news/2025/03/x")))
+        .article(&page(
+            html,
+            Some("https://www.coastalcourier.example/news/2025/03/x"),
+        ))
         .unwrap();
-    assert_eq!(a.title, "Saltmarsh votes to relight its Victorian lighthouse");
+    assert_eq!(
+        a.title,
+        "Saltmarsh votes to relight its Victorian lighthouse"
+    );
     assert_eq!(a.bullets.len(), 3, "{:?}", a.bullets);
     assert!(a.bullets[0].starts_with("The town council voted 9–2"));
     let s = summarize(&a);
     assert!(
-        s.lead.starts_with("Saltmarsh town council has voted to restore"),
+        s.lead
+            .starts_with("Saltmarsh town council has voted to restore"),
         "{}",
         s.lead
     );
@@ -347,7 +354,14 @@ fn example_page_end_to_end() {
         assert!(!a.text.contains(cruft), "{cruft:?} in text");
         assert!(!s.text.contains(cruft), "{cruft:?} in summary");
     }
-    for gone in ["<script", "<iframe", "<form", "class=", "pixel.tracker", "ads.adnetwork"] {
+    for gone in [
+        "<script",
+        "<iframe",
+        "<form",
+        "class=",
+        "pixel.tracker",
+        "ads.adnetwork",
+    ] {
         assert!(!a.content_html.contains(gone), "{gone:?} in html");
     }
     // The figure keeps its caption in HTML, with an absolute image URL.
