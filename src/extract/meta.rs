@@ -271,10 +271,8 @@ impl<'a> Scan<'a> {
                     }
                     continue;
                 }
-                "html" => {
-                    if scan.html_lang.is_none() {
-                        scan.html_lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
-                    }
+                "html" if scan.html_lang.is_none() => {
+                    scan.html_lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
                 }
                 "script" => {
                     if el
