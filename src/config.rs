@@ -367,37 +367,50 @@ pub fn load_feeds_dir(dir: &Path) -> (Vec<FeedConfig>, Vec<ConfigError>) {
 
 /// `clearfeed check`: validate all configuration.
 pub fn check_command(global: &crate::cli::GlobalArgs) -> anyhow::Result<std::process::ExitCode> {
-    let errors = match AppConfig::load(global) {
+    let (text, errors) = check(&global.config, global.data_dir.clone());
+    print!("{text}");
+    Ok(if errors == 0 {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
+}
+
+/// What `check` prints, and how many errors it found.
+pub fn check(config_path: &Path, data_dir: Option<PathBuf>) -> (String, usize) {
+    let mut out = String::new();
+    let errors = match AppConfig::load_from(config_path, data_dir) {
         Ok(config) => {
             if config.config_file.is_none() {
-                println!(
-                    "{}: not found; using defaults",
-                    global.config.as_path().display()
-                );
+                out.push_str(&format!(
+                    "{}: not found; using defaults\n",
+                    config_path.display()
+                ));
             }
             for feed in &config.feeds {
-                println!("ok  {} ({})", feed.id, feed.file.display());
+                out.push_str(&format!("ok  {} ({})\n", feed.id, feed.file.display()));
             }
             if config.feeds.is_empty() && config.feed_errors.is_empty() {
-                println!("no feed files (*.toml) in {}", config.feeds_dir.display());
+                out.push_str(&format!(
+                    "no feed files (*.toml) in {}\n",
+                    config.feeds_dir.display()
+                ));
             }
             config.feed_errors
         }
         Err(errs) => errs.0,
     };
     for err in &errors {
-        println!("error  {err}");
+        out.push_str(&format!("error  {err}\n"));
     }
-    if errors.is_empty() {
-        Ok(std::process::ExitCode::SUCCESS)
-    } else {
-        println!(
-            "{} error{}",
+    if !errors.is_empty() {
+        out.push_str(&format!(
+            "{} error{}\n",
             errors.len(),
             if errors.len() == 1 { "" } else { "s" }
-        );
-        Ok(std::process::ExitCode::FAILURE)
+        ));
     }
+    (out, errors.len())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -844,11 +857,7 @@ mod tests {
         .unwrap_err()
         .0;
         let lines: Vec<_> = errs.iter().map(|e| e.line).collect();
-        assert_eq!(
-            lines,
-            vec![Some(3), Some(1), Some(6), Some(5)],
-            "{errs:#?}"
-        );
+        assert_eq!(lines, vec![Some(3), Some(1), Some(6), Some(5)], "{errs:#?}");
     }
 
     #[test]
@@ -878,18 +887,18 @@ mod tests {
         assert!(ok.fetch.allow_private_networks);
         assert_eq!(ok.fetch.retries, FetchConfig::default().retries);
 
-        let errs = parse_global(
-            Path::new("clearfeed.toml"),
-            "[fetch]\nconcurency = 3\n",
-        )
-        .unwrap_err()
-        .0;
+        let errs = parse_global(Path::new("clearfeed.toml"), "[fetch]\nconcurency = 3\n")
+            .unwrap_err()
+            .0;
         assert_eq!(errs[0].line, Some(2));
         assert_eq!(errs[0].hint.as_deref(), Some("did you mean `concurrency`?"));
 
-        let errs = parse_global(Path::new("clearfeed.toml"), "\n[fetch]\ntimeout = \"soon\"\n")
-            .unwrap_err()
-            .0;
+        let errs = parse_global(
+            Path::new("clearfeed.toml"),
+            "\n[fetch]\ntimeout = \"soon\"\n",
+        )
+        .unwrap_err()
+        .0;
         assert_eq!(errs[0].line, Some(3));
         assert!(errs[0].message.contains("invalid duration"), "{errs:?}");
     }

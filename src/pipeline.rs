@@ -36,8 +36,9 @@ pub struct FeedReport {
     pub new: usize,
     pub updated: usize,
     pub unchanged: usize,
-    /// Articles that could not be fetched or extracted (the feed itself was read). Those with a
-    /// teaser upstream are stored with the teaser as content, marked as such, and retried later.
+    /// Articles that could not be fetched or extracted (the feed itself was read). Except for
+    /// 404/410 (dropped), they are stored with the source's teaser as content, marked as such, and
+    /// retried on the next runs.
     pub failed: usize,
     /// Set when the feed failed as a whole (its source could not be read).
     pub error: Option<String>,
@@ -167,9 +168,7 @@ impl Pipeline {
             let stored = self
                 .store
                 .call(move |s| {
-                    s.record_feed_failure(&id, &msg, Utc::now(), |n| {
-                        feed_backoff(n, retry_after)
-                    })
+                    s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
                 })
                 .await;
             if let Err(e) = stored {
@@ -338,7 +337,13 @@ impl Pipeline {
         );
         let known = self
             .store
-            .call(move |s| s.known(&fid, &g, &urls.iter().map(String::as_str).collect::<Vec<_>>()))
+            .call(move |s| {
+                s.known(
+                    &fid,
+                    &g,
+                    &urls.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+            })
             .await?;
         let mut validators = Validators::default();
         if let Some(k) = &known {
@@ -352,12 +357,12 @@ impl Pipeline {
             if !refetch {
                 return Ok(Outcome::Unchanged);
             }
-            if !k.meta.fallback {
-                validators = Validators {
-                    etag: k.meta.etag.clone(),
-                    last_modified: k.meta.last_modified.clone(),
-                };
-            }
+            // Conditional even for a teaser fallback whose page was read but not extracted: an
+            // unchanged page would fail the same way again.
+            validators = Validators {
+                etag: k.meta.etag.clone(),
+                last_modified: k.meta.last_modified.clone(),
+            };
         }
         let guid = known.as_ref().map_or(guid, |k| k.guid.clone());
         let request = FetchRequest {
@@ -371,6 +376,7 @@ impl Pipeline {
             source_sig: sig.clone(),
             ..Default::default()
         };
+        let mut page_validators = (None, None);
         let failure = match self.fetch_logged(&feed.id, &request).await {
             Ok(Fetched::NotModified) => {
                 let (fid, g) = (feed.id.clone(), guid.clone());
@@ -400,24 +406,41 @@ impl Pipeline {
                             .await?;
                         return Ok(Outcome::Stored(upsert));
                     }
-                    Ok(Err(e)) => format!("extraction: {e}"),
+                    Ok(Err(e)) => {
+                        page_validators = (etag, last_modified);
+                        format!("extraction: {e}")
+                    }
                     Err(e) => format!("extraction panicked: {e}"),
                 }
             }
             Err(e) if e.is_gone() => {
                 tracing::info!(feed = %feed.id, "dropped: {e}");
+                let (fid, g, link) = (feed.id.clone(), guid.clone(), c.url.to_string());
+                self.store
+                    .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
+                    .await?;
                 return Ok(Outcome::Failed);
             }
             Err(e) => e.to_string(),
         };
         tracing::warn!(feed = %feed.id, url = %c.url, "article not read: {failure}");
-        // Users expect an item rather than nothing: keep the source's teaser, marked as such,
-        // unless a real article is already stored.
+        // Users expect an item rather than nothing: keep the source's teaser (or just the title
+        // and link when there is none), marked as such, unless a real article is already stored.
         let has_real_copy = known.as_ref().is_some_and(|k| !k.meta.fallback);
-        if let (Some(teaser), false) = (&c.teaser, has_real_copy) {
-            let item = teaser_item(feed, &guid, c, &canonical, teaser, &failure, first_seen);
+        if !has_real_copy {
+            let item = teaser_item(
+                feed,
+                &guid,
+                c,
+                &canonical,
+                c.teaser.as_deref(),
+                &failure,
+                first_seen,
+            );
             let meta = ItemMeta {
                 fallback: true,
+                etag: page_validators.0,
+                last_modified: page_validators.1,
                 ..meta
             };
             self.store
@@ -608,7 +631,12 @@ fn article_item(
     Item {
         feed: feed.id.clone(),
         guid: guid.to_string(),
-        content_hash: content_hash(&title, &summary.bullets, &summary.lead, &article.content_html),
+        content_hash: content_hash(
+            &title,
+            &summary.bullets,
+            &summary.lead,
+            &article.content_html,
+        ),
         url: url.to_string(),
         title,
         byline: article.byline.clone(),
@@ -633,11 +661,11 @@ fn teaser_item(
     guid: &str,
     c: &Candidate,
     canonical: &url::Url,
-    teaser: &str,
+    teaser: Option<&str>,
     reason: &str,
     first_seen: chrono::DateTime<Utc>,
 ) -> Item {
-    let clean = ammonia::clean(teaser);
+    let clean = ammonia::clean(teaser.unwrap_or(""));
     let text = scraper::Html::parse_fragment(&clean)
         .root_element()
         .text()
@@ -646,10 +674,12 @@ fn teaser_item(
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let note = "Only the source's teaser is shown: the full article could not be read.";
-    let content_html = format!(
-        "<p><em>{note}</em></p>\n{clean}",
-    );
+    let note = if teaser.is_some() {
+        "Only the source's teaser is shown: the full article could not be read."
+    } else {
+        "The full article could not be read; follow the link to the source."
+    };
+    let content_html = format!("<p><em>{note}</em></p>\n{clean}");
     let title = c.title.clone().unwrap_or_else(|| canonical.to_string());
     tracing::debug!(feed = %feed.id, %reason, "teaser fallback");
     Item {
@@ -707,30 +737,7 @@ pub fn once_command(
         .build()?;
     let reports = runtime.block_on(async {
         let pipeline = Pipeline::new(config)?;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(feeds.len() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
-                    .expect("static template"),
-            );
-            bar
-        });
-        let runs = feeds.iter().map(|feed| {
-            let (pipeline, bar) = (pipeline.clone(), bar.clone());
-            async move {
-                let report = pipeline.run_feed(feed).await;
-                if let Some(bar) = &bar {
-                    bar.set_message(report.feed.clone());
-                    bar.inc(1);
-                }
-                report
-            }
-        });
-        let reports = futures_util::future::join_all(runs).await;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        anyhow::Ok(reports)
+        anyhow::Ok(run_once(&pipeline, &feeds, std::io::stderr().is_terminal()).await)
     })?;
     for report in &reports {
         println!("{report}");
@@ -740,6 +747,39 @@ pub fn once_command(
     } else {
         std::process::ExitCode::SUCCESS
     })
+}
+
+/// One pass over `feeds`, all at once (the fetcher's global and per-host limits pace them), with
+/// an optional progress bar on stderr. Reports come back in the order of `feeds`.
+pub async fn run_once(
+    pipeline: &Pipeline,
+    feeds: &[FeedConfig],
+    progress: bool,
+) -> Vec<FeedReport> {
+    let bar = progress.then(|| {
+        let bar = indicatif::ProgressBar::new(feeds.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
+                .expect("static template"),
+        );
+        bar
+    });
+    let runs = feeds.iter().map(|feed| {
+        let bar = bar.clone();
+        async move {
+            let report = pipeline.run_feed(feed).await;
+            if let Some(bar) = &bar {
+                bar.set_message(report.feed.clone());
+                bar.inc(1);
+            }
+            report
+        }
+    });
+    let reports = futures_util::future::join_all(runs).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    reports
 }
 
 /// The feeds named on the command line (all when none are), with a clear error for an unknown or
@@ -764,7 +804,11 @@ pub fn select_feeds(config: &AppConfig, ids: &[String]) -> anyhow::Result<Vec<Fe
             anyhow::bail!(
                 "no feed {id:?} in {} (feeds: {})",
                 config.feeds_dir.display(),
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )
         })
         .collect()
@@ -822,7 +866,8 @@ mod tests {
 
     #[test]
     fn teaser_item_is_sanitized_and_marked() {
-        let feed = FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/rss").unwrap());
+        let feed =
+            FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/rss").unwrap());
         let c = Candidate {
             url: url::Url::parse("https://e.example/a").unwrap(),
             title: Some("Title".into()),
@@ -836,7 +881,7 @@ mod tests {
             "g",
             &c,
             &c.url,
-            "<p onclick=\"x()\">Short <script>alert(1)</script>teaser</p>",
+            Some("<p onclick=\"x()\">Short <script>alert(1)</script>teaser</p>"),
             "robots",
             Utc::now(),
         );

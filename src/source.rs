@@ -119,16 +119,11 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
 
 /// Reads article links from a listing page: every element matching `rules.links` that is (or
 /// contains) an `a href`, resolved against the page URL, filtered by `include`/`exclude`.
-pub fn parse_page(
-    body: &[u8],
-    base: &url::Url,
-    rules: &PageRules,
-) -> Result<Listing, SourceError> {
-    let selector =
-        scraper::Selector::parse(&rules.links).map_err(|e| SourceError::Selector {
-            selector: rules.links.clone(),
-            reason: e.to_string(),
-        })?;
+pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Listing, SourceError> {
+    let selector = scraper::Selector::parse(&rules.links).map_err(|e| SourceError::Selector {
+        selector: rules.links.clone(),
+        reason: e.to_string(),
+    })?;
     let anchor = scraper::Selector::parse("a[href]").expect("static selector");
     let title_sel = scraper::Selector::parse("title").expect("static selector");
     let html = String::from_utf8_lossy(body);
@@ -265,9 +260,7 @@ mod tests {
         ));
         let mut xml = String::from("<rss version=\"2.0\"><channel><title>t</title>");
         for i in 0..5000 {
-            xml.push_str(&format!(
-                "<item><link>https://e.example/{i}</link></item>"
-            ));
+            xml.push_str(&format!("<item><link>https://e.example/{i}</link></item>"));
         }
         xml.push_str("</channel></rss>");
         let l = read_listing(&SourceKind::Feed, xml.as_bytes(), &base(), 25).unwrap();
@@ -301,7 +294,10 @@ mod tests {
             got,
             vec![
                 ("https://local.example/news/2026/fair", "County fair opens"),
-                ("https://local.example/section/news/2026/road", "Road closed"),
+                (
+                    "https://local.example/section/news/2026/road",
+                    "Road closed"
+                ),
             ]
         );
         assert_eq!(l.title.as_deref(), Some("Local news"));

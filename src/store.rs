@@ -134,7 +134,9 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("database {path} has schema version {found}, newer than this clearfeed knows ({known}); upgrade clearfeed")]
+    #[error(
+        "database {path} has schema version {found}, newer than this clearfeed knows ({known}); upgrade clearfeed"
+    )]
     TooNew {
         path: PathBuf,
         found: i64,
@@ -143,7 +145,10 @@ pub enum StoreError {
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database: bad stored value in {column}: {reason}")]
-    Value { column: &'static str, reason: String },
+    Value {
+        column: &'static str,
+        reason: String,
+    },
     #[error("database task failed: {0}")]
     Task(String),
 }
@@ -302,10 +307,7 @@ impl Store {
     // -- feeds ----------------------------------------------------------------------------------
 
     pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
-        Ok(self
-            .feed_states_where(Some(feed))?
-            .into_iter()
-            .next())
+        Ok(self.feed_states_where(Some(feed))?.into_iter().next())
     }
 
     /// Every feed that has been run at least once, by id.
@@ -354,7 +356,11 @@ impl Store {
 
     /// A successful read of the feed's source: new validators and source metadata (each `None`
     /// keeps what is stored, so a 304 run changes only the times), failures reset.
-    pub fn record_feed_success(&self, state: &FeedState, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn record_feed_success(
+        &self,
+        state: &FeedState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO feeds (id, etag, last_modified, title, site_url, description,
@@ -420,7 +426,12 @@ impl Store {
 
     /// The stored item a source entry refers to: same guid, same canonical URL, or same listed
     /// link (any of `urls`).
-    pub fn known(&self, feed: &str, guid: &str, urls: &[&str]) -> Result<Option<Known>, StoreError> {
+    pub fn known(
+        &self,
+        feed: &str,
+        guid: &str,
+        urls: &[&str],
+    ) -> Result<Option<Known>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT guid, url, content_hash, link, etag, last_modified, source_sig, fallback,
@@ -581,6 +592,30 @@ impl Store {
         })
     }
 
+    /// Remembers an article the server says is gone (404/410) so it is not requested again while
+    /// the source keeps listing it: a pruned tombstone row, never published. A stored copy of the
+    /// article, if any, is left alone.
+    pub fn mark_gone(
+        &self,
+        feed: &str,
+        guid: &str,
+        link: &str,
+        source_sig: &str,
+    ) -> Result<(), StoreError> {
+        let now = ts(Utc::now());
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO items (feed, guid, url, link, title, updated, bullets, lead, summary,
+                                    content_html, content_hash, first_seen, source_sig, checked_at,
+                                    pruned)
+                 VALUES (?1, ?2, ?3, ?3, '', ?4, '[]', '', '', '', '', ?4, ?5, ?4, 1)
+                 ON CONFLICT (feed, guid) DO NOTHING",
+                params![feed, guid, link, now, source_sig],
+            )?;
+            Ok(())
+        })
+    }
+
     /// A conditional refetch came back 304 (or the source signal changed without the page
     /// changing): remember the new source signal and when we checked.
     pub fn touch_item(&self, feed: &str, guid: &str, source_sig: &str) -> Result<(), StoreError> {
@@ -623,7 +658,24 @@ impl Store {
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let ([feed, guid, url, title, bullets, lead, summary, content_html, content_hash], byline, published, updated, image, first_seen) = row?;
+                let (
+                    [
+                        feed,
+                        guid,
+                        url,
+                        title,
+                        bullets,
+                        lead,
+                        summary,
+                        content_html,
+                        content_hash,
+                    ],
+                    byline,
+                    published,
+                    updated,
+                    image,
+                    first_seen,
+                ) = row?;
                 out.push(Item {
                     feed,
                     guid,
@@ -674,20 +726,21 @@ impl Store {
     /// Appends to the fetch log, dropping entries older than 30 days now and then.
     pub fn log_fetch(&self, entry: &FetchLogEntry) -> Result<(), StoreError> {
         self.with(|conn| {
-            let id = conn.execute(
-                "INSERT INTO fetch_log (at, feed, url, status, outcome, millis, bytes)
+            let id = conn
+                .execute(
+                    "INSERT INTO fetch_log (at, feed, url, status, outcome, millis, bytes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    ts(entry.at),
-                    entry.feed,
-                    entry.url,
-                    entry.status,
-                    entry.outcome,
-                    entry.millis as i64,
-                    entry.bytes as i64
-                ],
-            )
-            .map(|_| conn.last_insert_rowid())?;
+                    params![
+                        ts(entry.at),
+                        entry.feed,
+                        entry.url,
+                        entry.status,
+                        entry.outcome,
+                        entry.millis as i64,
+                        entry.bytes as i64
+                    ],
+                )
+                .map(|_| conn.last_insert_rowid())?;
             if id % 1000 == 0 {
                 let cutoff = entry.at - chrono::Duration::days(30);
                 conn.execute("DELETE FROM fetch_log WHERE at < ?1", params![ts(cutoff)])?;
@@ -752,7 +805,10 @@ pub fn status_command(global: &crate::cli::GlobalArgs) -> anyhow::Result<std::pr
     let config = crate::config::AppConfig::load(global)?;
     let db = config.db_path();
     if !db.exists() {
-        println!("no database at {} yet: run `clearfeed once` first", db.display());
+        println!(
+            "no database at {} yet: run `clearfeed once` first",
+            db.display()
+        );
     }
     let store = Store::open(&db).context("opening the database")?;
     let states = store.feed_states()?;
@@ -855,24 +911,51 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db").join("c.db")).unwrap();
         let a = item("g1", "https://e.example/a", "v1");
-        assert_eq!(store.upsert_item(&a, &meta("https://e.example/a?x")).unwrap(), Upsert::New);
-        assert_eq!(store.upsert_item(&a, &meta("https://e.example/a?x")).unwrap(), Upsert::Unchanged);
+        assert_eq!(
+            store
+                .upsert_item(&a, &meta("https://e.example/a?x"))
+                .unwrap(),
+            Upsert::New
+        );
+        assert_eq!(
+            store
+                .upsert_item(&a, &meta("https://e.example/a?x"))
+                .unwrap(),
+            Upsert::Unchanged
+        );
         // Same canonical URL under another guid is the same article.
         let same_url = item("g-other", "https://e.example/a", "v1");
-        assert_eq!(store.upsert_item(&same_url, &meta("x")).unwrap(), Upsert::Unchanged);
+        assert_eq!(
+            store.upsert_item(&same_url, &meta("x")).unwrap(),
+            Upsert::Unchanged
+        );
         let mut changed = item("g1", "https://e.example/a", "v2");
         changed.updated = a.updated + chrono::Duration::seconds(5);
-        assert_eq!(store.upsert_item(&changed, &meta("x")).unwrap(), Upsert::Updated);
+        assert_eq!(
+            store.upsert_item(&changed, &meta("x")).unwrap(),
+            Upsert::Updated
+        );
         let items = store.items("f", 10).unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].guid, "g1");
         assert_eq!(items[0].content_html, "<p>v2</p>");
         assert_eq!(items[0].bullets, vec!["one", "two"]);
-        assert_eq!(items[0].updated, ts(changed.updated).parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            items[0].updated,
+            ts(changed.updated).parse::<DateTime<Utc>>().unwrap()
+        );
 
-        let k = store.known("f", "nope", &["https://e.example/a?x"]).unwrap().unwrap();
+        let k = store
+            .known("f", "nope", &["https://e.example/a?x"])
+            .unwrap()
+            .unwrap();
         assert_eq!(k.guid, "g1");
-        assert!(store.known("f", "nope", &["https://e.example/zzz"]).unwrap().is_none());
+        assert!(
+            store
+                .known("f", "nope", &["https://e.example/zzz"])
+                .unwrap()
+                .is_none()
+        );
         assert!(store.known("other-feed", "g1", &[]).unwrap().is_none());
     }
 
@@ -887,7 +970,12 @@ mod tests {
             store.upsert_item(&it, &meta("")).unwrap();
         }
         assert_eq!(store.prune("f", 3, None).unwrap(), 2);
-        let guids: Vec<_> = store.items("f", 10).unwrap().into_iter().map(|i| i.guid).collect();
+        let guids: Vec<_> = store
+            .items("f", 10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.guid)
+            .collect();
         assert_eq!(guids, vec!["g4", "g3", "g2"]);
         let tomb = store.known("f", "g0", &[]).unwrap().unwrap();
         assert!(tomb.pruned);
@@ -903,7 +991,9 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
         let n = store
-            .record_feed_failure("f", "boom again", now, |n| chrono::Duration::minutes(n as i64))
+            .record_feed_failure("f", "boom again", now, |n| {
+                chrono::Duration::minutes(n as i64)
+            })
             .unwrap();
         assert_eq!(n, 2);
         let s = store.feed_state("f").unwrap().unwrap();
@@ -922,7 +1012,13 @@ mod tests {
             .unwrap();
         // A later success without new validators keeps the stored ones.
         store
-            .record_feed_success(&FeedState { id: "f".into(), ..Default::default() }, now)
+            .record_feed_success(
+                &FeedState {
+                    id: "f".into(),
+                    ..Default::default()
+                },
+                now,
+            )
             .unwrap();
         let s = store.feed_state("f").unwrap().unwrap();
         assert_eq!(s.etag.as_deref(), Some("\"e1\""));

@@ -207,7 +207,10 @@ mod tests {
         let v6 = url::Url::parse("http://[::1]/").unwrap();
         assert!(check_literal(&v6, &listed).is_err());
         let name = url::Url::parse("http://localhost/").unwrap();
-        assert!(check_literal(&name, &Access::default()).is_ok(), "names go to the resolver");
+        assert!(
+            check_literal(&name, &Access::default()).is_ok(),
+            "names go to the resolver"
+        );
     }
 
     #[tokio::test]

@@ -327,7 +327,14 @@ impl Fetcher {
         let mut attempt = 0;
         loop {
             let result = self
-                .attempt(&client, &host, url, &req.validators, cfg.max_page_bytes, false)
+                .attempt(
+                    &client,
+                    &host,
+                    url,
+                    &req.validators,
+                    cfg.max_page_bytes,
+                    false,
+                )
                 .await;
             let err = match result {
                 Ok(fetched) => {
@@ -431,15 +438,15 @@ impl Fetcher {
         truncate: bool,
     ) -> Result<Fetched, FetchError> {
         let shown = || url.to_string();
-        let _host_slot = self
-            .inner
-            .gates
-            .acquire(host)
-            .await
-            .map_err(|h| FetchError::HostOnHold {
-                url: shown(),
-                remaining: h.remaining,
-            })?;
+        let _host_slot =
+            self.inner
+                .gates
+                .acquire(host)
+                .await
+                .map_err(|h| FetchError::HostOnHold {
+                    url: shown(),
+                    remaining: h.remaining,
+                })?;
         let _global_slot = self
             .inner
             .global
@@ -463,7 +470,10 @@ impl Fetcher {
             return Ok(Fetched::NotModified);
         }
         if status == 404 || status == 410 {
-            return Err(FetchError::Gone { url: shown(), status });
+            return Err(FetchError::Gone {
+                url: shown(),
+                status,
+            });
         }
         if !response.status().is_success() {
             let retry_after = response
@@ -490,7 +500,10 @@ impl Fetcher {
         let final_url = response.url().clone();
         // Content-Length (when the body is not re-encoded) lets a huge body fail before reading.
         if !truncate && response.content_length().is_some_and(|len| len > limit) {
-            return Err(FetchError::TooLarge { url: shown(), limit });
+            return Err(FetchError::TooLarge {
+                url: shown(),
+                limit,
+            });
         }
         let mut body = Vec::new();
         // Chunks arrive decompressed, so the cap also stops gzip and brotli bombs.
@@ -501,7 +514,10 @@ impl Fetcher {
                     body.extend_from_slice(&chunk[..room]);
                     break;
                 }
-                return Err(FetchError::TooLarge { url: shown(), limit });
+                return Err(FetchError::TooLarge {
+                    url: shown(),
+                    limit,
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -632,7 +648,11 @@ mod tests {
     fn dispositions() {
         let u = || "http://e.example/".to_string();
         assert_eq!(
-            FetchError::Gone { url: u(), status: 404 }.disposition(),
+            FetchError::Gone {
+                url: u(),
+                status: 404
+            }
+            .disposition(),
             Disposition::SkipItem
         );
         let s = |status| FetchError::Status {

@@ -164,7 +164,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn requests_to_one_host_are_spaced_by_the_delay() {
-        let gates = HostGates::new(2, Duration::from_secs(1), Duration::from_secs(1), Duration::from_secs(60));
+        let gates = HostGates::new(
+            2,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
         let t0 = Instant::now();
         let mut starts = Vec::new();
         for _ in 0..3 {
@@ -174,7 +179,11 @@ mod tests {
         }
         assert_eq!(
             starts,
-            vec![Duration::ZERO, Duration::from_secs(1), Duration::from_secs(2)]
+            vec![
+                Duration::ZERO,
+                Duration::from_secs(1),
+                Duration::from_secs(2)
+            ]
         );
         // Another host is not delayed by the first one.
         let t1 = Instant::now();
@@ -184,19 +193,32 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn per_host_concurrency_is_bounded() {
-        let gates = Arc::new(HostGates::new(1, Duration::ZERO, Duration::from_secs(1), Duration::from_secs(60)));
+        let gates = Arc::new(HostGates::new(
+            1,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        ));
         let first = gates.acquire("a.example").await.unwrap();
         let g = gates.clone();
         let waiter = tokio::spawn(async move { g.acquire("a.example").await.map(|_| ()) });
         tokio::time::sleep(Duration::from_secs(5)).await;
-        assert!(!waiter.is_finished(), "second request must wait for the slot");
+        assert!(
+            !waiter.is_finished(),
+            "second request must wait for the slot"
+        );
         drop(first);
         waiter.await.unwrap().unwrap();
     }
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_holds_the_host_and_long_holds_fail_fast() {
-        let gates = HostGates::new(2, Duration::ZERO, Duration::from_secs(1), Duration::from_secs(30));
+        let gates = HostGates::new(
+            2,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+        );
         gates.hold("a.example", Duration::from_secs(10));
         let t0 = Instant::now();
         drop(gates.acquire("a.example").await.unwrap());
@@ -207,12 +229,20 @@ mod tests {
         let err = gates.acquire("a.example").await.unwrap_err();
         assert_eq!(Instant::now(), t1, "no waiting when the hold is too long");
         assert!(err.remaining > Duration::from_secs(30));
-        assert!(gates.acquire("b.example").await.is_ok(), "other hosts unaffected");
+        assert!(
+            gates.acquire("b.example").await.is_ok(),
+            "other hosts unaffected"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn failure_streak_puts_the_host_on_hold() {
-        let gates = HostGates::new(2, Duration::ZERO, Duration::from_secs(1), Duration::from_secs(30));
+        let gates = HostGates::new(
+            2,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+        );
         for _ in 0..FAILURE_STREAK - 1 {
             gates.record_failure("a.example");
         }

@@ -112,7 +112,10 @@ mod tests {
             panic!("should parse")
         };
         assert!(!robot.allowed("https://e.example/no-feeds/x"));
-        assert!(robot.allowed("https://e.example/private/x"), "our own group wins");
+        assert!(
+            robot.allowed("https://e.example/private/x"),
+            "our own group wins"
+        );
         let generic = Rules::parse("otherbot", txt);
         assert_eq!(generic.crawl_delay(), Some(Duration::from_secs(2)));
     }
