@@ -912,6 +912,49 @@ mod tests {
     }
 
     #[test]
+    fn shipped_examples_load_cleanly() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = AppConfig::load_from(&root.join("clearfeed.toml.example"), None).unwrap();
+        assert_eq!(
+            config.fetch,
+            FetchConfig::default(),
+            "the example shows the defaults"
+        );
+        assert_eq!(config.max_items, AppConfig::default().max_items);
+        assert!(config.feed_errors.is_empty(), "{:?}", config.feed_errors);
+        let ids: Vec<_> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["apnews-world", "bbc-news", "guardian-world", "npr-news"],
+            "only *.toml files are feeds"
+        );
+        let reference = root.join("feeds").join("reference.toml.example");
+        let text = std::fs::read_to_string(&reference).unwrap();
+        // Parsed under the name a copy would have.
+        let as_feed = root.join("feeds").join("reference.toml");
+        let feed = parse_feed(&as_feed, &text).unwrap();
+        assert_eq!(feed.allow_hosts, vec!["news.intranet.example"]);
+        assert!(!feed.extract.body.is_empty() && feed.extract.title.is_some());
+        // Every key the reference file documents in comments also parses when uncommented.
+        let uncommented = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|r| {
+                        r.starts_with("links")
+                            || r.starts_with("include")
+                            || r.starts_with("exclude")
+                    })
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("kind = \"feed\"", "kind = \"page\"");
+        let page = parse_feed(&as_feed, &uncommented).unwrap();
+        assert!(matches!(page.source, SourceKind::Page(_)));
+    }
+
+    #[test]
     fn struct_fields_reads_the_derive() {
         assert_eq!(
             struct_fields::<SiteRules>(),

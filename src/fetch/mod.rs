@@ -12,7 +12,7 @@ pub mod guard;
 pub mod polite;
 pub mod robots;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -608,11 +608,6 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = e.source();
     }
     parts.join(": ")
-}
-
-/// Hosts named in a list, lowercased (for `allow_hosts`).
-pub fn host_set(hosts: &[String]) -> HashSet<String> {
-    hosts.iter().map(|h| h.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]
