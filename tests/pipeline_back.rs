@@ -32,6 +32,8 @@ enum Route {
     Redirect(String),
     /// Fails with the status `n` times, then serves the route.
     FailFirst(u16, usize, Box<Route>),
+    /// A gzip-encoded HTML body (small on the wire, large once decompressed).
+    Gzip(Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +152,14 @@ fn respond(route: Option<Route>, headers: &HeaderMap, earlier: usize) -> Respons
             let mut r = StatusCode::FOUND.into_response();
             r.headers_mut()
                 .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
+            r
+        }
+        Some(Route::Gzip(compressed)) => {
+            let mut r = compressed.into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             r
         }
         Some(Route::FailFirst(code, n, then)) => {
@@ -348,10 +358,19 @@ async fn items_appear_once_and_a_second_run_is_only_conditional() {
     );
     // Extracted and summarized: the article's own text, not the teaser, and no ad label.
     for item in store.items("gazette", 10).unwrap() {
-        assert!(item.content_html.contains("first paragraph of the story"), "{item:?}");
-        assert!(item.summary.contains("first paragraph of the story"), "{item:?}");
+        assert!(
+            item.content_html.contains("first paragraph of the story"),
+            "{item:?}"
+        );
+        assert!(
+            item.summary.contains("first paragraph of the story"),
+            "{item:?}"
+        );
         assert!(!item.content_html.contains("ADVERTISEMENT"), "{item:?}");
-        assert!(!item.content_html.contains("Advertisement: buy now"), "{item:?}");
+        assert!(
+            !item.content_html.contains("Advertisement: buy now"),
+            "{item:?}"
+        );
     }
     for path in ["/news/ferry", "/news/pier", "/sport/row", "/sport/sail"] {
         assert_eq!(site.hits(path), 1, "{path}");
@@ -519,6 +538,7 @@ async fn each_hostile_article_costs_only_itself() {
                 "Broken server",
                 "Broken teaser",
             ),
+            ("bomb", &u("/news/bomb"), "Compressed bomb", "Bomb teaser"),
         ]),
         "r1",
         "application/rss+xml",
@@ -552,6 +572,16 @@ async fn each_hostile_article_costs_only_itself() {
         ),
     );
     site.set("/news/broken", Route::Status(500, None));
+    // 8 MiB of zeros in an HTML page: about 8 KiB gzipped, far over the cap once decompressed.
+    let bomb = {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(b"<html><body><p>").unwrap();
+        gz.write_all(&vec![b'0'; 8 * 1024 * 1024]).unwrap();
+        gz.finish().unwrap()
+    };
+    assert!(bomb.len() < 64 * 1024, "the wire size is under the cap");
+    site.set("/news/bomb", Route::Gzip(bomb));
 
     let dir = tempfile::tempdir().unwrap();
     let f = feed(&site, "gazette", "/rss.xml");
@@ -559,8 +589,8 @@ async fn each_hostile_article_costs_only_itself() {
         Pipeline::new(app_config(dir.path(), vec![f.clone()], fetch_config(true))).unwrap();
     let r = pipeline.run_feed(&f).await;
     ok(&r);
-    // ok and flaky are read; private, gone, huge, ftp and broken fail, each on its own.
-    assert_eq!((r.new, r.failed), (2, 5), "{r:?}");
+    // ok and flaky are read; private, gone, huge, ftp, broken and bomb fail, each on its own.
+    assert_eq!((r.new, r.failed), (2, 6), "{r:?}");
 
     assert_eq!(site.hits("/robots.txt"), 1);
     assert_eq!(
@@ -607,6 +637,10 @@ async fn each_hostile_article_costs_only_itself() {
     };
     assert!(
         outcome("/news/huge").contains("larger than 65536 bytes"),
+        "{log:#?}"
+    );
+    assert!(
+        outcome("/news/bomb").contains("larger than 65536 bytes"),
         "{log:#?}"
     );
     assert!(
@@ -886,4 +920,74 @@ async fn once_reports_a_line_per_feed_and_a_failed_source_fails_only_its_feed() 
 
     let err = clearfeed::pipeline::select_feeds(&config, &["nope".to_string()]).unwrap_err();
     assert!(err.to_string().contains("no feed \"nope\""), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_asking_for_a_long_pause_is_left_alone_without_holding_up_others() {
+    let site = Site::start().await;
+    let port = site.addr.port();
+    // Same server under two host names: politeness is per host name.
+    let busy = |p: &str| format!("http://127.0.0.1:{port}{p}");
+    let other = |p: &str| format!("http://localhost:{port}{p}");
+    site.feed(
+        "/busy.xml",
+        &rss(&[
+            ("b1", &busy("/news/busy"), "Busy", "Busy teaser"),
+            ("b2", &busy("/news/after"), "After", "After teaser"),
+        ]),
+        "b",
+        "application/rss+xml",
+    );
+    site.set("/news/busy", Route::Status(429, Some("3600")));
+    site.page("/news/after", &article_html("After", "Body."), "after");
+    site.feed(
+        "/other.xml",
+        &rss(&[("o1", &other("/news/other"), "Other", "Other teaser")]),
+        "o",
+        "application/rss+xml",
+    );
+    site.page("/news/other", &article_html("Other", "Body."), "other");
+    let dir = tempfile::tempdir().unwrap();
+    let busy_feed = FeedConfig::from_feed_url("busy", url::Url::parse(&busy("/busy.xml")).unwrap());
+    let other_feed =
+        FeedConfig::from_feed_url("other", url::Url::parse(&other("/other.xml")).unwrap());
+    let fetch = FetchConfig {
+        // One article at a time, in listing order, so "after" follows the 429.
+        concurrency: 1,
+        retries: 3,
+        ..fetch_config(true)
+    };
+    let pipeline = Pipeline::new(app_config(
+        dir.path(),
+        vec![busy_feed.clone(), other_feed.clone()],
+        fetch,
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let r = pipeline.run_feed(&busy_feed).await;
+    ok(&r);
+    assert_eq!(r.failed, 2, "{r:?}");
+    assert_eq!(
+        site.hits("/news/busy"),
+        1,
+        "a Retry-After beyond max_backoff is not retried"
+    );
+    assert_eq!(
+        site.hits("/news/after"),
+        0,
+        "the host is on hold: no request at all"
+    );
+    let r = pipeline.run_feed(&other_feed).await;
+    ok(&r);
+    assert_eq!(r.new, 1, "another host is not held up: {r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "nobody waited out the hour"
+    );
+    let log = pipeline.store().fetch_log(10).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.url.ends_with("/news/after") && e.outcome.contains("backing off")),
+        "{log:#?}"
+    );
 }
