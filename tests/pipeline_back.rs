@@ -34,6 +34,8 @@ enum Route {
     FailFirst(u16, usize, Box<Route>),
     /// A gzip-encoded HTML body (small on the wire, large once decompressed).
     Gzip(Vec<u8>),
+    /// Never answers; signals `arrived` when the request comes in.
+    Hang,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,7 @@ struct Seen {
 struct SiteState {
     routes: Mutex<HashMap<String, Route>>,
     seen: Mutex<Vec<Seen>>,
+    arrived: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -121,6 +124,15 @@ async fn serve_route(
     let conditional = headers.contains_key(header::IF_NONE_MATCH)
         || headers.contains_key(header::IF_MODIFIED_SINCE);
     let route = state.routes.lock().unwrap().get(&path).cloned();
+    if let Some(Route::Hang) = route {
+        state.seen.lock().unwrap().push(Seen {
+            path: path.clone(),
+            conditional,
+            status: 0,
+        });
+        state.arrived.notify_one();
+        std::future::pending::<()>().await;
+    }
     let earlier = state
         .seen
         .lock()
@@ -154,6 +166,7 @@ fn respond(route: Option<Route>, headers: &HeaderMap, earlier: usize) -> Respons
                 .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
             r
         }
+        Some(Route::Hang) => unreachable!("handled before responding"),
         Some(Route::Gzip(compressed)) => {
             let mut r = compressed.into_response();
             r.headers_mut()
@@ -990,4 +1003,127 @@ async fn a_host_asking_for_a_long_pause_is_left_alone_without_holding_up_others(
             .any(|e| e.url.ends_with("/news/after") && e.outcome.contains("backing off")),
         "{log:#?}"
     );
+}
+
+/// The process the crash test kills: one `once` pass over the config named by the environment.
+/// Run only by `a_kill_mid_run_loses_no_committed_item` (as a child process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process of the crash test"]
+async fn crash_child() {
+    let config = AppConfig::load_from(
+        Path::new(&std::env::var("CLEARFEED_CRASH_CONFIG").unwrap()),
+        None,
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(config.clone()).unwrap();
+    clearfeed::pipeline::run_once(&pipeline, &config.feeds, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_mid_run_loses_no_committed_item() {
+    const ARTICLES: usize = 12;
+    let site = Site::start().await;
+    let entries: Vec<(String, String, String)> = (0..ARTICLES)
+        .map(|i| {
+            (
+                format!("k-{i}"),
+                site.url(&format!("/news/{i}")),
+                format!("Story {i}"),
+            )
+        })
+        .collect();
+    let feed_xml = rss(&entries
+        .iter()
+        .map(|(g, l, t)| (g.as_str(), l.as_str(), t.as_str(), "teaser"))
+        .collect::<Vec<_>>());
+    for i in 0..ARTICLES {
+        site.page(
+            &format!("/news/{i}"),
+            &article_html(&format!("Story {i}"), &format!("Paragraph of story {i}.")),
+            &format!("a{i}"),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("feeds")).unwrap();
+    std::fs::write(
+        dir.path().join("clearfeed.toml"),
+        "data_dir = \"data\"\n[fetch]\nallow_private_networks = true\nper_host_delay = \"0s\"\nconcurrency = 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("feeds").join("gazette.toml"),
+        format!("[source]\nurl = \"{}\"\n", site.url("/rss.xml")),
+    )
+    .unwrap();
+    let db = dir.path().join("data").join("clearfeed.db");
+
+    // Kill the run while it waits for article `hang`: every article before it was stored.
+    for (round, hang) in [3usize, 7, 10].into_iter().enumerate() {
+        // A new feed version each round, so the run reads the listing again.
+        site.feed(
+            "/rss.xml",
+            &feed_xml,
+            &format!("round-{round}"),
+            "application/rss+xml",
+        );
+        site.set(&format!("/news/{hang}"), Route::Hang);
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "crash_child", "--test-threads", "1"])
+            .env("CLEARFEED_CRASH_CONFIG", dir.path().join("clearfeed.toml"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(60), site.state.arrived.notified())
+            .await
+            .expect("the child reaches the hanging article");
+        child.kill().unwrap(); // SIGKILL: no destructors, no flush
+        child.wait().unwrap();
+
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        drop(conn);
+        let store = Store::open(&db).unwrap();
+        let mut guids: Vec<String> = store
+            .items("gazette", 100)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.guid)
+            .collect();
+        guids.sort_by_key(|g| g[2..].parse::<usize>().unwrap());
+        let expected: Vec<String> = (0..hang).map(|i| format!("k-{i}")).collect();
+        assert_eq!(
+            guids, expected,
+            "round {round}: every committed item is there, once"
+        );
+        site.page(
+            &format!("/news/{hang}"),
+            &article_html(
+                &format!("Story {hang}"),
+                &format!("Paragraph of story {hang}."),
+            ),
+            &format!("a{hang}"),
+        );
+    }
+
+    // The next run resumes: only what is missing is fetched, nothing is duplicated.
+    site.feed("/rss.xml", &feed_xml, "final", "application/rss+xml");
+    let config = AppConfig::load_from(&dir.path().join("clearfeed.toml"), None).unwrap();
+    let pipeline = Pipeline::new(config.clone()).unwrap();
+    let reports = clearfeed::pipeline::run_once(&pipeline, &config.feeds, false).await;
+    ok(&reports[0]);
+    assert_eq!(reports[0].new, ARTICLES - 10, "{:?}", reports[0]);
+    assert_eq!(reports[0].unchanged, 10);
+    assert_eq!(
+        pipeline.store().items("gazette", 100).unwrap().len(),
+        ARTICLES
+    );
+    for i in 0..ARTICLES {
+        // Story 3 and 7 were asked for twice (the hang, then the resumed run); the rest once.
+        let expected = if [3, 7, 10].contains(&i) { 2 } else { 1 };
+        assert_eq!(site.hits(&format!("/news/{i}")), expected, "article {i}");
+    }
 }
