@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use clearfeed::config::{AppConfig, FeedConfig, FetchConfig, SourceKind};
 use clearfeed::pipeline::{FeedReport, Pipeline};
@@ -36,6 +37,8 @@ enum Route {
     Gzip(Vec<u8>),
     /// Never answers; signals `arrived` when the request comes in.
     Hang,
+    /// Sends the headers and a first chunk, then nothing more, ever.
+    Drip,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +170,16 @@ fn respond(route: Option<Route>, headers: &HeaderMap, earlier: usize) -> Respons
             r
         }
         Some(Route::Hang) => unreachable!("handled before responding"),
+        Some(Route::Drip) => {
+            let first = futures_util::stream::once(async {
+                Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"<html><body><p>"))
+            });
+            let body = axum::body::Body::from_stream(first.chain(futures_util::stream::pending()));
+            let mut r = body.into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r
+        }
         Some(Route::Gzip(compressed)) => {
             let mut r = compressed.into_response();
             r.headers_mut()
@@ -552,6 +565,13 @@ async fn each_hostile_article_costs_only_itself() {
                 "Broken teaser",
             ),
             ("bomb", &u("/news/bomb"), "Compressed bomb", "Bomb teaser"),
+            (
+                "missing",
+                &u("/news/missing"),
+                "Never existed",
+                "Missing teaser",
+            ),
+            ("drip", &u("/news/drip"), "Endless page", "Drip teaser"),
         ]),
         "r1",
         "application/rss+xml",
@@ -595,15 +615,21 @@ async fn each_hostile_article_costs_only_itself() {
     };
     assert!(bomb.len() < 64 * 1024, "the wire size is under the cap");
     site.set("/news/bomb", Route::Gzip(bomb));
+    site.set("/news/drip", Route::Drip);
 
     let dir = tempfile::tempdir().unwrap();
     let f = feed(&site, "gazette", "/rss.xml");
-    let pipeline =
-        Pipeline::new(app_config(dir.path(), vec![f.clone()], fetch_config(true))).unwrap();
+    let fetch = FetchConfig {
+        // Real time on real sockets: the dripping page costs two attempts of this.
+        timeout: Duration::from_millis(700),
+        ..fetch_config(true)
+    };
+    let pipeline = Pipeline::new(app_config(dir.path(), vec![f.clone()], fetch)).unwrap();
     let r = pipeline.run_feed(&f).await;
     ok(&r);
-    // ok and flaky are read; private, gone, huge, ftp, broken and bomb fail, each on its own.
-    assert_eq!((r.new, r.failed), (2, 6), "{r:?}");
+    // ok and flaky are read; private, gone, huge, ftp, broken, bomb, missing and drip fail,
+    // each on its own.
+    assert_eq!((r.new, r.failed), (2, 8), "{r:?}");
 
     assert_eq!(site.hits("/robots.txt"), 1);
     assert_eq!(
@@ -656,6 +682,11 @@ async fn each_hostile_article_costs_only_itself() {
         outcome("/news/bomb").contains("larger than 65536 bytes"),
         "{log:#?}"
     );
+    assert!(outcome("/news/drip").contains("timed out"), "{log:#?}");
+    assert!(
+        !items.iter().any(|i| i.url.ends_with("/news/missing")),
+        "a 404 article is dropped"
+    );
     assert!(
         outcome("/news/moved").contains("only http and https"),
         "{log:#?}"
@@ -671,9 +702,14 @@ async fn each_hostile_article_costs_only_itself() {
     );
 
     // Next run: the gone article is not asked for again.
-    let before = site.hits("/news/gone");
+    let before = (site.hits("/news/gone"), site.hits("/news/missing"));
+    assert_eq!(before, (1, 1));
     ok(&pipeline.run_feed(&f).await);
-    assert_eq!(site.hits("/news/gone"), before, "404/410: no retries");
+    assert_eq!(
+        (site.hits("/news/gone"), site.hits("/news/missing")),
+        before,
+        "404/410: no retries"
+    );
     assert_eq!(site.hits("/private/secret"), 0);
 }
 
