@@ -414,7 +414,7 @@ impl Pipeline {
                 }
             }
             Err(e) if e.is_gone() => {
-                tracing::info!(feed = %feed.id, "dropped: {e}");
+                tracing::warn!(feed = %feed.id, "article dropped: {e}");
                 let (fid, g, link) = (feed.id.clone(), guid.clone(), c.url.to_string());
                 self.store
                     .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
