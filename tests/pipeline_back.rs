@@ -1163,3 +1163,58 @@ async fn a_kill_mid_run_loses_no_committed_item() {
         assert_eq!(site.hits(&format!("/news/{i}")), expected, "article {i}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_refresh_window_young_articles_are_revalidated_conditionally() {
+    let site = Site::start().await;
+    let u = |p: &str| site.url(p);
+    let listing = rss(&[("r-1", &u("/news/vote"), "Council vote", "Vote")]);
+    site.feed("/rss.xml", &listing, "v1", "application/rss+xml");
+    site.page(
+        "/news/vote",
+        &article_html("Council vote", "The council voted on Tuesday."),
+        "p1",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&site, "gazette", "/rss.xml");
+    let fetch = FetchConfig {
+        refresh: Duration::from_secs(3600),
+        ..fetch_config(true)
+    };
+    let pipeline = Pipeline::new(app_config(dir.path(), vec![f.clone()], fetch)).unwrap();
+    ok(&pipeline.run_feed(&f).await);
+
+    // Same headline upstream, page unchanged: a conditional request answered with 304.
+    site.feed("/rss.xml", &listing, "v2", "application/rss+xml");
+    let before = site.seen().len();
+    let r = pipeline.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.updated, r.unchanged), (0, 0, 1), "{r:?}");
+    let article: Vec<Seen> = site.seen()[before..]
+        .iter()
+        .filter(|s| s.path == "/news/vote")
+        .cloned()
+        .collect();
+    assert_eq!(article.len(), 1);
+    assert!(
+        article[0].conditional && article[0].status == 304,
+        "{article:?}"
+    );
+
+    // The page is corrected without any change upstream: the revalidation picks it up.
+    site.feed("/rss.xml", &listing, "v3", "application/rss+xml");
+    site.page(
+        "/news/vote",
+        &article_html(
+            "Council vote",
+            "The council voted on Wednesday, not Tuesday.",
+        ),
+        "p2",
+    );
+    let r = pipeline.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.updated), (0, 1), "{r:?}");
+    let items = pipeline.store().items("gazette", 10).unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(items[0].content_html.contains("Wednesday"));
+}
