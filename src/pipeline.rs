@@ -589,6 +589,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A publication date, unless it lies more than a day in the future (a wrong clock or a wrong
+/// time zone upstream); such an item would otherwise stay on top of every reader's list.
+fn plausible(t: Option<chrono::DateTime<Utc>>) -> Option<chrono::DateTime<Utc>> {
+    t.filter(|t| *t <= Utc::now() + chrono::Duration::days(1))
+}
+
 /// The content hash: everything a reader sees.
 fn content_hash(title: &str, bullets: &[String], lead: &str, html: &str) -> String {
     let mut h = Sha256::new();
@@ -640,10 +646,8 @@ fn article_item(
         url: url.to_string(),
         title,
         byline: article.byline.clone(),
-        published: article
-            .published
-            .map(|p| p.with_timezone(&Utc))
-            .or(c.published),
+        published: plausible(article.published.map(|p| p.with_timezone(&Utc)))
+            .or(plausible(c.published)),
         updated: Utc::now(),
         bullets: summary.bullets.clone(),
         lead: summary.lead.clone(),
@@ -689,7 +693,7 @@ fn teaser_item(
         content_hash: content_hash(&title, &[], &text, &content_html),
         title,
         byline: None,
-        published: c.published,
+        published: plausible(c.published),
         updated: Utc::now(),
         bullets: Vec::new(),
         summary: text.clone(),
@@ -817,6 +821,29 @@ pub fn select_feeds(config: &AppConfig, ids: &[String]) -> anyhow::Result<Vec<Fe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scheduler spawns feed runs on the runtime: the future must be `Send` and `'static`-able.
+    #[test]
+    fn run_feed_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = Pipeline::new(AppConfig {
+            data_dir: dir.path().to_path_buf(),
+            ..AppConfig::default()
+        })
+        .unwrap();
+        let feed = FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());
+        let fut = async move { pipeline.run_feed(&feed).await };
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn future_dates_are_not_trusted() {
+        let now = Utc::now();
+        assert_eq!(plausible(Some(now)), Some(now));
+        assert_eq!(plausible(Some(now + chrono::Duration::days(400))), None);
+        assert_eq!(plausible(None), None);
+    }
 
     #[test]
     fn canonical_url_drops_fragment_and_trackers() {
