@@ -392,9 +392,8 @@ impl Pipeline {
                     .await
                 {
                     Ok(Ok((article, summary))) => {
-                        let item = article_item(
-                            feed, &guid, c, &canonical, final_url, &article, &summary, first_seen,
-                        );
+                        let item =
+                            article_item(feed, &guid, c, final_url, &article, &summary, first_seen);
                         let meta = ItemMeta {
                             etag,
                             last_modified,
@@ -589,6 +588,18 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A canonical link is taken when it is http(s), on the fetched page's host (give or take `www.`),
+/// and names a page rather than the site root.
+fn believable_canonical(canonical: &url::Url, fetched: &url::Url) -> bool {
+    let bare = |u: &url::Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    matches!(canonical.scheme(), "http" | "https")
+        && bare(canonical) == bare(fetched)
+        && !canonical.path().trim_matches('/').is_empty()
+}
+
 /// A publication date, unless it lies more than a day in the future (a wrong clock or a wrong
 /// time zone upstream); such an item would otherwise stay on top of every reader's list.
 fn plausible(t: Option<chrono::DateTime<Utc>>) -> Option<chrono::DateTime<Utc>> {
@@ -614,21 +625,21 @@ fn article_item(
     feed: &FeedConfig,
     guid: &str,
     c: &Candidate,
-    canonical: &url::Url,
     final_url: Option<url::Url>,
     article: &crate::extract::Article,
     summary: &crate::summarize::Summary,
     first_seen: chrono::DateTime<Utc>,
 ) -> Item {
-    // The page's own canonical link wins when it is a sane http(s) URL.
+    let fetched = final_url.unwrap_or_else(|| c.url.clone());
+    // The page's own canonical link wins when it is believable: items are deduplicated by it, so
+    // a template that points every page at the home page must not merge all articles into one.
     let url = article
         .url
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .or(final_url)
+        .filter(|u| believable_canonical(u, &fetched))
         .map(|u| canonical_url(&u))
-        .unwrap_or_else(|| canonical.clone());
+        .unwrap_or_else(|| canonical_url(&fetched));
     let title = Some(article.title.trim())
         .filter(|t| !t.is_empty())
         .map(str::to_string)
@@ -835,6 +846,16 @@ mod tests {
         let feed = FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());
         let fut = async move { pipeline.run_feed(&feed).await };
         assert_send(&fut);
+    }
+
+    #[test]
+    fn canonical_links_are_checked_before_they_dedupe() {
+        let page = url::Url::parse("https://www.news.example/2026/story?ref=rss").unwrap();
+        let ok = |s: &str| believable_canonical(&url::Url::parse(s).unwrap(), &page);
+        assert!(ok("https://news.example/2026/story"));
+        assert!(!ok("https://news.example/"), "the site root");
+        assert!(!ok("https://other.example/2026/story"), "another site");
+        assert!(!ok("ftp://news.example/2026/story"));
     }
 
     #[test]
