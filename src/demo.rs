@@ -422,11 +422,11 @@ pub fn sample_site_pages(base: &str) -> anyhow::Result<HashMap<String, SitePage>
 
 /// Site rules for the sample site, as a feed file's `[extract]` table would give them.
 const DEMO_EXTRACT_RULES: &str = r#"
-# Site rules are data: selectors for this site's body and key points, and what to drop.
+# Optional site rules (data, not code): the generic extractor already finds this site's body, key
+# points and cruft; rules pin down what it would otherwise guess.
 [extract]
-body = ["article .article-body"]
 bullets = [".key-points ul"]
-remove = [".ad", ".share-bar", ".newsletter-signup", ".video-widget", ".related", ".also-read"]
+remove = [".newsletter-signup", ".related", ".video-widget"]
 "#;
 
 /// Writes a configuration for the sample site at `base` into `dir`: `clearfeed.toml` (data in
@@ -510,7 +510,7 @@ async fn run_demo(
 
     let config_path = write_demo_config(&dir, &base, listen)?;
     let config = crate::schedule::load_config_from(&config_path, Some(dir.clone()))?;
-    let public = crate::serve::public_dir(&config.data_dir);
+    let public = config.public_dir();
     let pipeline = crate::pipeline::Pipeline::new(config)?;
     let mut failed = false;
     for feed in pipeline.config().feeds.clone() {

@@ -6,7 +6,6 @@
 //! a feed run does (`pipeline`) or how feeds are served (`serve`).
 
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,19 +32,12 @@ pub enum ScheduleError {
     Invalid { expr: String, message: String },
 }
 
-/// Parses a cron expression. Standard 5-field crontab lines (`min hour dom mon dow`) get a
-/// leading `0` seconds field, since the cron crate requires one.
+/// Parses a cron expression: standard 5-field crontab lines as well as the cron crate's 6/7-field
+/// form with seconds (see [`crate::config::parse_schedule`], which `check` validates with too).
 pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, ScheduleError> {
-    let trimmed = expr.trim();
-    let fields = trimmed.split_whitespace().count();
-    let full = if fields == 5 {
-        format!("0 {trimmed}")
-    } else {
-        trimmed.to_string()
-    };
-    cron::Schedule::from_str(&full).map_err(|e| ScheduleError::Invalid {
+    crate::config::parse_schedule(expr).map_err(|message| ScheduleError::Invalid {
         expr: expr.to_string(),
-        message: e.to_string(),
+        message,
     })
 }
 
@@ -107,20 +99,15 @@ pub fn init_tracing_with(format: LogFormat, default_filter: &str) {
 
 /// Loads the application configuration for the daemon and the server.
 pub fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<AppConfig> {
-    load_config_from(&global.config, global.data_dir.clone())
+    Ok(AppConfig::load(global)?)
 }
 
 /// [`load_config`] from an explicit file (the demo and the benchmark write their own).
 pub fn load_config_from(
-    _path: &std::path::Path,
+    path: &std::path::Path,
     data_dir: Option<std::path::PathBuf>,
 ) -> anyhow::Result<AppConfig> {
-    Ok(AppConfig {
-        data_dir: data_dir.unwrap_or_else(|| std::path::PathBuf::from("data")),
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
-        base_url: None,
-        feeds: Vec::new(),
-    })
+    Ok(AppConfig::load_from(path, data_dir)?)
 }
 
 /// Settings of the daemon that are not per feed.
@@ -164,7 +151,7 @@ pub async fn run_daemon(
         shutdown.await;
         let _ = tx.send(true);
     });
-    let public = crate::serve::public_dir(&pipeline.config().data_dir);
+    let public = pipeline.config().public_dir();
     let server = listener.map(|listener| {
         let state = crate::serve::AppState::new(public.clone()).with_pipeline(pipeline.clone());
         let mut rx = rx.clone();

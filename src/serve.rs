@@ -635,11 +635,6 @@ async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
         .into_response())
 }
 
-/// Where the daemon and `serve` find their settings; shared so both agree.
-pub(crate) fn public_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("public")
-}
-
 /// `clearfeed serve`.
 pub fn command(
     global: &crate::cli::GlobalArgs,
@@ -648,7 +643,7 @@ pub fn command(
     crate::schedule::init_tracing(global.log_format);
     let config = crate::schedule::load_config(global)?;
     let listen = args.listen.unwrap_or(config.listen);
-    let public = public_dir(&config.data_dir);
+    let public = config.public_dir();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
