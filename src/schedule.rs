@@ -117,6 +117,8 @@ pub struct DaemonOptions {
     pub concurrency: usize,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
+    /// Receives every finished feed run's report (for status displays and tests).
+    pub reports: Option<tokio::sync::mpsc::UnboundedSender<FeedReport>>,
 }
 
 impl Default for DaemonOptions {
@@ -124,6 +126,7 @@ impl Default for DaemonOptions {
         DaemonOptions {
             concurrency: DEFAULT_CONCURRENCY,
             grace: SHUTDOWN_GRACE,
+            reports: None,
         }
     }
 }
@@ -177,7 +180,7 @@ pub async fn run_daemon(
             schedule,
             run_now,
             permits.clone(),
-            options.grace,
+            options.clone(),
             rx.clone(),
         ));
     }
@@ -232,7 +235,7 @@ async fn feed_loop(
     schedule: cron::Schedule,
     run_now: bool,
     permits: Arc<Semaphore>,
-    grace: Duration,
+    options: DaemonOptions,
     mut rx: watch::Receiver<bool>,
 ) {
     let jitter = jitter_for(&feed.id, &schedule);
@@ -261,10 +264,15 @@ async fn feed_loop(
         tokio::pin!(run);
         let report = tokio::select! {
             report = &mut run => Some(report),
-            _ = stopped(&mut rx) => tokio::time::timeout(grace, &mut run).await.ok(),
+            _ = stopped(&mut rx) => tokio::time::timeout(options.grace, &mut run).await.ok(),
         };
         match report {
-            Some(report) => log_report(&report),
+            Some(report) => {
+                log_report(&report);
+                if let Some(tx) = &options.reports {
+                    let _ = tx.send(report);
+                }
+            }
             None => tracing::warn!(feed = %feed.id, "run abandoned at shutdown"),
         }
         if *rx.borrow() {
@@ -298,10 +306,16 @@ pub fn run_command(
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         tracing::info!(address = %listener.local_addr()?, "serving feeds");
+        // Feed passes at once: the same bound as requests in flight, since a pass mostly waits
+        // on its requests.
+        let options = DaemonOptions {
+            concurrency: pipeline.config().fetch.concurrency,
+            ..Default::default()
+        };
         run_daemon(
             pipeline,
             Some(listener),
-            DaemonOptions::default(),
+            options,
             crate::serve::shutdown_signal(),
         )
         .await

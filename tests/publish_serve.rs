@@ -472,3 +472,240 @@ print(json.dumps({
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the bundled sample site → the real pipeline → published files → server → readers.
+
+/// Runs Python's feedparser on a published file and returns what it saw.
+fn feedparser(path: &Path) -> serde_json::Value {
+    let script = r#"
+import json, sys, feedparser
+d = feedparser.parse(sys.argv[1])
+print(json.dumps({
+    "bozo": bool(d.bozo), "error": str(d.get("bozo_exception", "")), "title": d.feed.get("title"),
+    "entries": [{"title": e.title, "link": e.link, "id": e.id, "summary": e.get("summary", ""),
+                 "content": e.content[0].value if "content" in e else ""} for e in d.entries],
+}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 with feedparser (pip install feedparser) is needed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Strings from the sample site's cruft that must never reach a reader.
+const CRUFT: [&str; 12] = [
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Reading time",
+    "Refinance your boat",
+    "Sign up",
+    "Related stories",
+    "Copy link",
+    "Story continues below",
+    "Watch: the week",
+    "Accept all",
+    "pixel.tracker.example",
+    "Doctors hate",
+];
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    site: clearfeed::demo::LoopbackSite,
+    config: clearfeed::config::AppConfig,
+}
+
+async fn demo_setup(listen: SocketAddr) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let site = clearfeed::demo::LoopbackSite::start(
+        listener,
+        clearfeed::demo::sample_site_pages(&base).unwrap(),
+    );
+    let path = clearfeed::demo::write_demo_config(dir.path(), &base, listen).unwrap();
+    let config =
+        clearfeed::schedule::load_config_from(&path, Some(dir.path().to_path_buf())).unwrap();
+    assert_eq!(config.feeds.len(), 2, "{:?}", config.feed_errors);
+    Demo {
+        _dir: dir,
+        site,
+        config,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
+    let demo = demo_setup("127.0.0.1:8080".parse().unwrap()).await;
+    let articles = clearfeed::demo::sample_articles().unwrap();
+    let public = demo.config.public_dir();
+    let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
+    let feeds = demo.config.feeds.clone();
+
+    let reports = clearfeed::schedule::run_all(&pipeline, &feeds, 2).await;
+    for r in &reports {
+        assert_eq!(r.error, None, "{r:?}");
+        assert_eq!((r.new, r.failed), (articles.len(), 0), "{r:?}");
+    }
+
+    for feed in &feeds {
+        for ext in ["rss", "atom"] {
+            let seen = feedparser(&public.join(format!("{}.{ext}", feed.id)));
+            assert_eq!(seen["bozo"], false, "{} {ext}: {}", feed.id, seen["error"]);
+            let entries = seen["entries"].as_array().unwrap();
+            assert_eq!(entries.len(), articles.len());
+            for a in &articles {
+                let e = entries
+                    .iter()
+                    .find(|e| e["title"] == a.title.as_str())
+                    .unwrap_or_else(|| panic!("{} missing from {}.{ext}", a.title, feed.id));
+                assert!(
+                    e["link"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!("/news/{}", a.slug))
+                );
+                let summary = e["summary"].as_str().unwrap();
+                // The summary comes from the article's key points, not from the upstream teaser.
+                assert!(
+                    summary.contains(&a.key_points[0]),
+                    "{} {ext}: {summary}",
+                    feed.id
+                );
+                let content = e["content"].as_str().unwrap();
+                assert!(
+                    content.contains(&a.body[2].replace('"', "&quot;"))
+                        || content.contains(&a.body[2]),
+                    "{} {ext} lacks the body: {content}",
+                    feed.id
+                );
+                for cruft in CRUFT {
+                    assert!(
+                        !summary.contains(cruft) && !content.contains(cruft),
+                        "{} {ext}: {cruft:?} in {}",
+                        feed.id,
+                        a.slug
+                    );
+                }
+            }
+        }
+        let json = std::fs::read(public.join(format!("{}.json", feed.id))).unwrap();
+        let parsed = feed_rs::parser::parse(json.as_slice()).unwrap();
+        assert_eq!(parsed.entries.len(), articles.len());
+    }
+    let opml = std::fs::read_to_string(public.join("feeds.opml")).unwrap();
+    assert!(opml.contains("lakeside.rss") && opml.contains("lakeside-front.rss"));
+
+    // A second pass over unchanged content: only conditional requests, nothing new or duplicated.
+    let (before, cond_before, _) = demo.site.stats.snapshot();
+    let again = clearfeed::schedule::run_all(&pipeline, &feeds, 2).await;
+    for r in &again {
+        assert_eq!(
+            (r.new, r.updated, r.failed, r.error.as_deref()),
+            (0, 0, 0, None),
+            "{r:?}"
+        );
+    }
+    let (after, cond_after, _) = demo.site.stats.snapshot();
+    assert!(after > before);
+    assert_eq!(
+        after - before,
+        cond_after - cond_before,
+        "unconditional requests on the second pass"
+    );
+    let seen = feedparser(&public.join("lakeside.rss"));
+    assert_eq!(seen["entries"].as_array().unwrap().len(), articles.len());
+    demo.site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let demo = demo_setup(addr).await;
+    let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
+    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let options = clearfeed::schedule::DaemonOptions {
+        reports: Some(report_tx),
+        ..Default::default()
+    };
+    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+        pipeline,
+        Some(listener),
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    // Nothing is published yet, so both feeds run at start-up (their cron slots are far away).
+    let mut done = Vec::new();
+    for _ in 0..2 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(60), report_rx.recv())
+            .await
+            .expect("a feed run within a minute")
+            .unwrap();
+        assert_eq!(r.error, None, "{r:?}");
+        done.push(r.feed);
+    }
+    done.sort();
+    assert_eq!(done, ["lakeside", "lakeside-front"]);
+
+    let c = client();
+    let base = format!("http://{addr}");
+    let rss = c
+        .get(format!("{base}/feeds/lakeside.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rss.status(), StatusCode::OK);
+    let body = rss.text().await.unwrap();
+    assert!(body.contains("Volunteers restore the 1889 lighthouse lens at Gull Point"));
+    assert!(
+        body.contains(&format!("{base}/feeds/lakeside.rss")),
+        "self link under base_url"
+    );
+    let index = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(index.contains("The Lakeside Ledger"));
+    assert!(index.contains("A group of 14 volunteers spent four winters restoring the lens"));
+    let metrics = c
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("clearfeed_feed_runs_total 2"), "{metrics}");
+    assert!(
+        metrics.contains("clearfeed_feed_items{feed=\"lakeside\"} 5"),
+        "{metrics}"
+    );
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), daemon)
+        .await
+        .expect("the daemon stops promptly")
+        .unwrap()
+        .unwrap();
+    assert!(
+        c.get(format!("{base}/healthz")).send().await.is_err(),
+        "server closed"
+    );
+    demo.site.stop().await;
+}
