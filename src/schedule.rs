@@ -249,7 +249,7 @@ async fn feed_loop(
             };
             last = slot;
             let wait = (slot - Utc::now()).to_std().unwrap_or_default() + jitter;
-            tracing::debug!(feed = %feed.id, next = %slot, "waiting for next run");
+            tracing::info!(feed = %feed.id, next = %slot, "next run scheduled");
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped(&mut rx) => return,
