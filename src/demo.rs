@@ -546,11 +546,11 @@ async fn run_demo(
     })?;
     let addr = listener.local_addr()?;
     println!("\nClean feeds, served until Ctrl-C:");
-    println!("  index      http://{addr}/");
+    println!("  {:<15} http://{addr}/", "index");
     for id in &feeds {
-        println!("  {id:<10} http://{addr}/feeds/{id}.rss  (.atom, .json)");
+        println!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)");
     }
-    println!("  all feeds  http://{addr}/feeds.opml");
+    println!("  {:<15} http://{addr}/feeds.opml", "all feeds");
     let state = crate::serve::AppState::new(public).with_pipeline(pipeline);
     crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
     site.stop().await;

@@ -402,6 +402,43 @@ async fn health_metrics_and_bad_requests() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // HEAD: the validators without the body.
+    let get = c
+        .get(server.url("/feeds/riverside.rss"))
+        .send()
+        .await
+        .unwrap();
+    let head = c
+        .head(server.url("/feeds/riverside.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[header::ETAG], get.headers()[header::ETAG]);
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // A malformed request gets a 400, and the server keeps serving.
+    let addr = server.addr;
+    let (status, _) = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        let status: u16 = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, response)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 400);
+    let res = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     server.stop().await;
 }
 
