@@ -117,6 +117,8 @@ pub struct DaemonOptions {
     pub concurrency: usize,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
+    /// Makes the feeds private; see [`crate::serve::AppState::with_access_token`].
+    pub access_token: Option<String>,
     /// Receives every finished feed run's report (for status displays and tests).
     pub reports: Option<tokio::sync::mpsc::UnboundedSender<FeedReport>>,
 }
@@ -126,6 +128,7 @@ impl Default for DaemonOptions {
         DaemonOptions {
             concurrency: DEFAULT_CONCURRENCY,
             grace: SHUTDOWN_GRACE,
+            access_token: None,
             reports: None,
         }
     }
@@ -156,7 +159,9 @@ pub async fn run_daemon(
     });
     let public = pipeline.config().public_dir();
     let server = listener.map(|listener| {
-        let state = crate::serve::AppState::new(public.clone()).with_pipeline(pipeline.clone());
+        let state = crate::serve::AppState::new(public.clone())
+            .with_pipeline(pipeline.clone())
+            .with_access_token(options.access_token.as_deref());
         let mut rx = rx.clone();
         tokio::spawn(crate::serve::serve(listener, state, async move {
             stopped(&mut rx).await
@@ -310,6 +315,7 @@ pub fn run_command(
         // on its requests.
         let options = DaemonOptions {
             concurrency: pipeline.config().fetch.concurrency,
+            access_token: crate::serve::access_token_from_env(),
             ..Default::default()
         };
         run_daemon(

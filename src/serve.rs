@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::{Path as UrlPath, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -50,6 +50,10 @@ pub struct AppState {
     pipeline: Option<Pipeline>,
     cache: Arc<Mutex<HashMap<PathBuf, Arc<CachedFile>>>>,
     requests: Arc<AtomicU64>,
+    /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
+    /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
+    /// length leak through response timing.
+    token_digest: Option<Arc<[u8; 32]>>,
 }
 
 impl AppState {
@@ -60,7 +64,17 @@ impl AppState {
             pipeline: None,
             cache: Default::default(),
             requests: Default::default(),
+            token_digest: None,
         }
+    }
+
+    /// Makes every endpoint but `/healthz` require `token`: as `?token=`, as a bearer token, or
+    /// as the password of HTTP basic auth (any user name). An empty token means no protection.
+    pub fn with_access_token(mut self, token: Option<&str>) -> Self {
+        self.token_digest = token
+            .filter(|t| !t.is_empty())
+            .map(|t| Arc::new(Sha256::digest(t.as_bytes()).into()));
+        self
     }
 
     /// Adds the pipeline whose counters `/metrics` reports.
@@ -183,6 +197,8 @@ pub enum AppError {
     HeadersTooLarge,
     #[error("request bodies are not accepted")]
     BodyNotAllowed,
+    #[error("access token required")]
+    Unauthorized,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -206,6 +222,17 @@ impl IntoResponse for AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request bodies are not accepted",
             ),
+            AppError::Unauthorized => {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [
+                        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                        (header::WWW_AUTHENTICATE, "Basic realm=\"clearfeed\""),
+                    ],
+                    "access token required\n",
+                )
+                    .into_response();
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -306,7 +333,85 @@ async fn limit_requests(
     if has_body {
         return Err(AppError::BodyNotAllowed);
     }
+    if let Some(digest) = &state.token_digest
+        && req.uri().path() != "/healthz"
+        && !presented_tokens(&req)
+            .iter()
+            .any(|t| token_matches(digest, t))
+    {
+        return Err(AppError::Unauthorized);
+    }
     Ok(next.run(req).await)
+}
+
+/// Tokens a request presents: `?token=`, `Authorization: Bearer`, or basic auth's password.
+fn presented_tokens(req: &Request) -> Vec<String> {
+    let mut tokens = query_token(req.uri().query())
+        .into_iter()
+        .collect::<Vec<_>>();
+    if let Some(auth) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(bearer) = auth.strip_prefix("Bearer ") {
+            tokens.push(bearer.trim().to_string());
+        } else if let Some(basic) = auth.strip_prefix("Basic ") {
+            let password = base64_decode(basic.trim())
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_string()));
+            tokens.extend(password);
+        }
+    }
+    tokens
+}
+
+fn query_token(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Hashes the candidate and compares digests without an early exit.
+fn token_matches(digest: &[u8; 32], candidate: &str) -> bool {
+    let other: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
+    let diff = digest
+        .iter()
+        .zip(other.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(diff) == 0
+}
+
+/// Standard base64 (RFC 4648, padding optional), for basic auth credentials.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buf, mut bits) = (0u32, 0u32);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buf = (buf << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The access token for `serve` and `run`, from `CLEARFEED_ACCESS_TOKEN` (kept out of config
+/// files and command lines, where it would be readable by others).
+pub fn access_token_from_env() -> Option<String> {
+    std::env::var("CLEARFEED_ACCESS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
 }
 
 /// Headers every response gets; the strict CSP matters for the HTML index page, which shows text
@@ -570,7 +675,17 @@ fn summary_to_html(summary: &str) -> String {
 
 /// Renders the index page: every feed, its subscribe links and latest items with summaries.
 /// All text from feeds is escaped; the page needs no script.
-fn render_index(feeds: &[(String, JsonFeed)]) -> String {
+fn render_index(feeds: &[(String, JsonFeed)], token: Option<&str>) -> String {
+    // With private feeds, the subscribe links carry the token the page was opened with, so a
+    // reader can subscribe with one click.
+    let suffix = token
+        .map(|t| {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("token", t)
+                .finish();
+            publish::escape_html(&format!("?{q}"))
+        })
+        .unwrap_or_default();
     let e = publish::escape_html;
     let mut html = String::from(concat!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -582,8 +697,10 @@ fn render_index(feeds: &[(String, JsonFeed)]) -> String {
         "a{color:#0645ad}ul{padding-left:1.3rem}",
         "</style></head><body>\n<h1>clearfeed</h1>\n",
         "<p>Clean feeds with summaries. Subscribe to any of them in a feed reader, ",
-        "or import them all with <a href=\"/feeds.opml\">feeds.opml</a>.</p>\n",
+        "or import them all with <a href=\"/feeds.opml",
     ));
+    html.push_str(&suffix);
+    html.push_str("\">feeds.opml</a>.</p>\n");
     if feeds.is_empty() {
         html.push_str("<p>No feeds have been published yet.</p>\n");
     }
@@ -593,9 +710,9 @@ fn render_index(feeds: &[(String, JsonFeed)]) -> String {
             html.push_str(&format!("<p>{}</p>\n", e(desc)));
         }
         html.push_str(&format!(
-            "<p class=\"subscribe\">Subscribe: <a href=\"/feeds/{id}.rss\">RSS</a> · \
-             <a href=\"/feeds/{id}.atom\">Atom</a> · <a href=\"/feeds/{id}.json\">JSON Feed</a> · \
-             {} items</p>\n",
+            "<p class=\"subscribe\">Subscribe: <a href=\"/feeds/{id}.rss{suffix}\">RSS</a> · \
+             <a href=\"/feeds/{id}.atom{suffix}\">Atom</a> · \
+             <a href=\"/feeds/{id}.json{suffix}\">JSON Feed</a> · {} items</p>\n",
             feed.items.len()
         ));
         for item in feed.items.iter().take(INDEX_ITEMS) {
@@ -623,14 +740,21 @@ fn render_index(feeds: &[(String, JsonFeed)]) -> String {
     html
 }
 
-async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn index(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
     let feeds = state.published_feeds().await?;
+    let token = state
+        .token_digest
+        .as_ref()
+        .and(query_token(query.as_deref()));
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        render_index(&feeds),
+        render_index(&feeds, token.as_deref()),
     )
         .into_response())
 }
@@ -650,7 +774,8 @@ pub fn command(
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         tracing::info!(address = %listener.local_addr()?, public = %public.display(), "serving feeds");
-        serve(listener, AppState::new(public), shutdown_signal()).await?;
+        let state = AppState::new(public).with_access_token(access_token_from_env().as_deref());
+        serve(listener, state, shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     Ok(std::process::ExitCode::SUCCESS)
@@ -741,12 +866,30 @@ mod tests {
                 authors: vec![],
             }],
         };
-        let html = render_index(&[("f".into(), feed)]);
+        let html = render_index(&[("f".into(), feed)], None);
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
         assert!(!html.contains("javascript:"));
         assert!(html.contains("<ul><li>one &lt;i&gt;</li><li>two</li></ul><p>Lead &amp; more</p>"));
         assert!(html.contains("&lt;b&gt;Feed&lt;/b&gt;"));
+    }
+
+    #[test]
+    fn tokens_are_compared_by_digest_and_decoded_from_basic_auth() {
+        let digest: [u8; 32] = Sha256::digest(b"s3cret").into();
+        assert!(token_matches(&digest, "s3cret"));
+        assert!(!token_matches(&digest, "s3cre"));
+        assert!(!token_matches(&digest, ""));
+        // "reader:s3cret" and "a:b" in base64, with and without padding.
+        assert_eq!(
+            base64_decode("cmVhZGVyOnMzY3JldA==").unwrap(),
+            b"reader:s3cret"
+        );
+        assert_eq!(base64_decode("YTpi").unwrap(), b"a:b");
+        assert_eq!(base64_decode("YTpiYw").unwrap(), b"a:bc");
+        assert!(base64_decode("not base64!").is_none());
+        assert_eq!(query_token(Some("a=1&token=x%20y")), Some("x y".into()));
+        assert_eq!(query_token(Some("tokens=1")), None);
     }
 
     #[test]

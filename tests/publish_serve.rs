@@ -70,10 +70,14 @@ struct Server {
 
 impl Server {
     async fn start(public: &Path) -> Server {
+        Server::start_with(AppState::new(public)).await
+    }
+
+    async fn start_with(state: AppState) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(serve::serve(listener, AppState::new(public), async move {
+        let handle = tokio::spawn(serve::serve(listener, state, async move {
             let _ = rx.await;
         }));
         Server {
@@ -439,6 +443,66 @@ async fn health_metrics_and_bad_requests() {
     assert_eq!(status, 400);
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_feeds_need_the_token() {
+    let (_dir, public) = published();
+    let server = Server::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
+    let c = client();
+    let rss = "/feeds/riverside.rss";
+    for (url, auth) in [
+        (server.url(rss), None),
+        (server.url(&format!("{rss}?token=wrong")), None),
+        (server.url(&format!("{rss}?token=")), None),
+        (server.url(rss), Some("Bearer s3cre")),
+        (server.url(rss), Some("Basic cmVhZGVyOnMzY3JldFg=")), // reader:s3cretX
+        (server.url("/"), None),
+        (server.url("/metrics"), None),
+        (server.url("/feeds.opml"), None),
+    ] {
+        let mut req = c.get(&url);
+        if let Some(auth) = auth {
+            req = req.header(header::AUTHORIZATION, auth);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url} {auth:?}");
+        assert!(res.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert!(!res.text().await.unwrap().contains("Riverside"));
+    }
+    for (url, auth) in [
+        (server.url(&format!("{rss}?token=s3cret")), None),
+        (server.url(rss), Some("Bearer s3cret")),
+        (server.url(rss), Some("Basic cmVhZGVyOnMzY3JldA==")), // reader:s3cret
+    ] {
+        let mut req = c.get(&url);
+        if let Some(auth) = auth {
+            req = req.header(header::AUTHORIZATION, auth);
+        }
+        assert_eq!(
+            req.send().await.unwrap().status(),
+            StatusCode::OK,
+            "{url} {auth:?}"
+        );
+    }
+    // Health stays open for probes; the index's links carry the token it was opened with.
+    assert_eq!(
+        c.get(server.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let index = c
+        .get(server.url("/?token=s3cret"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        index.contains("href=\"/feeds/riverside.rss?token=s3cret\""),
+        "{index}"
+    );
     server.stop().await;
 }
 
