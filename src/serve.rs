@@ -268,15 +268,36 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes, then lets open requests finish.
+/// How long open connections may take to finish after shutdown was requested.
+pub const CONNECTION_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves `app(state)` on `listener` until `shutdown` completes, then gives open requests
+/// [`CONNECTION_GRACE`] to finish. The bound matters: a client that stalls half-way through its
+/// request would otherwise hold the process open forever.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    });
+    let grace_over = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(CONNECTION_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        _ = grace_over => {
+            tracing::warn!("connections still open after the grace period; closing anyway");
+            Ok(())
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).

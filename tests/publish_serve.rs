@@ -506,6 +506,27 @@ async fn private_feeds_need_the_token() {
     server.stop().await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn shutdown_is_bounded_even_with_a_stalled_client() {
+    use tokio::io::AsyncWriteExt;
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Headers that never end.
+    stalled
+        .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    // Time is paused: the grace period passes without waiting, but only if the server bounds it.
+    tokio::time::timeout(std::time::Duration::from_secs(3600), server.stop())
+        .await
+        .expect("the server stops after its grace period");
+    drop(stalled);
+}
+
 /// Python's feedparser (an independent, widely used client) reads our RSS and Atom without
 /// complaint and sees the same fields. It does not read JSON Feed; feed-rs covers that.
 #[test]
