@@ -531,7 +531,12 @@ fn extract_fixture(fx: &Fixture) -> Result<Value, String> {
 
 #[test]
 fn every_fixture_extracts_as_a_reader_would_say() {
-    let fixtures = load_fixtures();
+    // `FIXTURE=name` narrows the run to the cases whose name contains it, while working on one.
+    let only = std::env::var("FIXTURE").unwrap_or_default();
+    let fixtures: Vec<Fixture> = load_fixtures()
+        .into_iter()
+        .filter(|f| f.name.contains(only.as_str()))
+        .collect();
     let mut report = Vec::new();
     for fx in &fixtures {
         match extract_fixture(fx) {
