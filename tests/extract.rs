@@ -416,7 +416,8 @@ fn check_article(exp: &Expected, v: &Value) -> Vec<String> {
         }
     }
 
-    // Metadata.
+    // Metadata. A byline must name the expected author without a "By"/"Von"/"Par"/"Por" prefix;
+    // a trailing role or outlet ("Jane Doe, Staff Writer") is tolerated.
     if let Some(want) = &exp.byline {
         let got = v.get("byline").and_then(Value::as_str);
         match (want.is_empty(), got) {
@@ -424,7 +425,11 @@ fn check_article(exp: &Expected, v: &Value) -> Vec<String> {
             (true, Some(g)) => f.push(format!("byline: expected null, got {g:?}")),
             (false, None) => f.push(format!("byline: expected {want:?}, got null")),
             (false, Some(g)) => {
-                if !norm(g).contains(&norm(want)) || norm(g).to_lowercase().starts_with("by ") {
+                if !norm(g).contains(&norm(want))
+                    || ["by ", "von ", "par ", "por "]
+                        .iter()
+                        .any(|p| norm(g).to_lowercase().starts_with(p))
+                {
                     f.push(format!("byline: expected {want:?}, got {g:?}"));
                 }
             }
