@@ -1101,3 +1101,99 @@ fn urls_are_fetched_and_failures_name_the_status() {
     assert_eq!(str_field(&lines[1], "source"), Some(ok_url.as_str()));
     assert!(str_field(&lines[1], "title").is_some(), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Site rules as data (`--rules FILE`, the same keys as a feed's `[extract]` table)
+
+/// An invented page whose key points are paragraphs in a custom box and whose body ends with a
+/// sponsor note that reads like an ordinary paragraph: only site rules can know.
+const RULES_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Lakeside school switches to a four-day week | Lakeside Ledger</title></head>
+<body>
+<nav><a href="/">Home</a> <a href="/schools/">Schools</a> <a href="/sports/">Sports</a></nav>
+<article>
+<h1 class="story-title">Lakeside school switches to a four-day week</h1>
+<div class="quick-read">
+<p class="qr-item">Classes will run Monday to Thursday from next August</p>
+<p class="qr-item">School days get 70 minutes longer</p>
+<p class="qr-item">Fridays become optional tutoring and sports days</p>
+</div>
+<div class="story-text">
+<p>Lakeside Consolidated School will move to a four-day week from next August after its board voted five to two on Tuesday, making it the first school in the county to drop Friday classes.</p>
+<p>The school day will start 35 minutes earlier and finish 35 minutes later, so pupils will spend about the same number of hours in class each year as they do now.</p>
+<p>Principal Aaron Whitfield said the change would save about $180,000 a year in bus and heating costs and help the school keep teachers who live in the city, an hour's drive away.</p>
+<p>Parents at the meeting were divided. Several said they could not find or afford childcare on Fridays, and the board agreed to keep the building open for tutoring and sports on that day.</p>
+<p class="sponsor-note">This article is part of our Rural Schools series, supported by the Hartwell Family Foundation.</p>
+</div>
+</article>
+<footer><a href="/contact">Contact</a></footer>
+</body></html>"#;
+
+#[test]
+fn site_rules_pick_bullets_and_remove_what_the_site_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("school.html");
+    std::fs::write(&page, RULES_PAGE).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "body = [\".story-text\"]\nbullets = [\".quick-read .qr-item\"]\nremove = [\".sponsor-note\"]\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "extract",
+        "--format",
+        "json",
+        "--rules",
+        &rules.to_string_lossy(),
+        &page.to_string_lossy(),
+    ]);
+    assert_no_panic(&o, "--rules");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = single_json(&o).unwrap();
+    let exp = Expected {
+        title: "Lakeside school switches to a four-day week".into(),
+        bullets: vec![
+            "Classes will run Monday to Thursday from next August".into(),
+            "School days get 70 minutes longer".into(),
+            "Fridays become optional tutoring and sports days".into(),
+        ],
+        lead: "Lakeside Consolidated School will move to a four-day week from next August after its board voted five to two on Tuesday, making it the first school in the county to drop Friday classes.".into(),
+        byline: None,
+        published: None,
+        language: Some("en".into()),
+        image: None,
+        url: None,
+        present: vec![
+            "The school day will start 35 minutes earlier".into(),
+            "Principal Aaron Whitfield said the change would save about $180,000".into(),
+            "Parents at the meeting were divided.".into(),
+        ],
+        absent: vec!["Rural Schools series".into(), "Hartwell Family Foundation".into()],
+        captions: vec![],
+        args: vec![],
+        absolute_links: false,
+        links: vec![],
+        min_paragraphs: Some(4),
+    };
+    let problems = check_article(&exp, &v);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_invalid_site_rule_is_a_clear_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("school.html");
+    std::fs::write(&page, RULES_PAGE).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "body = [\"div[[class=\"]\n").unwrap();
+    let o = run(&[
+        "extract",
+        "--format",
+        "json",
+        "--rules",
+        &rules.to_string_lossy(),
+        &page.to_string_lossy(),
+    ]);
+    assert_fails_clearly(&o, "invalid body selector", &["body"]);
+}
