@@ -319,8 +319,17 @@ fn check_article(exp: &Expected, v: &Value) -> Vec<String> {
     if text.contains("\n\n\n") {
         f.push("text: paragraphs separated by more than one blank line".into());
     }
-    if !ntext.contains(&norm(&exp.lead)) {
-        f.push("text: does not contain the lead".into());
+    // The body's first paragraph is the lead (`Article::paragraphs[0]`): nothing before it.
+    let first_para = text
+        .split("\n\n")
+        .map(norm)
+        .find(|p| !p.is_empty())
+        .unwrap_or_default();
+    if first_para != norm(&exp.lead) {
+        f.push(format!(
+            "text: the first paragraph should be the lead, got {:?}",
+            clip(&first_para)
+        ));
     }
     let mut last_pos = 0;
     for p in &exp.present {
@@ -970,9 +979,12 @@ fn a_page_without_an_article_says_so() {
 // ---------------------------------------------------------------------------------------------
 // URLs against a real loopback HTTP server
 
+/// Path → (status line, Content-Type, body).
+type Routes = BTreeMap<&'static str, (&'static str, &'static str, Vec<u8>)>;
+
 /// A tiny HTTP/1.1 server on 127.0.0.1:0 serving fixed responses by path (404 otherwise). It runs
 /// on a background thread for the rest of the test process.
-fn serve(routes: BTreeMap<&'static str, (&'static str, Vec<u8>)>) -> SocketAddr {
+fn serve(routes: Routes) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -984,10 +996,7 @@ fn serve(routes: BTreeMap<&'static str, (&'static str, Vec<u8>)>) -> SocketAddr 
     addr
 }
 
-fn answer(
-    mut conn: TcpStream,
-    routes: &BTreeMap<&'static str, (&'static str, Vec<u8>)>,
-) -> std::io::Result<()> {
+fn answer(mut conn: TcpStream, routes: &Routes) -> std::io::Result<()> {
     let mut req = Vec::new();
     let mut buf = [0u8; 1024];
     while !req.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -1000,7 +1009,7 @@ fn answer(
     let head = String::from_utf8_lossy(&req);
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
     let (status, ctype, body): (&str, &str, &[u8]) = match routes.get(path.as_str()) {
-        Some((ctype, body)) => ("200 OK", ctype, body),
+        Some((status, ctype, body)) => (status, ctype, body),
         None => (
             "404 Not Found",
             "text/html; charset=utf-8",
@@ -1038,7 +1047,26 @@ fn urls_are_fetched_and_failures_name_the_status() {
     let mut routes = BTreeMap::new();
     routes.insert(
         "/news/cafe-coffee-pledge",
-        ("text/html; charset=windows-1252", body.into_owned()),
+        (
+            "200 OK",
+            "text/html; charset=windows-1252",
+            body.into_owned(),
+        ),
+    );
+    routes.insert(
+        "/news/broken",
+        (
+            "500 Internal Server Error",
+            "text/html",
+            b"<html><body>Internal Server Error</body></html>".to_vec(),
+        ),
+    );
+    let mut pdf =
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n".to_vec();
+    pdf.extend((0u32..4096).map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8));
+    routes.insert(
+        "/files/annual-report.pdf",
+        ("200 OK", "application/pdf", pdf),
     );
     let addr = serve(routes);
 
@@ -1084,6 +1112,27 @@ fn urls_are_fetched_and_failures_name_the_status() {
     let missing = format!("http://{addr}/news/gone");
     let o = with_config(&["extract", "--format", "json", &missing]);
     assert_fails_clearly(&o, "404 URL", &["404"]);
+
+    let broken = format!("http://{addr}/news/broken");
+    let o = with_config(&["extract", "--format", "json", &broken]);
+    assert_fails_clearly(&o, "500 URL", &["500"]);
+
+    let pdf_url = format!("http://{addr}/files/annual-report.pdf");
+    let o = with_config(&["extract", "--format", "json", &pdf_url]);
+    assert_fails_clearly(
+        &o,
+        "PDF over HTTP",
+        &["binary", "pdf", "content type", "content-type"],
+    );
+
+    // Nothing listens on this port any more: connection refused.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let refused = format!("http://{closed}/news/anything");
+    let o = with_config(&["extract", "--format", "json", &refused]);
+    assert_fails_clearly(&o, "refused connection", &[&closed.to_string(), "connect"]);
 
     // In a batch, the failing URL is one error line and the good one still comes through.
     let o = with_config(&["extract", "--format", "jsonl", &missing, &ok_url]);
