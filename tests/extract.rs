@@ -282,12 +282,16 @@ fn check_article(exp: &Expected, v: &Value) -> Vec<String> {
             ));
         } else if ns != nl {
             let rest = ns[nl.len()..].trim().to_string();
-            let second = text
+            let paras: Vec<String> = text
                 .split("\n\n")
                 .map(norm)
                 .filter(|p| !p.is_empty())
-                .nth(1);
-            if second.as_deref() != Some(rest.as_str()) {
+                .collect();
+            let second = paras
+                .iter()
+                .position(|p| *p == nl)
+                .and_then(|i| paras.get(i + 1));
+            if second.map(String::as_str) != Some(rest.as_str()) {
                 f.push(format!(
                     "summary: after the lead expected the next paragraph {:?}, got {:?}",
                     second, rest
