@@ -895,13 +895,13 @@ fn base_url_makes_relative_urls_absolute() {
         );
     }
     assert_eq!(
-        str_field(&v, "image"),
-        Some("https://islandnews.example/news/2026/images/ferry-winter.jpg"),
-        "lead image resolved against --base-url"
-    );
-    assert_eq!(
         str_field(&v, "title"),
         Some("Ferry timetable changes for the winter season")
+    );
+    assert_eq!(
+        str_field(&v, "image"),
+        Some("https://islandnews.example/news/2026/images/ferry-winter.jpg"),
+        "the article's first figure image is its lead image, resolved against --base-url"
     );
 }
 
