@@ -526,6 +526,12 @@ fn html_safety(html: &str) -> Vec<String> {
             f.push(format!("content_html: contains {bad:?}"));
         }
     }
+    for (attr, url) in link_attrs(html) {
+        let u = url.trim().to_lowercase();
+        if (attr == "href" && u.starts_with("data:")) || u.starts_with("data:text/html") {
+            f.push(format!("content_html: {attr}={:?}", clip(&url)));
+        }
+    }
     let handler = regex::Regex::new(r#"(?i)<[^>]*[\s/"']on[a-z]+\s*="#).unwrap();
     if let Some(m) = handler.find(html) {
         f.push(format!(
