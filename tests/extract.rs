@@ -582,26 +582,29 @@ fn every_fixture_extracts_as_a_reader_would_say() {
         .filter(|f| f.name.contains(only.as_str()))
         .collect();
     let mut report = Vec::new();
+    let mut failing = Vec::new();
     for fx in &fixtures {
-        match extract_fixture(fx) {
-            Err(e) => report.push(format!("{}: run: {e}", fx.name)),
-            Ok(v) => {
-                for msg in check_article(&fx.expected, &v) {
-                    report.push(format!("{}: {msg}", fx.name));
-                }
-            }
+        let problems = match extract_fixture(fx) {
+            Err(e) => vec![format!("run: {e}")],
+            Ok(v) => check_article(&fx.expected, &v),
+        };
+        // Shown by the test harness on failure (or with --nocapture): which cases pass.
+        println!(
+            "{:<28} {}",
+            fx.name,
+            if problems.is_empty() { "ok" } else { "FAIL" }
+        );
+        if !problems.is_empty() {
+            failing.push(fx.name.as_str());
         }
+        report.extend(problems.into_iter().map(|m| format!("{}: {m}", fx.name)));
     }
-    let failing: std::collections::BTreeSet<&str> = report
-        .iter()
-        .map(|m| m.split(':').next().unwrap_or(""))
-        .collect();
     assert!(
         report.is_empty(),
         "{} of {} fixtures fail ({}):\n\n{}",
         failing.len(),
         fixtures.len(),
-        failing.into_iter().collect::<Vec<_>>().join(", "),
+        failing.join(", "),
         report.join("\n")
     );
 }
