@@ -125,13 +125,17 @@ fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("clearfeed binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("clearfeed finishes")
+    // Feed stdin from a thread so a large page cannot deadlock against a full stdout pipe; a
+    // process that rejects the input early may close stdin, which is not a test failure.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || match pipe.write_all(&input) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
+        _ => {}
+    });
+    let out = child.wait_with_output().expect("clearfeed finishes");
+    writer.join().expect("stdin writer");
+    out
 }
 
 fn stdout(o: &Output) -> String {
