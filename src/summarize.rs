@@ -93,7 +93,9 @@ pub fn is_real_paragraph(p: &str) -> bool {
     if shouting && words <= 6 {
         return false;
     }
-    (ends_sentence && words >= 6) || words >= 15
+    // Without a closing full stop only a long paragraph counts: a short unpunctuated line under
+    // the headline is a standfirst or a label, and the lead is the body's first paragraph.
+    (ends_sentence && words >= 6) || words >= 30
 }
 
 #[cfg(test)]
@@ -138,6 +140,18 @@ mod tests {
                 "Updated 10:42 GMT, 18 March",
                 "LISBON",
                 "Fishermen unload the morning catch. Photo: Rui Santos / Wire",
+                LONG_LEAD,
+            ],
+        );
+        assert_eq!(summarize(&a).lead, LONG_LEAD);
+    }
+
+    #[test]
+    fn an_unpunctuated_standfirst_is_not_the_lead() {
+        let a = article(
+            &[],
+            &[
+                "Councillors back a plan to restore the old light after a decade in the dark",
                 LONG_LEAD,
             ],
         );

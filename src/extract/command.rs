@@ -236,15 +236,11 @@ fn check_size(len: usize) -> anyhow::Result<()> {
 
 /// GETs a page; a non-success status is an error that names the status and its reason.
 async fn fetch_page(client: &reqwest::Client, url: url::Url) -> anyhow::Result<Page> {
-    let mut response = client
-        .get(url.clone())
-        .send()
-        .await
-        .with_context(|| format!("GET {url} failed"))?;
+    let mut response = client.get(url).send().await.context("request failed")?;
     let status = response.status();
     if !status.is_success() {
         bail!(
-            "GET {url}: HTTP {} {}",
+            "HTTP {} {}",
             status.as_u16(),
             status.canonical_reason().unwrap_or("(no reason)")
         );
@@ -259,7 +255,7 @@ async fn fetch_page(client: &reqwest::Client, url: url::Url) -> anyhow::Result<P
     while let Some(chunk) = response
         .chunk()
         .await
-        .with_context(|| format!("reading the body of {url}"))?
+        .context("reading the response body failed")?
     {
         body.extend_from_slice(&chunk);
         check_size(body.len())?;

@@ -118,8 +118,12 @@ fn html_override(enc: &'static Encoding) -> &'static Encoding {
     }
 }
 
-/// Statistical detection for undeclared pages. Valid UTF-8 wins outright.
+/// Statistical detection for undeclared pages. Valid UTF-8 wins outright: legacy 8-bit text is
+/// practically never valid UTF-8 by accident, and the check is far cheaper than the detector.
 fn detect(body: &[u8], url_host: Option<&str>) -> &'static Encoding {
+    if std::str::from_utf8(body).is_ok() {
+        return UTF_8;
+    }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(body, true);
     let tld = url_host

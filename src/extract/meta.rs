@@ -17,18 +17,11 @@ use url::Url;
 
 use super::{ExtractError, collapse_whitespace};
 
-/// Selectors compiled once per extractor.
+/// Rules compiled once per extractor. The built-in sources are read in one walk over the
+/// document (see [`Scan`]) instead of one selector query each: on large pages every query is a
+/// full traversal, and metadata should cost little next to finding the body.
 #[derive(Debug, Clone)]
 pub struct MetaRules {
-    json_ld: Selector,
-    meta: Selector,
-    link: Selector,
-    base: Selector,
-    html: Selector,
-    h1: Selector,
-    title: Selector,
-    time: Selector,
-    author_dom: Selector,
     /// A site's own headline selector, which wins over everything else.
     site_title: Option<Selector>,
 }
@@ -50,10 +43,6 @@ pub struct Meta {
     pub site_name: Option<String>,
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
-}
-
 impl MetaRules {
     pub fn new(site_title: Option<&str>) -> Result<Self, ExtractError> {
         let site_title = site_title
@@ -64,28 +53,16 @@ impl MetaRules {
                 })
             })
             .transpose()?;
-        Ok(MetaRules {
-            json_ld: sel(r#"script[type="application/ld+json"]"#),
-            meta: sel("meta[content]"),
-            link: sel("link[rel][href]"),
-            base: sel("base[href]"),
-            html: sel("html"),
-            h1: sel("h1"),
-            title: sel("title"),
-            time: sel("time[datetime]"),
-            author_dom: sel(
-                r#"[rel~="author"], [itemprop~="author"], .byline__name, .author-name, .byline"#,
-            ),
-            site_title,
-        })
+        Ok(MetaRules { site_title })
     }
 
     /// Reads the metadata of `doc`; `page_url` is where it came from (or `--base-url`).
     pub fn extract(&self, doc: &Html, page_url: Option<&Url>) -> Meta {
-        let base = self.base_url(doc, page_url);
-        let metas = self.meta_map(doc);
-        let ld = self.json_ld(doc);
-        let links = self.links(doc);
+        let scan = Scan::of(doc);
+        let base = base_url(scan.base_href, page_url);
+        let metas = &scan.metas;
+        let ld = json_ld(&scan.json_ld);
+        let links = &scan.links;
         let m = |k: &str| metas.get(k).map(String::as_str).filter(|v| !v.is_empty());
 
         let site_name = ld
@@ -99,10 +76,7 @@ impl MetaRules {
                     .filter(|s| !s.contains('/'))
             });
 
-        let h1 = doc
-            .select(&self.h1)
-            .map(|e| element_text(&e))
-            .find(|t| !t.is_empty());
+        let h1 = scan.h1.clone();
         let title = self
             .site_title
             .as_ref()
@@ -116,11 +90,7 @@ impl MetaRules {
             .or_else(|| m("twitter:title").map(collapse_whitespace))
             .or_else(|| m("parsely-title").map(collapse_whitespace))
             .or_else(|| h1.clone())
-            .or_else(|| {
-                doc.select(&self.title)
-                    .map(|e| element_text(&e))
-                    .find(|t| !t.is_empty())
-            })
+            .or_else(|| scan.title.clone())
             .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url));
 
         let byline = ld
@@ -139,11 +109,7 @@ impl MetaRules {
                 .find(|v| !looks_like_url(v))
                 .map(str::to_owned)
             })
-            .or_else(|| {
-                doc.select(&self.author_dom)
-                    .map(|e| element_text(&e))
-                    .find(|t| !t.is_empty() && t.len() < 120)
-            })
+            .or_else(|| scan.author.clone())
             .and_then(|b| clean_byline(&b));
 
         let published = ld
@@ -169,7 +135,7 @@ impl MetaRules {
                 .filter_map(|k| m(k))
                 .find_map(parse_date)
             })
-            .or_else(|| self.time_element(doc));
+            .or(scan.time);
 
         let resolve = |u: &str| absolute_http(u, base.as_ref());
         let url = links
@@ -198,10 +164,8 @@ impl MetaRules {
             })
             .or_else(|| links.get("image_src").and_then(|u| resolve(u)));
 
-        let language = doc
-            .select(&self.html)
-            .next()
-            .and_then(|e| e.attr("lang").or_else(|| e.attr("xml:lang")))
+        let language = scan
+            .html_lang
             .and_then(iso639_1)
             .or_else(|| {
                 ["content-language", "language", "dc.language", "og:locale"]
@@ -222,86 +186,146 @@ impl MetaRules {
             site_name,
         }
     }
+}
 
-    /// `<base href>` resolved against the page URL, else the page URL. A `<base>` that cannot be
-    /// made absolute is ignored rather than trusted.
-    fn base_url(&self, doc: &Html, page_url: Option<&Url>) -> Option<Url> {
-        let declared = doc.select(&self.base).next().and_then(|e| {
-            let href = e.attr("href")?.trim();
-            match page_url {
-                Some(p) => p.join(href).ok(),
-                None => Url::parse(href).ok(),
-            }
-        });
-        declared
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .or_else(|| page_url.cloned())
+/// `<base href>` resolved against the page URL, else the page URL. A `<base>` that cannot be made
+/// absolute is ignored rather than trusted.
+fn base_url(base_href: Option<&str>, page_url: Option<&Url>) -> Option<Url> {
+    let declared = base_href.and_then(|href| match page_url {
+        Some(p) => p.join(href.trim()).ok(),
+        None => Url::parse(href.trim()).ok(),
+    });
+    declared
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .or_else(|| page_url.cloned())
+}
+
+fn json_ld(scripts: &[String]) -> LdArticle {
+    let mut out = LdArticle::default();
+    for raw in scripts {
+        let Some(value) = parse_json_lenient(raw) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        collect_ld_objects(&value, 0, &mut found);
+        for obj in found {
+            out.merge(obj);
+        }
     }
+    out
+}
 
-    /// All `<meta>` values keyed by lower-cased `property`, `name`, `itemprop` or `http-equiv`;
-    /// the first occurrence of a key wins.
-    fn meta_map(&self, doc: &Html) -> HashMap<String, String> {
-        let mut map = HashMap::new();
-        for e in doc.select(&self.meta) {
-            let content = e.attr("content").unwrap_or("").trim();
-            for key_attr in ["property", "name", "itemprop", "http-equiv"] {
-                if let Some(key) = e.attr(key_attr) {
-                    map.entry(key.trim().to_ascii_lowercase())
-                        .or_insert_with(|| content.to_owned());
+/// Everything the metadata needs from the document, gathered in one walk.
+#[derive(Debug, Default)]
+struct Scan<'a> {
+    /// `<meta>` values keyed by lower-cased `property`, `name`, `itemprop` or `http-equiv`; the
+    /// first occurrence of a key wins.
+    metas: HashMap<String, String>,
+    /// `<link href>` by lower-cased `rel` token; the first occurrence wins.
+    links: HashMap<String, String>,
+    base_href: Option<&'a str>,
+    html_lang: Option<&'a str>,
+    /// The text of the first non-empty `<h1>` and `<title>`.
+    h1: Option<String>,
+    title: Option<String>,
+    /// `<time datetime>`: the first marked as the publication time, else the first.
+    time: Option<DateTime<FixedOffset>>,
+    /// The first byline-looking element's text (`rel=author`, `itemprop=author`, `.byline`).
+    author: Option<String>,
+    json_ld: Vec<String>,
+}
+
+impl<'a> Scan<'a> {
+    fn of(doc: &'a Html) -> Self {
+        let mut scan = Scan::default();
+        let mut time_marked = false;
+        for e in doc.root_element().descendent_elements() {
+            let el = e.value();
+            match el.name() {
+                "meta" => {
+                    let Some(content) = el.attr("content") else {
+                        continue;
+                    };
+                    for key_attr in ["property", "name", "itemprop", "http-equiv"] {
+                        if let Some(key) = el.attr(key_attr) {
+                            scan.metas
+                                .entry(key.trim().to_ascii_lowercase())
+                                .or_insert_with(|| content.trim().to_owned());
+                        }
+                    }
+                    continue;
                 }
+                "link" => {
+                    if let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) {
+                        for rel in rel.split_ascii_whitespace() {
+                            scan.links
+                                .entry(rel.to_ascii_lowercase())
+                                .or_insert_with(|| href.trim().to_owned());
+                        }
+                    }
+                    continue;
+                }
+                "base" => {
+                    if scan.base_href.is_none() {
+                        scan.base_href = el.attr("href");
+                    }
+                    continue;
+                }
+                "html" if scan.html_lang.is_none() => {
+                    scan.html_lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
+                }
+                "script" => {
+                    if el
+                        .attr("type")
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                    {
+                        scan.json_ld.push(e.text().collect());
+                    }
+                    continue;
+                }
+                "h1" if scan.h1.is_none() => {
+                    scan.h1 = Some(element_text(&e)).filter(|t| !t.is_empty());
+                }
+                "title" if scan.title.is_none() => {
+                    scan.title = Some(element_text(&e)).filter(|t| !t.is_empty());
+                }
+                "time" if !time_marked => {
+                    if let Some(date) = el.attr("datetime").and_then(parse_date) {
+                        time_marked = el.attr("pubdate").is_some()
+                            || el
+                                .attr("itemprop")
+                                .is_some_and(|v| v.eq_ignore_ascii_case("datePublished"))
+                            || el
+                                .attr("class")
+                                .is_some_and(|c| c.to_ascii_lowercase().contains("publish"));
+                        if time_marked || scan.time.is_none() {
+                            scan.time = Some(date);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if scan.author.is_none() && is_author_element(el) {
+                scan.author = Some(element_text(&e)).filter(|t| !t.is_empty() && t.len() < 120);
             }
         }
-        map
+        scan
     }
+}
 
-    /// `<link rel=… href=…>` by lower-cased rel token; the first occurrence wins.
-    fn links(&self, doc: &Html) -> HashMap<String, String> {
-        let mut map = HashMap::new();
-        for e in doc.select(&self.link) {
-            let href = e.attr("href").unwrap_or("").trim();
-            for rel in e.attr("rel").unwrap_or("").split_ascii_whitespace() {
-                map.entry(rel.to_ascii_lowercase())
-                    .or_insert_with(|| href.to_owned());
-            }
-        }
-        map
-    }
-
-    fn json_ld(&self, doc: &Html) -> LdArticle {
-        let mut out = LdArticle::default();
-        for script in doc.select(&self.json_ld) {
-            let raw: String = script.text().collect();
-            let Some(value) = parse_json_lenient(&raw) else {
-                continue;
-            };
-            let mut found = Vec::new();
-            collect_ld_objects(&value, 0, &mut found);
-            for obj in found {
-                out.merge(obj);
-            }
-        }
-        out
-    }
-
-    /// A `<time datetime>` in the page, preferring one marked as the publication time.
-    fn time_element(&self, doc: &Html) -> Option<DateTime<FixedOffset>> {
-        let mut first = None;
-        for e in doc.select(&self.time) {
-            let Some(date) = e.attr("datetime").and_then(parse_date) else {
-                continue;
-            };
-            let marked = e.attr("pubdate").is_some()
-                || e.attr("itemprop")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("datePublished"))
-                || e.attr("class")
-                    .is_some_and(|c| c.to_ascii_lowercase().contains("publish"));
-            if marked {
-                return Some(date);
-            }
-            first.get_or_insert(date);
-        }
-        first
-    }
+/// `rel=author`, `itemprop=author`, or a `byline` / `byline__name` / `author-name` class.
+fn is_author_element(el: &scraper::node::Element) -> bool {
+    let has_token = |attr: &str, token: &str| {
+        el.attr(attr).is_some_and(|v| {
+            v.split_ascii_whitespace()
+                .any(|t| t.eq_ignore_ascii_case(token))
+        })
+    };
+    has_token("rel", "author")
+        || has_token("itemprop", "author")
+        || el
+            .classes()
+            .any(|c| matches!(c, "byline" | "byline__name" | "author-name"))
 }
 
 /// The parts of JSON-LD objects we use. The first article-typed object gives the article fields;

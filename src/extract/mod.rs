@@ -121,8 +121,8 @@ impl Extractor {
         let meta = self.meta.extract(&doc, page_url);
         let body = content::extract_body(&doc, &self.content);
         let title = meta.title.clone().unwrap_or_default();
-        let blocks = self.clean_blocks(body.blocks, &title);
         let bullets = dedupe_strings(body.bullets);
+        let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
         self.finish(
@@ -189,12 +189,13 @@ impl Extractor {
         Ok(article)
     }
 
-    /// The body's blocks as they will be published: empty blocks, cruft the body engine let
-    /// through, stray captions outside figures, repeated blocks, and a leading copy of the headline
-    /// removed. A safety net over the engine's own cleaning, using the same rules.
-    fn clean_blocks(&self, blocks: Vec<Block>, title: &str) -> Vec<Block> {
-        let cruft = &self.content.cruft;
-        let title_key = dedupe_key(title);
+    /// The body's blocks as they will be published: empty blocks, stray captions outside figures
+    /// (by their "Photo:"/"Credit:" markers), repeated blocks, and a leading copy of the headline
+    /// removed, and, when the key points were taken out as bullets, their "Key points" heading.
+    /// Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]); this pass
+    /// only adds the structural checks that need the headline, the bullets or the whole body.
+    fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
+        let title_key = dedupe_hash(title);
         let mut seen = HashSet::new();
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
         for block in blocks {
@@ -202,20 +203,21 @@ impl Extractor {
                 out.push(block);
                 continue;
             }
-            let key = dedupe_key(&block.text);
-            if key.is_empty()
-                || cruft.is_cruft_text(&block.text)
-                || cruft.is_caption(&block.text)
-                || plain::is_caption_line(&block.text)
-                || !seen.insert(key.clone())
+            let Some(key) = dedupe_hash(&block.text) else {
+                continue;
+            };
+            if plain::is_caption_line(&block.text)
+                || !seen.insert(key)
+                || (has_bullets
+                    && block.kind == BlockKind::Heading
+                    && self.content.cruft.is_bullet_heading(&block.text))
             {
                 continue;
             }
             let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);
             if nothing_but_figures_before
                 && matches!(block.kind, BlockKind::Heading | BlockKind::Paragraph)
-                && !title_key.is_empty()
-                && key == title_key
+                && title_key == Some(key)
             {
                 continue;
             }
@@ -237,13 +239,28 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
     out
 }
 
-/// A comparison key that ignores case, spacing and punctuation, so "Key points:" repeats of the
-/// same paragraph with different whitespace or quotes are recognised.
+/// A comparison key that ignores case, spacing and punctuation, so repeats of the same paragraph
+/// with different whitespace or quotes are recognised.
 pub(crate) fn dedupe_key(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
+/// `None` when the text has no letters or digits at all.
+fn dedupe_hash(s: &str) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut any = false;
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        any = true;
+        for l in c.to_lowercase() {
+            l.hash(&mut h);
+        }
+    }
+    any.then(|| h.finish())
 }
 
 fn dedupe_strings(items: Vec<String>) -> Vec<String> {

@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::collapse_whitespace;
 use super::cruft::CruftRules;
+use super::{collapse_whitespace, dedupe_key};
 
 /// A plain-text article, before metadata and sanitizing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,24 +71,49 @@ pub fn looks_like_html(text: &str) -> bool {
 /// Whether a line is a caption or credit by its markers.
 pub fn is_caption_line(line: &str) -> bool {
     let line = line.trim();
-    if PHOTO_BY.is_match(line) {
+    // Cheap gates first: this runs on every paragraph of every page. A caption marker is either at
+    // the very start or followed by a short attribution, so only the line's two ends are searched.
+    if line.trim_end_matches('.').ends_with(')') && PHOTO_BY.is_match(line) {
         return true;
     }
-    let Some(last) = CAPTION_MARKER.find_iter(line).last() else {
+    if !line.contains(':') {
+        return false;
+    }
+    let head = &line[..floor_char_boundary(line, 24)];
+    if CAPTION_MARKER.find(head).is_some_and(|m| m.start() == 0) {
+        return true;
+    }
+    let tail_start = ceil_char_boundary(line, line.len().saturating_sub(200));
+    let Some(last) = CAPTION_MARKER.find_iter(&line[tail_start..]).last() else {
         return false;
     };
-    if last.start() == 0 {
-        return true;
-    }
+    let last_end = tail_start + last.end();
     // A marker near the end followed by a short attribution ("… Photo: Abed Rahim / dpa"), not a
     // sentence that happens to contain "image:" ("she described the image: a city without cars").
-    let tail = line[last.end()..].trim_end_matches([')', ']', '.', ' ']);
+    let tail = line[last_end..].trim_end_matches([')', ']', '.', ' ']);
     let words = tail.split_whitespace().count();
     tail.chars()
         .next()
         .is_some_and(|c| c.is_uppercase() || c.is_numeric())
         && (1..=8).contains(&words)
         && !tail.contains(['!', '?', ':'])
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// The text of a bullet line without its marker, or `None` when the line is not a bullet.
@@ -111,13 +136,6 @@ fn ends_sentence(s: &str) -> bool {
     s.trim_end().ends_with([
         '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
     ])
-}
-
-fn dedupe_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Splits the text into blocks: one per line, except that hard-wrapped paragraphs (text files
@@ -187,7 +205,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
         if !seen.insert(key) {
             continue;
         }
-        if cruft.is_cruft_text(&block) {
+        if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
             continue;
         }
         if is_caption_line(&block) || cruft.is_caption(&block) {
@@ -283,6 +301,7 @@ mod tests {
         let text = "\
 River council approves new flood barrier plan
 
+Key points:
   • The barrier will protect 4,000 homes along the lower river
   • Work is due to start next spring
 

@@ -138,6 +138,7 @@ fn assembly_drops_headline_copy_captions_and_repeats() {
             r#"<figure><img src="/q.jpg"><figcaption>Quay at dawn. Photo: Lee Hart</figcaption></figure>"#,
         ),
         block(BlockKind::Heading, "Quay Reopens", "<h1>Quay Reopens</h1>"),
+        block(BlockKind::Heading, "Key points", "<h2>Key points</h2>"),
         para("The quay reopened on Monday after a month of repairs, the port said."),
         para("Boats lined up at the quay. Photo: Lee Hart"),
         block(
@@ -152,7 +153,7 @@ fn assembly_drops_headline_copy_captions_and_repeats() {
             "<li>Fees stay the same</li>",
         ),
     ];
-    let cleaned = x.clean_blocks(blocks, "Quay reopens");
+    let cleaned = x.clean_blocks(blocks, "Quay reopens", true);
     let kinds: Vec<BlockKind> = cleaned.iter().map(|b| b.kind).collect();
     assert_eq!(
         kinds,
@@ -235,4 +236,140 @@ fn example_page_metadata() {
         Some("https://www.coastalcourier.example/media/2025/03/point-hallow-light-1200.jpg")
     );
     assert_eq!(m.language.as_deref(), Some("en"));
+}
+
+/// Arbitrary bytes and tag soup never panic: every input ends in an article or an error.
+#[test]
+fn random_input_never_panics() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<div class=ad>",
+        "</div>",
+        "<script>",
+        "</script>",
+        "<h1>",
+        "</h1>",
+        "<meta charset=",
+        "shift_jis>",
+        "<title>",
+        "</title>",
+        "<br><br>",
+        "<li>",
+        "<ul>",
+        "<figure><img src=",
+        "<figcaption>",
+        "Photo: ",
+        "• ",
+        "02:42\n",
+        "\n\n",
+        "<!--",
+        "-->",
+        "<base href=javascript:x>",
+        "<a href=",
+        "\"",
+        "'",
+        ">",
+        "<",
+        "&amp;",
+        "&#0;",
+        "é",
+        "廣告",
+        "The council said on Monday that the plan would go ahead. ",
+        "\u{feff}",
+        "\0",
+        "\r\n",
+        "<html lang=",
+        "zz-ZZ>",
+        "<script type=\"application/ld+json\">{\"@type\":[1,{\"a\":",
+        "<time datetime=\"2024-99-99\">",
+        "<svg><p>",
+        "</svg>",
+        "<table><td>",
+        "<math>",
+    ];
+    let x = extractor();
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    for _ in 0..300 {
+        let mut body: Vec<u8> = Vec::new();
+        for _ in 0..rng.random_range(0..60) {
+            if rng.random_bool(0.15) {
+                body.extend((0..rng.random_range(1..8)).map(|_| rng.random::<u8>()));
+            } else {
+                body.extend_from_slice(PIECES[rng.random_range(0..PIECES.len())].as_bytes());
+            }
+        }
+        let url = rng
+            .random_bool(0.5)
+            .then_some("https://news.example/a/b.html");
+        let _ = x.article(&page(&body, url));
+    }
+}
+
+/// The example page through the whole extractor: the README's first command shows this.
+#[test]
+fn example_page_end_to_end() {
+    let html = include_bytes!("../../examples/sample-article.html");
+    let a = extractor()
+        .article(&page(
+            html,
+            Some("https://www.coastalcourier.example/news/2025/03/x"),
+        ))
+        .unwrap();
+    assert_eq!(
+        a.title,
+        "Saltmarsh votes to relight its Victorian lighthouse"
+    );
+    assert_eq!(a.bullets.len(), 3, "{:?}", a.bullets);
+    assert!(a.bullets[0].starts_with("The town council voted 9–2"));
+    let s = summarize(&a);
+    assert!(
+        s.lead
+            .starts_with("Saltmarsh town council has voted to restore"),
+        "{}",
+        s.lead
+    );
+    assert!(s.text.starts_with("• The town council voted"));
+    for cruft in [
+        "Advertisement",
+        "ADVERTISEMENT",
+        "Reading Time",
+        "Key points",
+        "02:17",
+        "Watch: inside",
+        "loading",
+        "Read more",
+        "Lighthouse makes heritage grant shortlist",
+        "Morning Briefing",
+        "Sign up",
+        "Recommended",
+        "Comments",
+        "seagull_sam",
+        "cookies",
+        "Copy link",
+        "Photo: Daniel Okafor",
+        "All rights reserved",
+    ] {
+        assert!(!a.text.contains(cruft), "{cruft:?} in text");
+        assert!(!s.text.contains(cruft), "{cruft:?} in summary");
+    }
+    for gone in [
+        "<script",
+        "<iframe",
+        "<form",
+        "class=",
+        "pixel.tracker",
+        "ads.adnetwork",
+    ] {
+        assert!(!a.content_html.contains(gone), "{gone:?} in html");
+    }
+    // The figure keeps its caption in HTML, with an absolute image URL.
+    assert!(a.content_html.contains(
+        r#"<img src="https://www.coastalcourier.example/media/2025/03/point-hallow-light-800.jpg""#
+    ));
+    assert!(a.content_html.contains("<figcaption>"));
+    assert!(a.text.contains("How the money adds up"));
+    assert!(a.text.ends_with("open to visitors on summer weekends."));
+    assert!(a.word_count() > 300);
 }
