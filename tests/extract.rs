@@ -1283,3 +1283,68 @@ fn an_invalid_site_rule_is_a_clear_error_naming_the_key() {
     ]);
     assert_fails_clearly(&o, "invalid body selector", &["body"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Charsets without an HTTP header: byte-order marks, and detection when nothing is declared
+
+/// An invented German article with plenty of non-ASCII letters and no charset declaration.
+const UNDECLARED_ARTICLE: &str = "<html lang=\"de\"><head><title>Fähre über die Förde fährt wieder</title></head><body>
+<nav><a href=\"/\">Startseite</a> <a href=\"/region\">Region</a></nav>
+<article><h1>Fähre über die Förde fährt wieder</h1>
+<p>Nach fünf Wochen Pause fährt die Fähre zwischen Möltenort und Friedrichsort seit Montag wieder nach dem gewohnten Fahrplan. Die Reparatur des Getriebes hatte länger gedauert als zunächst geplant.</p>
+<p>Pendler, die in der Zwischenzeit über die Brücke ausweichen mussten, begrüßten die Rückkehr der Fähre. „Das spart mir jeden Tag fast eine Stunde“, sagte eine Krankenschwester aus Möltenort.</p>
+<p>Die Betreibergesellschaft kündigte an, für die Zukunft ein Ersatzgetriebe vorrätig zu halten, damit sich ein so langer Ausfall nicht wiederholt.</p>
+<p>Die Fahrkarten, die während der Pause gültig gewesen wären, können bis Ende des Monats zurückgegeben werden.</p>
+</article></body></html>";
+
+#[test]
+fn charsets_from_byte_order_marks_and_detection() {
+    let title = "Fähre über die Förde fährt wieder";
+    let lead = "Nach fünf Wochen Pause fährt die Fähre zwischen Möltenort und Friedrichsort seit Montag wieder nach dem gewohnten Fahrplan. Die Reparatur des Getriebes hatte länger gedauert als zunächst geplant.";
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut utf8_bom = b"\xef\xbb\xbf".to_vec();
+    utf8_bom.extend(UNDECLARED_ARTICLE.as_bytes());
+    let mut utf16le_bom = b"\xff\xfe".to_vec();
+    utf16le_bom.extend(
+        UNDECLARED_ARTICLE
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    let (cp1252, _, unmappable) = encoding_rs::WINDOWS_1252.encode(UNDECLARED_ARTICLE);
+    assert!(!unmappable);
+
+    let mut report = Vec::new();
+    for (name, bytes) in [
+        ("utf-8 with BOM", utf8_bom),
+        ("utf-16le with BOM", utf16le_bom),
+        ("windows-1252, undeclared", cp1252.into_owned()),
+    ] {
+        let path = dir.path().join("faehre.html");
+        std::fs::write(&path, &bytes).unwrap();
+        let o = run(&["extract", "--format", "json", &path.to_string_lossy()]);
+        assert_no_panic(&o, name);
+        let v = match (o.status.success(), single_json(&o)) {
+            (true, Ok(v)) => v,
+            (_, r) => {
+                report.push(format!(
+                    "{name}: failed: {} {:?}",
+                    stderr(&o).trim(),
+                    r.err()
+                ));
+                continue;
+            }
+        };
+        if str_field(&v, "title") != Some(title) {
+            report.push(format!("{name}: title {:?}", str_field(&v, "title")));
+        }
+        if str_field(&v, "lead").map(norm) != Some(norm(lead)) {
+            report.push(format!("{name}: lead {:?}", str_field(&v, "lead")));
+        }
+        let text = str_field(&v, "text").unwrap_or_default();
+        if text.contains('\u{fffd}') || text.contains('\u{feff}') || text.contains("Ã") {
+            report.push(format!("{name}: mis-decoded text {:?}", clip(text)));
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
