@@ -1348,3 +1348,52 @@ fn charsets_from_byte_order_marks_and_detection() {
     }
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+/// Broken or hostile markup nests thousands of elements deep (unclosed tags, generated wrappers):
+/// the extractor must neither overflow its stack nor lose the article.
+#[test]
+fn deeply_nested_markup_does_not_crash() {
+    let article: String = std::iter::once("<article><h1>Deep page</h1>".to_string())
+        .chain((0..5).map(|i| {
+            format!(
+                "<p>Paragraph {i} of a page whose markup nests far deeper than any sane template, yet still carries an ordinary article inside it.</p>"
+            )
+        }))
+        .chain(std::iter::once("</article>".to_string()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, page) in [
+        (
+            "5000 nested divs",
+            format!(
+                "<html><body>{}{article}{}</body></html>",
+                "<div>".repeat(5000),
+                "</div>".repeat(5000)
+            ),
+        ),
+        (
+            "5000 unclosed inline tags",
+            format!(
+                "<html><body>{}{article}</body></html>",
+                "<font><b><i>".repeat(5000)
+            ),
+        ),
+    ] {
+        let path = dir.path().join("deep.html");
+        std::fs::write(&path, page).unwrap();
+        let o = run(&["extract", "--format", "json", &path.to_string_lossy()]);
+        assert_no_panic(&o, name);
+        assert!(
+            o.status.code().is_some(),
+            "{name}: killed by a signal (stack overflow?): {}",
+            stderr(&o)
+        );
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let v = single_json(&o).unwrap();
+        assert_eq!(str_field(&v, "title"), Some("Deep page"), "{name}");
+        assert!(
+            str_field(&v, "lead").is_some_and(|l| l.starts_with("Paragraph 0 of a page")),
+            "{name}: {v}"
+        );
+    }
+}
