@@ -105,6 +105,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     let _ = &mut bullet_lists;
     // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
     arena.remove_boilerplate();
+    arena.remove_cruft_boxes(&rules.cruft);
 
     let containers = match arena.site_body() {
         Some(i) => vec![i],
@@ -292,6 +293,9 @@ const F_SITE_REMOVE: u16 = 8;
 const F_SITE_BODY: u16 = 16;
 const F_ARTICLE_HINT: u16 = 32;
 const F_BULLET_HINT: u16 = 64;
+/// A whitespace-only text node (not kept in the arena) came right before this element: the space
+/// between `</strong> <a>` must survive in the text.
+const F_SPACE_BEFORE: u16 = 128;
 
 #[derive(Debug)]
 struct Item<'a> {
@@ -439,6 +443,7 @@ impl<'a> Arena<'a> {
         let mut stack: Vec<u32> = Vec::with_capacity(64);
         let mut block_stack: Vec<u32> = Vec::with_capacity(64);
         let mut link_depth = 0u32;
+        let mut space_pending = false;
         let mut cur = Some(*root);
         let mut descend;
         while let Some(node) = cur {
@@ -448,6 +453,7 @@ impl<'a> Arena<'a> {
             match node.value() {
                 scraper::Node::Text(t) => {
                     let (n, commas) = measure(t);
+                    space_pending = n == 0 && !t.is_empty();
                     if n > 0 && parent != u32::MAX {
                         items.push(Item {
                             el: None,
@@ -485,6 +491,9 @@ impl<'a> Arena<'a> {
                     let el = ElementRef::wrap(node).expect("element node");
                     let mut tag = Tag::of(e.name());
                     let mut flags = 0u16;
+                    if std::mem::take(&mut space_pending) {
+                        flags |= F_SPACE_BEFORE;
+                    }
                     let (weight, boiler, bullet) = class_weight(e);
                     if boiler {
                         flags |= F_BOILER;
@@ -653,6 +662,51 @@ impl<'a> Arena<'a> {
             }
             i += 1;
         }
+    }
+
+    /// Removes small boxes that open with a heading naming them as boilerplate ("Why you can trust
+    /// …", "… a small favour to ask", "Comments (12)", "Leggi anche"): the heading says what the
+    /// whole box is, so its paragraphs go with it. A box holding a large share of the page's
+    /// paragraph text is never removed this way.
+    fn remove_cruft_boxes(&mut self, cruft: &CruftRules) {
+        let total = self.items.first().map_or(0, |r| r.p_text);
+        let mut i = 0usize;
+        while i < self.items.len() {
+            let it = &self.items[i];
+            if it.flags & F_REMOVED != 0 {
+                i = it.end as usize;
+                continue;
+            }
+            let boxy = matches!(
+                it.tag,
+                Tag::Div | Tag::Section | Tag::Aside | Tag::Other | Tag::Footer
+            ) && it.flags & F_SITE_BODY == 0
+                && (it.p_text as u64) * 3 <= total as u64
+                && it.p_text < 1500;
+            if boxy
+                && let Some(h) = self.first_child_element(i as u32)
+                && matches!(self.items[h as usize].tag, Tag::H(2..=6))
+                && cruft.is_cruft_box_heading(&self.plain_text(h))
+            {
+                let end = it.end as usize;
+                self.remove(i as u32);
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// The first child of `i` that is an element with visible content (skipping whitespace).
+    fn first_child_element(&self, i: u32) -> Option<u32> {
+        self.children(i)
+            .find(|&c| {
+                let it = &self.items[c as usize];
+                it.flags & F_REMOVED == 0
+                    && it.tag != Tag::Drop
+                    && (it.tag != Tag::Text || !it.text.trim().is_empty())
+            })
+            .filter(|&c| self.items[c as usize].tag != Tag::Text)
     }
 
     /// Marks a subtree removed and takes its text out of its ancestors' sums.
@@ -1155,7 +1209,15 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 }
             }
             Tag::Img => self.img(it),
-            Tag::A | Tag::Format(_) | Tag::Inline if it.flags & F_HAS_BLOCK == 0 => self.inline(i),
+            Tag::A | Tag::Format(_) | Tag::Inline if it.flags & F_HAS_BLOCK == 0 => {
+                if it.flags & F_SPACE_BEFORE != 0 {
+                    self.space = true;
+                    if !self.html.is_empty() && !self.html.ends_with(' ') {
+                        self.html.push(' ');
+                    }
+                }
+                self.inline(i)
+            }
             Tag::H(level) => {
                 self.flush();
                 let prev = std::mem::replace(&mut self.kind, BlockKind::Heading);
@@ -1461,6 +1523,34 @@ fn leading_summary_list(blocks: &mut Vec<RawBlock>) -> Vec<String> {
         .collect()
 }
 
+/// Most words a block before the lead may have and still be dropped as page furniture.
+const PREAMBLE_MAX_WORDS: usize = 40;
+
+/// Drops the short fragments a body often starts with before its first real paragraph: section
+/// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines
+/// and datelines ("Par Hélène … – publié le …"), an unpunctuated standfirst. None of them reads as
+/// prose (see [`crate::summarize::is_real_paragraph`]), and the body's text starts with its lead.
+/// Figures stay; nothing is dropped when no block reads as prose or a fragment is long.
+pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
+    let Some(lead) = blocks.iter().position(|b| {
+        !matches!(b.kind, BlockKind::Figure | BlockKind::Heading)
+            && crate::summarize::is_real_paragraph(&b.text)
+    }) else {
+        return;
+    };
+    let short = blocks[..lead].iter().all(|b| {
+        b.kind == BlockKind::Figure || crate::extract::word_count(&b.text) <= PREAMBLE_MAX_WORDS
+    });
+    if !short {
+        return;
+    }
+    let mut i = 0;
+    blocks.retain(|b| {
+        i += 1;
+        i > lead || b.kind == BlockKind::Figure
+    });
+}
+
 /// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
 /// bullets themselves.
 fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
@@ -1472,7 +1562,10 @@ fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<B
             out.push(b);
             continue;
         }
-        if cruft.is_cruft_text(&b.text) || cruft.is_caption(&b.text) {
+        if cruft.is_cruft_text(&b.text)
+            || cruft.is_caption(&b.text)
+            || cruft.is_read_also_line(&b.text, r.chars, r.link_chars)
+        {
             continue;
         }
         // A line that is nothing but a link ("Related story headline").

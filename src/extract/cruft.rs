@@ -183,6 +183,10 @@ const SHORT_PATTERNS: &[&str] = &[
     r"^(subscribe|sign in|log in|register)\s+(now|today|here)?\s*(to (continue|read|keep reading|get))",
     r"^already (a subscriber|subscribed|have an account)\b",
     r"^(newsletter abonnieren|jetzt abonnieren|abonnez-vous|suscríbete|iscriviti)\b",
+    r"\b(apúntate|suscríbete|inscríbete|regístrate)\s+(a|en|al)\s+(nuestros?|el|los|la)\s+(boletín|boletines|newsletter)",
+    r"\b(inscrivez-vous|abonnez-vous)\s+à\s+(notre|nos|la)\s+(newsletter|lettre)",
+    r"\biscriviti\s+alla\s+(nostra\s+)?newsletter",
+    r"\b(melden sie sich|abonnieren sie)\b.{0,40}\bnewsletter",
     // Cookie banners.
     r"\b(we|this (site|website)) uses? cookies\b",
     r"\b(accept|allow|manage)( all)? cookies\b",
@@ -198,6 +202,44 @@ const SHORT_PATTERNS: &[&str] = &[
     r"^all rights reserved\.?$",
     r"^(comments are closed|leave a reply|add your comment|join the (conversation|discussion))\b",
     r"^(sponsored|advertisement|anzeige|publicidad|publicité)\s*[:|\-–—]",
+];
+
+/// Headings that make the small box they open boilerplate as a whole: the heading names what the
+/// box is (a "Why you can trust us" panel, a donation appeal, a comment thread, a related-links
+/// section), so its paragraphs go with it even when their own words look like prose.
+const BOX_HEADING_PATTERNS: &[&str] = &[
+    r"^why you can trust\b",
+    r"^(how we (test|review|rate)|our (testing|review) (process|methodology))\b",
+    r"\b(a|one) small favou?r to ask\b",
+    r"^(support|donate to|contribute to|help) (us|our journalism|independent journalism)\b",
+    r"^(comments?|reactions?|réactions?|commentaires?|commenti|comentarios?|kommentare?|leserkommentare|discussion|join the (conversation|discussion))\s*[(\[]?\s*\d*\s*[)\]]?$",
+    r"^(related|related (articles|stories|content|links)|recommended|more (stories|from|on this)|you (may|might) also like|read (more|next|also)|lesen sie auch|mehr zum thema|lire aussi|à lire aussi|sur le même sujet|lee también|te puede interesar|noticias relacionadas|leggi anche|potrebbe interessarti( anche)?|ti potrebbe interessare|explore more on these topics)\b",
+];
+
+/// Labels that open an inline "read also" line ("Leggi anche <a>Other story</a>"): with the rest
+/// of the line a link, the whole line is a pointer to another article, whatever punctuation
+/// follows the label. Compared after [`normalize_label`].
+const READ_ALSO_LABELS: &[&str] = &[
+    "read more",
+    "read also",
+    "also read",
+    "see also",
+    "related",
+    "lesen sie auch",
+    "mehr zum thema",
+    "lire aussi",
+    "à lire aussi",
+    "a lire aussi",
+    "voir aussi",
+    "lee también",
+    "lea también",
+    "leer más",
+    "ver también",
+    "leggi anche",
+    "leggi pure",
+    "vedi anche",
+    "lees ook",
+    "zie ook",
 ];
 
 /// Longest block any built-in rule applies to, in characters (the block patterns are bounded).
@@ -320,6 +362,16 @@ pub(crate) const BOILERPLATE_TOKENS: &[&str] = &[
     "extra",
     "community",
     "jump",
+    // The same in the languages of our pages: comment threads, newsletter boxes, related links.
+    "commentaires",
+    "commenti",
+    "comentarios",
+    "kommentare",
+    "reactions",
+    "boletin",
+    "newsletters",
+    "correlati",
+    "relacionadas",
 ];
 
 /// Tokens that cancel a boilerplate token in the same class/id (`article-ad-free`, `no-sidebar`,
@@ -392,6 +444,18 @@ pub(crate) const BULLET_HEADINGS: &[&str] = &[
     "lo esencial",
     "en resumen",
     "in sintesi",
+    "in breve",
+    "punti chiave",
+    "points clés",
+    "les points clés",
+    "à retenir",
+    "ce qu'il faut retenir",
+    "claves",
+    "las claves",
+    "lo más importante",
+    "puntos clave",
+    "das wichtigste",
+    "kurz und knapp",
 ];
 
 /// What a class/id token says: bit 0 boilerplate, bit 1 negates boilerplate, bit 2 article
@@ -429,6 +493,7 @@ pub struct CruftRules {
     block: RegexSet,
     short: RegexSet,
     caption: RegexSet,
+    box_heading: RegexSet,
     site: RegexSet,
 }
 
@@ -466,6 +531,7 @@ impl CruftRules {
             block: compile(BLOCK_PATTERNS),
             short: compile(SHORT_PATTERNS),
             caption: compile(CAPTION_PATTERNS),
+            box_heading: compile(BOX_HEADING_PATTERNS),
             site,
         })
     }
@@ -506,6 +572,32 @@ impl CruftRules {
             && text.len() <= 4 * CAPTION_MAX
             && text.chars().count() <= CAPTION_MAX
             && self.caption.is_match(text)
+    }
+
+    /// Whether a heading makes the small box it opens boilerplate (see [`BOX_HEADING_PATTERNS`]).
+    pub fn is_cruft_box_heading(&self, text: &str) -> bool {
+        let text = text.trim();
+        text.len() <= 400 && self.box_heading.is_match(text)
+    }
+
+    /// Whether a line is a "read also" pointer: a [`READ_ALSO_LABELS`] label followed by a link
+    /// that makes up most of the rest (`link_chars` of `chars` characters are inside links).
+    pub fn is_read_also_line(&self, text: &str, chars: usize, link_chars: usize) -> bool {
+        if chars > SHORT_BLOCK || link_chars == 0 {
+            return false;
+        }
+        let lower = text.trim().to_lowercase();
+        READ_ALSO_LABELS.iter().any(|label| {
+            lower.strip_prefix(label).is_some_and(|rest| {
+                if rest.chars().next().is_some_and(char::is_alphanumeric) {
+                    return false;
+                }
+                let rest = rest.trim_start_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, ':' | '»' | '>' | '|' | '-' | '–' | '—')
+                });
+                !rest.is_empty() && link_chars * 5 >= rest.chars().count() * 4
+            })
+        })
     }
 
     /// Whether a short text is a heading that introduces the key points ("Key points", ...).

@@ -144,7 +144,7 @@ impl Extractor {
 
     fn plain_article(&self, text: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
         let plain = plain::extract(text, &self.content.cruft);
-        let blocks: Vec<Block> = plain
+        let mut blocks: Vec<Block> = plain
             .paragraphs
             .into_iter()
             .map(|p| Block {
@@ -153,6 +153,7 @@ impl Extractor {
                 text: p,
             })
             .collect();
+        content::drop_preamble(&mut blocks);
         let title = plain.title.unwrap_or_default();
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         self.finish(
@@ -223,6 +224,7 @@ impl Extractor {
             }
             out.push(block);
         }
+        content::drop_preamble(&mut out);
         out
     }
 }
