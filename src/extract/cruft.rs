@@ -147,6 +147,16 @@ const LABELS: &[&str] = &[
     "leer más",
     "leggi anche",
     "tags",
+    // Page chrome a plain-text dump of a page carries along.
+    "skip to main content",
+    "skip to content",
+    "skip to navigation",
+    "sign in",
+    "log in",
+    "register",
+    "my account",
+    "report this ad",
+    "report ad",
 ];
 
 /// Anchored patterns for a whole block of any length.
@@ -169,6 +179,11 @@ const BLOCK_PATTERNS: &[&str] = &[
     r"^(please\s+)?(enable|turn on|activate)\s+javascript\b.{0,200}$",
     r"^(javascript is (disabled|required)|your browser does not support)\b.{0,200}$",
     r"^this (article|story|content) is more than \d+ (years?|months?) old\.?$",
+    // "Advertisement · Scroll to continue": an ad label joined to its reading prompt.
+    r"^(advertisement|anzeige|publicidad|publicité|pubblicità)\s*[·|\-–—:]\s*(scroll|continue|story continues).{0,40}$",
+    // Wire-service footers: licensing and standards links.
+    r"^purchase licensing rights\b.{0,40}$",
+    r"^our standards\s*:.{0,80}$",
 ];
 
 /// Anchored patterns that only apply to short blocks (at most [`SHORT_BLOCK`] characters): a prompt

@@ -91,7 +91,9 @@ impl MetaRules {
             .or_else(|| m("parsely-title").map(collapse_whitespace))
             .or_else(|| h1.clone())
             .or_else(|| scan.title.clone())
-            .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url));
+            .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url))
+            // Older templates set the headline in an `<h2>` (the `<h1>`, if any, is the logo).
+            .map(|t| strip_site_suffix(&t, site_name.as_deref(), scan.h2.as_deref(), page_url));
 
         let byline = ld
             .authors
@@ -227,6 +229,8 @@ struct Scan<'a> {
     html_lang: Option<&'a str>,
     /// The text of the first non-empty `<h1>` and `<title>`.
     h1: Option<String>,
+    /// The first non-empty `<h2>`: only a check for a `<title>`'s site suffix.
+    h2: Option<String>,
     title: Option<String>,
     /// `<time datetime>`: the first marked as the publication time, else the first.
     time: Option<DateTime<FixedOffset>>,
@@ -285,6 +289,9 @@ impl<'a> Scan<'a> {
                 }
                 "h1" if scan.h1.is_none() => {
                     scan.h1 = Some(element_text(&e)).filter(|t| !t.is_empty());
+                }
+                "h2" if scan.h2.is_none() => {
+                    scan.h2 = Some(element_text(&e)).filter(|t| !t.is_empty());
                 }
                 "title" if scan.title.is_none() => {
                     scan.title = Some(element_text(&e)).filter(|t| !t.is_empty());

@@ -159,6 +159,8 @@ impl Extractor {
         self.finish(
             Article {
                 title,
+                byline: plain.byline,
+                published: plain.published,
                 url: page_url.and_then(|u| meta::absolute_http(u.as_str(), None)),
                 bullets: plain.bullets,
                 content_html: self.sanitizer.clean(&html, page_url),

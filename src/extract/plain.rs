@@ -20,6 +20,10 @@ use super::{collapse_whitespace, dedupe_key};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlainArticle {
     pub title: Option<String>,
+    /// The author from a "By …" line in the page header, if any.
+    pub byline: Option<String>,
+    /// The publication time from a date line in the page header, if any.
+    pub published: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub bullets: Vec<String>,
     /// Body paragraphs in order, cruft, captions, video blocks and repeats removed.
     pub paragraphs: Vec<String>,
@@ -184,6 +188,10 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
     let mut article = PlainArticle::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut after_timestamp = false;
+    // Header lines seen before the headline is known, and whether the header is over.
+    let mut header: Vec<String> = Vec::new();
+    let mut header_done = false;
+    let mut in_related = false;
     for block in blocks(text) {
         if TIMESTAMP.is_match(&block) {
             after_timestamp = true;
@@ -205,6 +213,18 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
         if !seen.insert(key) {
             continue;
         }
+        // A "Read Next" / "Related" heading opens a list of other stories: its headline-like
+        // lines go with it, up to the next line that reads as prose.
+        if cruft.is_cruft_box_heading(&block) && block.chars().count() <= 60 {
+            in_related = !article.paragraphs.is_empty();
+            continue;
+        }
+        if in_related {
+            if !crate::summarize::is_real_paragraph(&block) {
+                continue;
+            }
+            in_related = false;
+        }
         if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
             continue;
         }
@@ -220,22 +240,112 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
             }
             continue;
         }
-        if article.title.is_none() && article.paragraphs.is_empty() && article.bullets.is_empty() {
-            // Before the headline only page chrome can come: a lone word or a fragment is
-            // dropped, the first substantial line is the title, and a first line too long for a
-            // headline means the dump starts with the body.
-            let chars = block.chars().count();
-            if chars < 10 || block.split_whitespace().count() < 2 {
+        if article.paragraphs.is_empty() && article.bullets.is_empty() {
+            // The page header: chrome, the headline, then perhaps a byline and a date line.
+            if let Some(author) = byline_line(&block) {
+                // The headline is the line right above the byline; what came before is chrome.
+                if !header_done {
+                    article.title = header.pop().or(article.title.take());
+                    header.clear();
+                    header_done = true;
+                }
+                article.byline.get_or_insert(author);
                 continue;
             }
-            if chars <= 300 {
-                article.title = Some(block);
+            if let Some(date) = date_line(&block) {
+                if !header_done {
+                    article.title = header.pop().or(article.title.take());
+                    header.clear();
+                    header_done = true;
+                }
+                article.published.get_or_insert(date);
                 continue;
+            }
+            if is_update_stamp(&block) {
+                continue;
+            }
+            if !header_done && !crate::summarize::is_real_paragraph(&block) {
+                // Before the headline only page chrome can come: a lone word or a fragment is
+                // dropped; a line too long for a headline means the dump starts with the body.
+                let chars = block.chars().count();
+                if chars < 10 || block.split_whitespace().count() < 2 {
+                    continue;
+                }
+                if chars <= 300 {
+                    header.push(block);
+                    continue;
+                }
             }
         }
+        flush_header(&mut article, &mut header, &mut header_done);
         article.paragraphs.push(block);
     }
+    flush_header(&mut article, &mut header, &mut header_done);
     article
+}
+
+/// Ends the page header without a byline or date line: its first line is the headline and the
+/// rest are body text (a standfirst, an opening fragment).
+fn flush_header(article: &mut PlainArticle, header: &mut Vec<String>, done: &mut bool) {
+    if *done {
+        return;
+    }
+    *done = true;
+    let mut lines = header.drain(..);
+    if article.title.is_none() {
+        article.title = lines.next();
+    }
+    let rest: Vec<String> = lines.collect();
+    article.paragraphs.splice(0..0, rest);
+}
+
+/// "By Jane Doe" / "Par …" / "Von …" / "Por …" alone on a header line: the author's name.
+fn byline_line(line: &str) -> Option<String> {
+    let words = line.split_whitespace().count();
+    if !(2..=8).contains(&words) || ends_sentence(line) {
+        return None;
+    }
+    let (first, rest) = line.split_once(char::is_whitespace)?;
+    ["by", "par", "von", "por", "di", "door", "av", "af"]
+        .iter()
+        .any(|w| first.eq_ignore_ascii_case(w))
+        .then(|| rest.trim().to_owned())
+        .filter(|r| r.chars().next().is_some_and(char::is_uppercase))
+}
+
+/// A header line that is nothing but a date and time ("February 20, 2026 9:14 AM UTC").
+fn date_line(line: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::{NaiveDateTime, TimeZone, Utc};
+    if line.len() > 60 || !line.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bare = line
+        .trim()
+        .trim_end_matches(" UTC")
+        .trim_end_matches(" GMT")
+        .replace(" a.m.", " AM")
+        .replace(" p.m.", " PM");
+    for f in [
+        "%B %d, %Y %I:%M %p",
+        "%b %d, %Y %I:%M %p",
+        "%B %d, %Y %H:%M",
+        "%d %B %Y %H:%M",
+        "%d %b %Y %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&bare, f) {
+            return Some(Utc.from_utc_datetime(&n).fixed_offset());
+        }
+    }
+    super::meta::parse_date(&bare)
+}
+
+/// "Updated 2 hours ago", "Last updated: …": a short update stamp, never body text.
+fn is_update_stamp(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    line.split_whitespace().count() <= 8
+        && ["updated", "last updated", "published", "posted"]
+            .iter()
+            .any(|p| lower.starts_with(p))
 }
 
 #[cfg(test)]
