@@ -125,13 +125,21 @@ impl Extractor {
         let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
+        // Without a declared lead image, the article's first figure is its picture.
+        let image = meta.image.or_else(|| {
+            blocks
+                .iter()
+                .filter(|b| b.kind == BlockKind::Figure)
+                .find_map(|b| first_img_src(&b.html))
+                .and_then(|src| meta::absolute_http(&src, meta.base.as_ref()))
+        });
         self.finish(
             Article {
                 title,
                 byline: meta.byline,
                 published: meta.published,
                 url: meta.url,
-                image: meta.image,
+                image,
                 language: meta.language,
                 bullets,
                 paragraphs: Vec::new(),
@@ -229,6 +237,19 @@ impl Extractor {
         content::drop_preamble(&mut out);
         out
     }
+}
+
+/// The `src` of the first `<img>` in HTML the body engine emitted (attributes double-quoted and
+/// escaped by it), unescaped.
+fn first_img_src(html: &str) -> Option<String> {
+    let at = html.find("<img src=\"")? + "<img src=\"".len();
+    let end = html[at..].find('"')?;
+    let src = html[at..at + end]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    (!src.trim().is_empty()).then_some(src)
 }
 
 /// Collapses runs of whitespace (including non-breaking spaces) into single spaces and trims.
