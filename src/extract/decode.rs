@@ -67,13 +67,21 @@ pub fn decode(
     if let Some(kind) = sniff_binary(body) {
         return Err(ExtractError::Binary(kind.to_string()));
     }
-    let (encoding, source) = if let Some(enc) = content_type.and_then(header_charset) {
+    let (mut encoding, mut source) = if let Some(enc) = content_type.and_then(header_charset) {
         (enc, Source::ContentType)
     } else if let Some(enc) = meta_charset(body) {
         (enc, Source::Meta)
     } else {
         (detect(body, url_host), Source::Detected)
     };
+    // Declarations lie more often than bytes do: pages converted to UTF-8 by a CMS, proxy or
+    // "save as" keep their old `<meta charset>`, and servers send `ISO-8859-1` by default. Text in
+    // a legacy encoding is practically never valid UTF-8 once it has non-ASCII bytes, so valid
+    // UTF-8 with some non-ASCII bytes is decoded as UTF-8 whatever was declared.
+    if encoding != UTF_8 && !body.is_ascii() && std::str::from_utf8(body).is_ok() {
+        encoding = UTF_8;
+        source = Source::Detected;
+    }
     let (text, _) = encoding.decode_without_bom_handling(body);
     finish(text.into_owned(), encoding, source)
 }
@@ -287,6 +295,23 @@ mod tests {
         );
         assert_eq!(d.source, Source::Meta);
         assert!(d.text.contains("日本"), "{}", d.text);
+    }
+
+    #[test]
+    fn valid_utf8_wins_over_a_stale_declaration() {
+        let body = "<meta charset=\"gb2312\"><title>新电脑已可利用记忆自学</title>".as_bytes();
+        let d = dec(body, None);
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.contains("新电脑已可利用记忆自学"));
+        let d = dec(
+            "<p>café</p>".as_bytes(),
+            Some("text/html; charset=ISO-8859-1"),
+        );
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.contains("café"));
+        // Pure ASCII keeps its declared (compatible) encoding.
+        let d = dec(b"<meta charset=windows-1252><p>plain</p>", None);
+        assert_eq!(d.source, Source::Meta);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
 
-use super::{ExtractError, collapse_whitespace};
+use super::{ExtractError, collapse_whitespace, dedupe_key};
 
 /// Rules compiled once per extractor. The built-in sources are read in one walk over the
 /// document (see [`Scan`]) instead of one selector query each: on large pages every query is a
@@ -89,8 +89,7 @@ impl MetaRules {
             .or_else(|| m("og:title").map(collapse_whitespace))
             .or_else(|| m("twitter:title").map(collapse_whitespace))
             .or_else(|| m("parsely-title").map(collapse_whitespace))
-            .or_else(|| h1.clone())
-            .or_else(|| scan.title.clone())
+            .or_else(|| dom_title(scan.title.as_deref(), h1.as_deref()))
             .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url));
 
         let byline = ld
@@ -102,6 +101,9 @@ impl MetaRules {
                     "parsely-author",
                     "sailthru.author",
                     "dc.creator",
+                    "dc:creator",
+                    "dcterms.creator",
+                    "dcterms:creator",
                     "article:author",
                 ]
                 .iter()
@@ -128,7 +130,11 @@ impl MetaRules {
                     "publish-date",
                     "dc.date.issued",
                     "dc.date",
+                    "dc:date",
                     "dcterms.date",
+                    "dcterms:date",
+                    "dcterms.created",
+                    "dcterms:created",
                     "date",
                 ]
                 .iter()
@@ -247,9 +253,14 @@ impl<'a> Scan<'a> {
                         continue;
                     };
                     for key_attr in ["property", "name", "itemprop", "http-equiv"] {
-                        if let Some(key) = el.attr(key_attr) {
+                        // RDFa allows several properties in one attribute: "dc:creator og:author".
+                        for key in el
+                            .attr(key_attr)
+                            .into_iter()
+                            .flat_map(str::split_whitespace)
+                        {
                             scan.metas
-                                .entry(key.trim().to_ascii_lowercase())
+                                .entry(key.to_ascii_lowercase())
                                 .or_insert_with(|| content.trim().to_owned());
                         }
                     }
@@ -313,7 +324,8 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// `rel=author`, `itemprop=author`, or a `byline` / `byline__name` / `author-name` class.
+/// `rel=author`, `itemprop=author`, or a byline-like class (`byline`, `c-byline__author`,
+/// `author-name`, `article-author`, …).
 fn is_author_element(el: &scraper::node::Element) -> bool {
     let has_token = |attr: &str, token: &str| {
         el.attr(attr).is_some_and(|v| {
@@ -323,9 +335,34 @@ fn is_author_element(el: &scraper::node::Element) -> bool {
     };
     has_token("rel", "author")
         || has_token("itemprop", "author")
-        || el
-            .classes()
-            .any(|c| matches!(c, "byline" | "byline__name" | "author-name"))
+        || el.classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("byline")
+                || matches!(
+                    c.as_str(),
+                    "author"
+                        | "author-name"
+                        | "authorname"
+                        | "article-author"
+                        | "post-author"
+                        | "entry-author"
+                        | "story-author"
+                )
+        })
+}
+
+/// The headline from the visible page: `<title>` (its suffix is removed later), unless the
+/// `<h1>` is contained in it — then the `<h1>` is the same headline without decoration. An `<h1>`
+/// unrelated to the title is often a section or site name, so the title wins over it; the `<h1>`
+/// is used only when the title is missing or too short to be a headline.
+fn dom_title(title: Option<&str>, h1: Option<&str>) -> Option<String> {
+    let norm = dedupe_key;
+    match (title, h1) {
+        (Some(t), Some(h)) if !norm(h).is_empty() && norm(t).contains(&norm(h)) => Some(h.into()),
+        (Some(t), Some(h)) if t.split_whitespace().count() < 2 => Some(h.into()),
+        (Some(t), _) => Some(t.into()),
+        (None, h) => h.map(str::to_owned),
+    }
 }
 
 /// The parts of JSON-LD objects we use. The first article-typed object gives the article fields;
@@ -407,11 +444,11 @@ fn ld_types(obj: &serde_json::Map<String, Value>) -> Vec<String> {
     }
 }
 
-/// `NewsArticle`, `ReportageNewsArticle`, `BlogPosting`, `LiveBlogPosting`, `Report`, … — any
+/// `NewsArticle`, `ReportageNewsArticle`, `BlogPosting`, `SocialMediaPosting`, `Report`, … — any
 /// schema.org type that is a kind of article, with or without a `schema:` prefix.
 fn is_article_type(t: &str) -> bool {
     let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-    t.ends_with("Article") || t.ends_with("BlogPosting") || t == "Report" || t == "Review"
+    t.ends_with("Article") || t.ends_with("Posting") || t == "Report" || t == "Review"
 }
 
 /// Collects every JSON object in a JSON-LD value: top-level, arrays, `@graph`, and one level of
@@ -446,11 +483,23 @@ fn collect_ld_objects<'a>(
 /// valid JSON, so a second attempt replaces them with spaces.
 fn parse_json_lenient(raw: &str) -> Option<Value> {
     let raw = raw.trim();
+    // Templates wrap the JSON in HTML comments or CDATA sections (`<![CDATA[ … ]]>`, sometimes
+    // behind `//` so scripts ignore it).
     let raw = raw
         .strip_prefix("<!--")
         .and_then(|r| r.strip_suffix("-->"))
         .unwrap_or(raw)
         .trim();
+    let raw = raw
+        .trim_start_matches("//")
+        .trim_start()
+        .strip_prefix("<![CDATA[")
+        .map(|r| {
+            let r = r.trim_end();
+            let r = r.strip_suffix("]]>").unwrap_or(r).trim_end();
+            r.strip_suffix("//").unwrap_or(r).trim()
+        })
+        .unwrap_or(raw);
     serde_json::from_str(raw).ok().or_else(|| {
         let cleaned: String = raw
             .chars()
@@ -529,6 +578,16 @@ fn looks_like_url(s: &str) -> bool {
 /// is too long to be a name list.
 fn clean_byline(s: &str) -> Option<String> {
     let s = collapse_whitespace(s);
+    // Dates and button labels sit in byline boxes too; names have no digits.
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let first = s.to_lowercase();
+    if digits >= 2
+        || ["updated", "last updated", "published", "follow"]
+            .iter()
+            .any(|p| first.starts_with(p))
+    {
+        return None;
+    }
     let lower = s.to_lowercase();
     let s = ["by ", "von ", "par ", "por "]
         .iter()
@@ -871,6 +930,49 @@ mod tests {
         );
         assert_eq!(m.byline.as_deref(), Some("Jo Park"));
         assert_eq!(m.language, None);
+    }
+
+    #[test]
+    fn cdata_json_ld_space_separated_properties_and_posting_types() {
+        let html = r#"<meta property="dc:creator twitter:site_name" content="Creator Name">
+            <script type="application/ld+json">
+            //<![CDATA[
+            {"@type":"SocialMediaPosting","datePublished":"2014-09-02T08:35:27-04:00"}
+            //]]>
+            </script>"#;
+        let m = meta(html, None);
+        assert_eq!(m.byline.as_deref(), Some("Creator Name"));
+        assert_eq!(
+            m.published.unwrap().to_rfc3339(),
+            "2014-09-02T08:35:27-04:00"
+        );
+    }
+
+    #[test]
+    fn title_beats_an_unrelated_h1_but_not_its_own_decorated_copy() {
+        let m = meta("<title>Base URL test</title><h1>Lorem</h1>", None);
+        assert_eq!(m.title.as_deref(), Some("Base URL test"));
+        let m = meta(
+            "<title>Mill fire: live updates — Valley Post</title><h1>Mill fire: live updates</h1>",
+            None,
+        );
+        assert_eq!(m.title.as_deref(), Some("Mill fire: live updates"));
+        let m = meta("<h1>Only a heading here</h1>", None);
+        assert_eq!(m.title.as_deref(), Some("Only a heading here"));
+    }
+
+    #[test]
+    fn byline_boxes_with_dates_or_buttons_are_not_names() {
+        let m = meta(
+            r#"<div class="article-byline">Last Updated: January 7, 2025</div>"#,
+            None,
+        );
+        assert_eq!(m.byline, None);
+        let m = meta(
+            r#"<span class="c-byline__author">By Erin Park</span>"#,
+            None,
+        );
+        assert_eq!(m.byline.as_deref(), Some("Erin Park"));
     }
 
     #[test]
