@@ -56,10 +56,7 @@ const BULLET_MARKERS: &[char] = &['•', '▪', '–', '-', '*', '●', '◦', '
 /// first 64 KiB are examined; a text that quotes one tag in passing is still text if it has fewer
 /// than two.
 pub fn looks_like_html(text: &str) -> bool {
-    let head = match text.char_indices().nth(65_536) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
+    let head = &text[..floor_char_boundary(text, 65_536)];
     HTML_DOC_TAG.find_iter(head).take(2).count() >= 2
         || head
             .trim_start()
