@@ -16,7 +16,7 @@ use scraper::{ElementRef, Html, Selector};
 use crate::config::SiteRules;
 use crate::extract::ExtractError;
 use crate::extract::cruft::{
-    BOILERPLATE_TOKENS, BULLET_TOKENS, CONTENT_TOKENS, CruftRules, NEGATING_TOKENS, for_each_token,
+    CruftRules, TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
 };
 
 /// What a block of the article body is.
@@ -353,7 +353,9 @@ fn is_hidden(el: &scraper::node::Element) -> bool {
     if el.attr("aria-hidden") == Some("true") {
         return true;
     }
-    if let Some(style) = el.attr("style") {
+    if let Some(style) = el.attr("style")
+        && (style.contains("none") || style.contains("hidden"))
+    {
         let compact: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -388,18 +390,11 @@ fn class_weight(el: &scraper::node::Element) -> (i16, bool, bool) {
         let mut good = false;
         let mut prev_key = false;
         for_each_token(v, |t| {
-            if BOILERPLATE_TOKENS.contains(&t) {
-                bad = true;
-            }
-            if NEGATING_TOKENS.contains(&t) {
-                neg = true;
-            }
-            if CONTENT_TOKENS.contains(&t) {
-                good = true;
-            }
-            if BULLET_TOKENS.contains(&t) || (prev_key && (t == "points" || t == "facts")) {
-                bullet = true;
-            }
+            let k = token_kind(t);
+            bad |= k & TOKEN_BOILER != 0;
+            neg |= k & TOKEN_NEGATE != 0;
+            good |= k & TOKEN_CONTENT != 0;
+            bullet |= k & TOKEN_BULLET != 0 || (prev_key && (t == "points" || t == "facts"));
             prev_key = t == "key";
         });
         if bad && !neg {

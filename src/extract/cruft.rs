@@ -151,6 +151,8 @@ const LABELS: &[&str] = &[
 
 /// Anchored patterns for a whole block of any length.
 const BLOCK_PATTERNS: &[&str] = &[
+    // "Why you can trust …" boxes.
+    r"^why you can trust\b.{0,600}$",
     // Video timestamps and durations: "02:42", "1:02:42", "02:42 / 05:10".
     r"^\d{1,2}:\d{2}(:\d{2})?(\s*/\s*\d{1,2}:\d{2}(:\d{2})?)?$",
     r"^(duration|dauer|durée)\s*:?\s*\d{1,2}:\d{2}(:\d{2})?$",
@@ -172,8 +174,6 @@ const BLOCK_PATTERNS: &[&str] = &[
 /// Anchored patterns that only apply to short blocks (at most [`SHORT_BLOCK`] characters): a prompt
 /// that might open a real paragraph when it is long.
 const SHORT_PATTERNS: &[&str] = &[
-    // "Why you can trust …" boxes.
-    r"^why you can trust\b",
     // "READ MORE: …", "Related: …", "See also: …".
     r"^(read more|read also|more reading|also read|see also|related|related article|related story|recommended|recommended reading|further reading|more from|more on this|watch|watch more|listen|lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|weiterlesen|lire aussi|à lire aussi|a lire aussi|voir aussi|lee también|leer más|ver también|leggi anche|lees ook|zie ook)\s*[:»>|\-–—]",
     // Newsletter and subscription prompts.
@@ -199,6 +199,9 @@ const SHORT_PATTERNS: &[&str] = &[
     r"^(comments are closed|leave a reply|add your comment|join the (conversation|discussion))\b",
     r"^(sponsored|advertisement|anzeige|publicidad|publicité)\s*[:|\-–—]",
 ];
+
+/// Longest block any built-in rule applies to, in characters (the block patterns are bounded).
+const LONGEST_CRUFT: usize = 640;
 
 /// How long a block may be for [`SHORT_PATTERNS`] to apply, in characters.
 const SHORT_BLOCK: usize = 280;
@@ -391,6 +394,34 @@ pub(crate) const BULLET_HEADINGS: &[&str] = &[
     "in sintesi",
 ];
 
+/// What a class/id token says: bit 0 boilerplate, bit 1 negates boilerplate, bit 2 article
+/// content, bit 3 key points.
+pub(crate) const TOKEN_BOILER: u8 = 1;
+pub(crate) const TOKEN_NEGATE: u8 = 2;
+pub(crate) const TOKEN_CONTENT: u8 = 4;
+pub(crate) const TOKEN_BULLET: u8 = 8;
+
+static TOKEN_TABLE: std::sync::LazyLock<std::collections::HashMap<&'static str, u8>> =
+    std::sync::LazyLock::new(|| {
+        let mut m = std::collections::HashMap::new();
+        for (list, bit) in [
+            (BOILERPLATE_TOKENS, TOKEN_BOILER),
+            (NEGATING_TOKENS, TOKEN_NEGATE),
+            (CONTENT_TOKENS, TOKEN_CONTENT),
+            (BULLET_TOKENS, TOKEN_BULLET),
+        ] {
+            for t in list {
+                *m.entry(*t).or_insert(0) |= bit;
+            }
+        }
+        m
+    });
+
+/// The kind bits of one lower-case class/id token (0 when it says nothing).
+pub(crate) fn token_kind(token: &str) -> u8 {
+    TOKEN_TABLE.get(token).copied().unwrap_or(0)
+}
+
 /// Compiled cruft rules: the built-in set plus a site's `drop_text` patterns.
 #[derive(Debug, Clone)]
 pub struct CruftRules {
@@ -402,7 +433,12 @@ pub struct CruftRules {
 }
 
 fn compile(patterns: &[&str]) -> RegexSet {
-    let anchored: Vec<String> = patterns.iter().map(|p| format!("(?i){p}")).collect();
+    // ASCII word boundaries keep the set on the fast DFA engines (a Unicode `\b` forces the
+    // slow NFA simulation); the phrases they delimit are ASCII anyway.
+    let anchored: Vec<String> = patterns
+        .iter()
+        .map(|p| format!("(?i){}", p.replace(r"\b", r"(?-u:\b)")))
+        .collect();
     // The built-in patterns are constants covered by tests; failing here is a programming error.
     RegexSet::new(anchored).expect("built-in cruft patterns compile")
 }
@@ -443,7 +479,14 @@ impl CruftRules {
         if self.site.is_match(text) {
             return true;
         }
+        // Every built-in rule is about short blocks: a long paragraph is prose.
+        if text.len() > 4 * LONGEST_CRUFT {
+            return false;
+        }
         let chars = text.chars().count();
+        if chars > LONGEST_CRUFT {
+            return false;
+        }
         if chars <= 80 {
             let label = normalize_label(text);
             if label.is_empty() || self.labels.contains(label.as_str()) {
@@ -459,7 +502,10 @@ impl CruftRules {
     /// Whether a block of text is a photo caption or credit ("Photo: …", "Credit: …").
     pub fn is_caption(&self, text: &str) -> bool {
         let text = text.trim();
-        !text.is_empty() && text.chars().count() <= CAPTION_MAX && self.caption.is_match(text)
+        !text.is_empty()
+            && text.len() <= 4 * CAPTION_MAX
+            && text.chars().count() <= CAPTION_MAX
+            && self.caption.is_match(text)
     }
 
     /// Whether a short text is a heading that introduces the key points ("Key points", ...).
@@ -512,7 +558,7 @@ pub fn normalize_label(text: &str) -> String {
 /// Splits a class or id value into lower-case tokens on non-alphanumerics and camelCase
 /// boundaries, calling `f` for each (`"relatedPosts ad-slot"` → related, posts, ad, slot).
 pub(crate) fn for_each_token(value: &str, mut f: impl FnMut(&str)) {
-    let mut buf = String::new();
+    let mut buf = String::with_capacity(32);
     let mut prev_lower = false;
     for c in value.chars() {
         if c.is_alphanumeric() {
@@ -521,7 +567,11 @@ pub(crate) fn for_each_token(value: &str, mut f: impl FnMut(&str)) {
                 buf.clear();
             }
             prev_lower = c.is_lowercase() || c.is_ascii_digit();
-            buf.extend(c.to_lowercase());
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
         } else {
             if !buf.is_empty() {
                 f(&buf);
