@@ -27,9 +27,11 @@ pub struct PlainArticle {
     pub captions: Vec<String>,
 }
 
-/// Tags that only occur in HTML documents. One of them anywhere near the top means HTML.
+/// Opening or closing tags of document structure. Two of them near the top mean HTML (a page or a
+/// fragment such as `<p>…</p>`); inline tags (`<b>`, `<i>`) are not counted, since text dumps quote
+/// those in passing.
 static HTML_DOC_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|meta\s|title>|article[\s>]|div[\s>]|p[\s>]|br\s*/?>|script[\s>]|link\s)").expect("valid regex")
+    Regex::new(r"(?i)<(?:!doctype\s+html|/?(?:html|head|body|article|section|main|div|p|h[1-6]|ul|ol|li|table|figure|script|style)[\s>]|meta\s|title>|br\s*/?>|link\s)").expect("valid regex")
 });
 
 /// A video's duration or a clip timestamp standing alone on its line: "02:42", "1:02:03", "(3:15)".
@@ -249,6 +251,8 @@ mod tests {
         assert!(looks_like_html("<!DOCTYPE html><title>x</title>"));
         assert!(looks_like_html("<html><body><p>x</p></body></html>"));
         assert!(looks_like_html("<div class=a><p>One</p><p>Two</p></div>"));
+        assert!(looks_like_html("<p>Just one paragraph.</p>"));
+        assert!(looks_like_html("<h2>Heading</h2>\nText"));
         assert!(!looks_like_html(
             "Title\n\nA paragraph about the <p> tag.\n"
         ));

@@ -171,7 +171,7 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn clean(html: &str) -> String {
@@ -215,7 +215,7 @@ mod tests {
 
     /// Parses the output again and checks it structurally: only allowed tags, no event handler or
     /// unknown attribute, and every URL absolute http(s)/mailto.
-    fn assert_structurally_safe(name: &str, out: &str) {
+    pub(crate) fn assert_structurally_safe(name: &str, out: &str) {
         let frag = scraper::Html::parse_fragment(out);
         for el in frag.root_element().descendent_elements().skip(1) {
             let tag = el.value().name();
