@@ -131,6 +131,13 @@ pub fn bullet_text(line: &str) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// A line of running prose, as opposed to a byline, dateline or label: a sentence of some length,
+/// or a long line whatever its punctuation.
+fn is_prose(s: &str) -> bool {
+    let words = super::word_count(s);
+    (words >= 8 && ends_sentence(s)) || words >= 25
+}
+
 fn ends_sentence(s: &str) -> bool {
     s.trim_end().ends_with([
         '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
@@ -183,6 +190,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
     let mut article = PlainArticle::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut after_timestamp = false;
+    let mut in_body = false;
     for block in blocks(text) {
         if TIMESTAMP.is_match(&block) {
             after_timestamp = true;
@@ -212,13 +220,20 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
             continue;
         }
         if let Some(item) = bullet_text(&block) {
-            if article.paragraphs.is_empty() {
-                article.bullets.push(item.to_owned());
-            } else {
+            // Key points sit between the headline and the first paragraph of prose (bylines and
+            // datelines may come between). Bullets before any headline are a menu; bullets
+            // after the prose has begun are a list in the body.
+            if article.title.is_none() && article.paragraphs.is_empty() {
+                continue;
+            }
+            if in_body {
                 article.paragraphs.push(block);
+            } else {
+                article.bullets.push(item.to_owned());
             }
             continue;
         }
+        in_body = in_body || is_prose(&block);
         if article.title.is_none() && article.paragraphs.is_empty() && article.bullets.is_empty() {
             // Before the headline only page chrome can come: a lone word or a fragment is
             // dropped, the first substantial line is the title, and a first line too long for a
@@ -345,6 +360,43 @@ Engineers said the design could withstand a once-in-a-century flood.
             ]
         );
         assert_eq!(a.captions.len(), 1);
+    }
+
+    #[test]
+    fn bullets_after_byline_are_key_points_and_menus_before_the_title_are_not() {
+        let text = "\
+• Home
+• World
+• Sport
+Tram line extension opens three months early
+By Noor Haddad
+Published 09:40, 4 June
+• Six new stops serve the northern suburbs
+• Trams run every eight minutes at peak times
+The city's tram line extension opened on Saturday, three months ahead of schedule and under budget.
+Commuters on the first service said the journey into the centre had been cut by a quarter of an hour.
+• a later list item
+";
+        let a = extract(text, &rules());
+        assert_eq!(
+            a.title.as_deref(),
+            Some("Tram line extension opens three months early")
+        );
+        assert_eq!(
+            a.bullets,
+            vec![
+                "Six new stops serve the northern suburbs",
+                "Trams run every eight minutes at peak times"
+            ]
+        );
+        assert_eq!(
+            a.paragraphs.first().map(String::as_str),
+            Some("By Noor Haddad")
+        );
+        assert_eq!(
+            a.paragraphs.last().map(String::as_str),
+            Some("• a later list item")
+        );
     }
 
     #[test]
