@@ -76,22 +76,6 @@ impl MetaRules {
                     .filter(|s| !s.contains('/'))
             });
 
-        let h1 = scan.h1.clone();
-        let title = self
-            .site_title
-            .as_ref()
-            .and_then(|s| {
-                doc.select(s)
-                    .map(|e| element_text(&e))
-                    .find(|t| !t.is_empty())
-            })
-            .or_else(|| ld.headline.clone())
-            .or_else(|| m("og:title").map(collapse_whitespace))
-            .or_else(|| m("twitter:title").map(collapse_whitespace))
-            .or_else(|| m("parsely-title").map(collapse_whitespace))
-            .or_else(|| dom_title(scan.title.as_deref(), h1.as_deref()))
-            .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url));
-
         let byline = ld
             .authors
             .clone()
@@ -113,6 +97,29 @@ impl MetaRules {
             })
             .or_else(|| scan.author.clone())
             .and_then(|b| clean_byline(&b));
+
+        let h1 = scan.h1.clone();
+        let title = self
+            .site_title
+            .as_ref()
+            .and_then(|s| {
+                doc.select(s)
+                    .map(|e| element_text(&e))
+                    .find(|t| !t.is_empty())
+            })
+            .or_else(|| ld.headline.clone())
+            .or_else(|| m("og:title").map(collapse_whitespace))
+            .or_else(|| m("twitter:title").map(collapse_whitespace))
+            .or_else(|| m("parsely-title").map(collapse_whitespace))
+            .or_else(|| dom_title(scan.title.as_deref(), h1.as_deref()))
+            .map(|t| {
+                let names: Vec<&str> = site_name
+                    .iter()
+                    .chain(&byline)
+                    .map(String::as_str)
+                    .collect();
+                strip_site_suffix(&t, &names, h1.as_deref(), page_url)
+            });
 
         let published = ld
             .published
@@ -623,31 +630,45 @@ pub fn iso639_1(tag: &str) -> Option<String> {
         .then(|| primary.to_ascii_lowercase())
 }
 
-/// Removes a " - Site", " | Site", " – Site" (or "Site | ") part from a page title when that part
-/// is the site's name, matches the host name, or when what remains is the page's `<h1>`.
+/// Removes " - Site", " | Site", " – Site" (or "Site | ") parts from a page title when the part is
+/// one of `names` (the site's name, the author's), matches the host name, or when what remains is
+/// the page's `<h1>`. Repeated, so "Headline - Author - Site" loses both decorations.
 pub fn strip_site_suffix(
     title: &str,
-    site_name: Option<&str>,
+    names: &[&str],
     h1: Option<&str>,
     page_url: Option<&Url>,
 ) -> String {
+    let mut title = collapse_whitespace(title);
+    for _ in 0..3 {
+        match strip_once(&title, names, h1, page_url) {
+            Some(shorter) => title = shorter,
+            None => break,
+        }
+    }
+    title
+}
+
+fn strip_once(
+    title: &str,
+    names: &[&str],
+    h1: Option<&str>,
+    page_url: Option<&Url>,
+) -> Option<String> {
     const SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " :: ", " · ", " » "];
-    let title = collapse_whitespace(title);
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    let site = site_name.map(norm).filter(|s| !s.is_empty());
-    let h1n = h1.map(norm).filter(|s| !s.is_empty());
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| dedupe_key(n))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let h1n = h1.map(dedupe_key).filter(|s| !s.is_empty());
     let host = page_url
         .and_then(Url::host_str)
-        .map(|h| norm(h.trim_start_matches("www.")));
+        .map(|h| dedupe_key(h.trim_start_matches("www.")));
     let is_site = |part: &str| {
-        let p = norm(part);
+        let p = dedupe_key(part);
         p.len() >= 3
-            && (site.as_deref() == Some(p.as_str())
+            && (names.contains(&p)
                 || host
                     .as_deref()
                     .is_some_and(|h| h.starts_with(&p) || p.starts_with(h)))
@@ -656,21 +677,21 @@ pub fn strip_site_suffix(
         if let Some(idx) = title.rfind(sep) {
             let (head, tail) = (&title[..idx], &title[idx + sep.len()..]);
             if !head.trim().is_empty()
-                && (is_site(tail) || h1n.as_deref() == Some(norm(head).as_str()))
+                && (is_site(tail) || h1n.as_deref() == Some(dedupe_key(head).as_str()))
             {
-                return head.trim().to_owned();
+                return Some(head.trim().to_owned());
             }
         }
         if let Some(idx) = title.find(sep) {
             let (head, tail) = (&title[..idx], &title[idx + sep.len()..]);
             if !tail.trim().is_empty()
-                && (is_site(head) || h1n.as_deref() == Some(norm(tail).as_str()))
+                && (is_site(head) || h1n.as_deref() == Some(dedupe_key(tail).as_str()))
             {
-                return tail.trim().to_owned();
+                return Some(tail.trim().to_owned());
             }
         }
     }
-    title
+    None
 }
 
 /// Parses the date formats pages actually use: RFC 3339, RFC 2822, ISO 8601 without a colon in
@@ -1038,9 +1059,19 @@ mod tests {
             ),
             ("Q&A - what next", None, None, "Q&A - what next"),
         ];
+        // Author and site decorations both go.
+        assert_eq!(
+            strip_site_suffix(
+                "The great big lie - Jo Welch - Medium",
+                &["Medium", "Jo Welch"],
+                None,
+                None
+            ),
+            "The great big lie"
+        );
         for (title, site, h1, want) in cases {
             assert_eq!(
-                &strip_site_suffix(title, *site, *h1, Some(&url)),
+                &strip_site_suffix(title, site.as_slice(), *h1, Some(&url)),
                 want,
                 "{title}"
             );
