@@ -430,3 +430,28 @@ fn hostile_body_markup_is_neutralised_end_to_end() {
     );
     assert_eq!(a.paragraphs.len(), 5);
 }
+
+/// Batch users share one extractor across threads (the pipeline keeps it in an `Arc`).
+#[test]
+fn extractor_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Extractor>();
+    let x = std::sync::Arc::new(extractor());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let x = x.clone();
+            std::thread::spawn(move || {
+                let body = format!(
+                    "Thread {i} story headline here\n\nThe story number {i} is told in one full sentence for the test.\n"
+                );
+                let base = format!("https://t{i}.example/");
+                let a = x.article(&page(body.as_bytes(), Some(&base))).unwrap();
+                (i, a.url)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, url) = h.join().unwrap();
+        assert_eq!(url, Some(format!("https://t{i}.example/")));
+    }
+}
