@@ -168,6 +168,7 @@ impl MetaRules {
                     "og:image:secure_url",
                     "twitter:image",
                     "twitter:image:src",
+                    "parsely-image-url",
                     "image",
                     "thumbnailurl",
                 ]
