@@ -18,7 +18,7 @@ use url::Url;
 use super::{ExtractError, collapse_whitespace, dedupe_key};
 
 /// Rules compiled once per extractor. The built-in sources are read in one walk over the
-/// document (see [`Scan`]) instead of one selector query each: on large pages every query is a
+/// document (see `Scan`) instead of one selector query each: on large pages every query is a
 /// full traversal, and metadata should cost little next to finding the body.
 #[derive(Debug, Clone)]
 pub struct MetaRules {
