@@ -122,6 +122,9 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // paragraph-like blocks of the page and keep the better.
     let main_len: usize = text_len(&blocks);
     let page_len = arena.items.first().map_or(0, |r| r.p_text as usize);
+    if std::env::var("CF_DEBUG").is_ok() {
+        eprintln!("DBG containers={containers:?} main_len={main_len} page_len={page_len} blocks={}", blocks.len());
+    }
     if arena.site_body.is_none() && (main_len * 2 < page_len || main_len < 250) {
         let mut wide = Emitter::new(&arena);
         wide.strict = true;
@@ -292,6 +295,8 @@ const F_SITE_REMOVE: u16 = 8;
 const F_SITE_BODY: u16 = 16;
 const F_ARTICLE_HINT: u16 = 32;
 const F_BULLET_HINT: u16 = 64;
+/// `itemprop="articleBody"`: the page's own statement of where the body is.
+const F_BODY_PROP: u16 = 128;
 
 #[derive(Debug)]
 struct Item<'a> {
@@ -500,6 +505,9 @@ impl<'a> Arena<'a> {
                     }
                     if matches!(tag, Tag::Article) || weight >= 50 {
                         flags |= F_ARTICLE_HINT;
+                    }
+                    if e.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("articleBody")) {
+                        flags |= F_BODY_PROP;
                     }
                     if tag == Tag::Img && is_tracking_pixel(e) {
                         tag = Tag::Drop;
@@ -893,6 +901,40 @@ impl<'a> Arena<'a> {
         let Some((mut top, top_score)) = best else {
             return vec![0];
         };
+        if std::env::var("CF_DEBUG").is_ok() {
+            for j in 0..n {
+                let it = &self.items[j];
+                if it.flags & (F_BODY_PROP | F_ARTICLE_HINT) != 0 || j as u32 == top {
+                    eprintln!("DBG {j} {:?} flags={} p_text={} text={} link={} score={} removed={}", it.tag, it.flags, it.p_text, it.text_len, it.link_len, score[j], it.flags & F_REMOVED);
+                }
+            }
+        }
+        // The page's own articleBody wins when it holds real text next to the scored guess.
+        let is_ancestor = |a: u32, d: u32| a <= d && d < self.items[a as usize].end;
+        if let Some(h) = (0..n as u32)
+            .filter(|&j| {
+                let it = &self.items[j as usize];
+                it.flags & F_BODY_PROP != 0 && it.flags & F_REMOVED == 0
+            })
+            .max_by_key(|&j| self.items[j as usize].p_text)
+        {
+            let hp = self.items[h as usize].p_text;
+            let tp = self.items[top as usize].p_text;
+            if hp >= 300 && self.link_density(h) < 0.35 {
+                let switch = if is_ancestor(h, top) {
+                    // The guess is a part of the declared body: take all of it.
+                    true
+                } else if is_ancestor(top, h) {
+                    // The guess wraps the declared body and more: narrow when it is most of it.
+                    hp * 10 >= tp * 7
+                } else {
+                    hp * 3 >= tp
+                };
+                if switch {
+                    top = h;
+                }
+            }
+        }
         // Prefer an enclosing <article>/articleBody that holds the top candidate and most of its
         // ancestors' paragraph text: the scores often peak on an inner wrapper.
         let mut p = self.items[top as usize].parent;
@@ -1480,7 +1522,13 @@ fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<B
             continue;
         }
         if b.kind != BlockKind::Preformatted && !seen.insert(b.text.to_lowercase()) {
-            continue;
+            // Template repeats (teaser and lead, captions, a second copy of the article for
+            // another screen size) are dropped. A long paragraph that directly follows its twin
+            // is the author's own repetition and stays.
+            let adjacent_twin = r.chars > 300 && out.last().is_some_and(|p: &Block| p.text == b.text);
+            if !adjacent_twin {
+                continue;
+            }
         }
         out.push(b);
     }
