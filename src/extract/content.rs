@@ -9,7 +9,7 @@
 //!
 //! It does not decode bytes, read metadata or sanitize HTML: the caller does that with the blocks.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use scraper::{ElementRef, Html, Selector};
 
@@ -1048,6 +1048,8 @@ struct RawBlock {
     link_chars: usize,
     /// The list a list item belongs to (for the summary-list check), else `u32::MAX`.
     list: u32,
+    /// The box the block sits in (parent of the element holding its text), for repeats.
+    section: u32,
 }
 
 struct Emitter<'r, 'a> {
@@ -1069,6 +1071,8 @@ struct Emitter<'r, 'a> {
     kind: BlockKind,
     list: u32,
     in_link: bool,
+    /// The element whose children are being read.
+    holder: u32,
 }
 
 impl<'r, 'a> Emitter<'r, 'a> {
@@ -1088,6 +1092,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             kind: BlockKind::Paragraph,
             list: u32::MAX,
             in_link: false,
+            holder: 0,
         }
     }
 
@@ -1133,6 +1138,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                     chars,
                     link_chars: self.link_chars,
                     list: self.list,
+                    section: self.section(),
                 });
             }
         } else if self.imgs > 0 && !self.strict {
@@ -1145,6 +1151,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 chars: 0,
                 link_chars: 0,
                 list: u32::MAX,
+                section: self.section(),
             });
         }
         self.text.clear();
@@ -1158,6 +1165,10 @@ impl<'r, 'a> Emitter<'r, 'a> {
             self.html.push_str(t);
             self.html.push('>');
         }
+    }
+
+    fn section(&self) -> u32 {
+        self.item(self.holder).parent
     }
 
     fn item(&self, i: u32) -> &'r Item<'a> {
@@ -1262,12 +1273,14 @@ impl<'r, 'a> Emitter<'r, 'a> {
             return;
         }
         self.depth += 1;
+        let prev_holder = std::mem::replace(&mut self.holder, i);
         let end = self.item(i).end;
         let mut c = i + 1;
         while c < end {
             self.node(c);
             c = self.item(c).end;
         }
+        self.holder = prev_holder;
         self.depth -= 1;
     }
 
@@ -1283,6 +1296,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 chars: text.chars().count(),
                 link_chars: self.link_chars,
                 list: u32::MAX,
+                section: self.section(),
             });
         }
         self.text.clear();
@@ -1411,6 +1425,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             chars,
             link_chars: 0,
             list: u32::MAX,
+            section: self.section(),
         });
     }
 
@@ -1463,6 +1478,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             chars: 0,
             link_chars: 0,
             list: u32::MAX,
+            section: self.section(),
         });
     }
 }
@@ -1506,7 +1522,10 @@ fn leading_summary_list(blocks: &mut Vec<RawBlock>) -> Vec<String> {
 /// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
 /// bullets themselves.
 fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
-    let mut seen: HashSet<String> = bullets.iter().map(|b| b.to_lowercase()).collect();
+    let mut seen: HashMap<String, u32> = bullets
+        .iter()
+        .map(|b| (b.to_lowercase(), u32::MAX))
+        .collect();
     let mut out = Vec::with_capacity(raw.len());
     for r in raw {
         let b = r.block;
@@ -1521,13 +1540,19 @@ fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<B
         if b.kind != BlockKind::Heading && r.link_chars * 10 >= r.chars * 9 && r.chars < 200 {
             continue;
         }
-        if b.kind != BlockKind::Preformatted && !seen.insert(b.text.to_lowercase()) {
+        if b.kind != BlockKind::Preformatted {
             // Template repeats (teaser and lead, captions, a second copy of the article for
-            // another screen size) are dropped. A long paragraph that directly follows its twin
-            // is the author's own repetition and stays.
-            let adjacent_twin = r.chars > 300 && out.last().is_some_and(|p: &Block| p.text == b.text);
-            if !adjacent_twin {
-                continue;
+            // another screen size) are dropped: they come from another box. A long paragraph
+            // repeated within the same box is the author's own repetition and stays.
+            match seen.entry(b.text.to_lowercase()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(r.section);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    if !(r.chars > 300 && *o.get() == r.section) {
+                        continue;
+                    }
+                }
             }
         }
         out.push(b);
