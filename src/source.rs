@@ -1,12 +1,23 @@
 //! Sources: what articles a feed has right now, from an upstream RSS/Atom/JSON feed or from a
-//! listing page read with CSS selectors. No article is fetched here.
+//! listing page read with CSS selectors. No article is fetched here, and nothing here touches the
+//! network: the pipeline fetches the source's bytes and hands them to [`read_listing`].
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+
+use crate::config::{PageRules, SourceKind};
 
 /// The articles a source lists, newest first as the source gives them.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub entries: Vec<Candidate>,
+    /// The source's own title (feed `title`, page `<title>`).
+    pub title: Option<String>,
+    /// The site the source belongs to (feed `link`, else the source URL).
+    pub site_url: Option<url::Url>,
+    /// The source's own description (feed `description`/`subtitle`).
+    pub description: Option<String>,
 }
 
 /// One article a source points at.
@@ -16,8 +27,279 @@ pub struct Candidate {
     pub url: url::Url,
     pub title: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// When the source says the entry last changed (Atom `updated`); a change makes a stored
+    /// article worth fetching again.
+    pub updated: Option<DateTime<Utc>>,
     /// The upstream guid/id, when the source has one.
     pub guid: Option<String>,
     /// The upstream teaser (often partial and ad-laden); a fallback when the page cannot be read.
     pub teaser: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The bytes are not a feed feed-rs can read (the feed fails as a whole).
+    #[error("not a readable RSS, Atom or JSON feed: {0}")]
+    Feed(String),
+    #[error("invalid links selector {selector:?}: {reason}")]
+    Selector { selector: String, reason: String },
+}
+
+/// Reads the articles out of a fetched source. `base` is the URL the source was fetched from
+/// (after redirects): relative links resolve against it. At most `max_entries` are kept, in the
+/// source's order, so that a feed with 100 000 entries costs no more than one with `max_entries`.
+pub fn read_listing(
+    kind: &SourceKind,
+    body: &[u8],
+    base: &url::Url,
+    max_entries: usize,
+) -> Result<Listing, SourceError> {
+    let mut listing = match kind {
+        SourceKind::Feed => parse_feed(body, base)?,
+        SourceKind::Page(rules) => parse_page(body, base, rules)?,
+    };
+    dedupe(&mut listing.entries);
+    listing.entries.truncate(max_entries);
+    Ok(listing)
+}
+
+/// Parses an upstream feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed). Entries without a usable http(s)
+/// link are skipped: there is no article to fetch.
+pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> {
+    // An empty id marks "no upstream guid": feed-rs would otherwise invent one from the link and
+    // title, which changes whenever a headline is edited and would defeat deduplication.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = parser
+        .parse(body)
+        .map_err(|e| SourceError::Feed(e.to_string()))?;
+    let site_url = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .and_then(|l| resolve(base, &l.href));
+    let mut entries = Vec::with_capacity(feed.entries.len());
+    for entry in feed.entries {
+        let link = entry
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+            .or(entry.links.first());
+        let Some(url) = link.and_then(|l| resolve(base, &l.href)) else {
+            continue;
+        };
+        let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
+        let teaser = entry
+            .summary
+            .map(|t| t.content)
+            .or_else(|| entry.content.and_then(|c| c.body))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        entries.push(Candidate {
+            url,
+            title: entry
+                .title
+                .map(|t| t.content.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            published: entry.published.or(entry.updated),
+            updated: entry.updated,
+            guid,
+            teaser,
+        });
+    }
+    Ok(Listing {
+        entries,
+        title: feed.title.map(|t| t.content.trim().to_string()),
+        site_url: site_url.or_else(|| Some(base.clone())),
+        description: feed.description.map(|t| t.content.trim().to_string()),
+    })
+}
+
+/// Reads article links from a listing page: every element matching `rules.links` that is (or
+/// contains) an `a href`, resolved against the page URL, filtered by `include`/`exclude`.
+pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Listing, SourceError> {
+    let selector = scraper::Selector::parse(&rules.links).map_err(|e| SourceError::Selector {
+        selector: rules.links.clone(),
+        reason: e.to_string(),
+    })?;
+    let anchor = scraper::Selector::parse("a[href]").expect("static selector");
+    let title_sel = scraper::Selector::parse("title").expect("static selector");
+    let html = String::from_utf8_lossy(body);
+    let doc = scraper::Html::parse_document(&html);
+    let mut entries = Vec::new();
+    for el in doc.select(&selector) {
+        let a = if el.value().name() == "a" && el.value().attr("href").is_some() {
+            el
+        } else {
+            match el.select(&anchor).next() {
+                Some(a) => a,
+                None => continue,
+            }
+        };
+        let Some(mut url) = a.value().attr("href").and_then(|h| resolve(base, h)) else {
+            continue;
+        };
+        url.set_fragment(None);
+        if !rules.include.is_empty() && !rules.include.iter().any(|r| r.is_match(url.as_str())) {
+            continue;
+        }
+        if rules.exclude.iter().any(|r| r.is_match(url.as_str())) {
+            continue;
+        }
+        let text = collapse(&el.text().collect::<String>());
+        entries.push(Candidate {
+            url,
+            title: Some(text).filter(|t| !t.is_empty()),
+            published: None,
+            updated: None,
+            guid: None,
+            teaser: None,
+        });
+    }
+    Ok(Listing {
+        entries,
+        title: doc
+            .select(&title_sel)
+            .next()
+            .map(|t| collapse(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty()),
+        site_url: Some(base.clone()),
+        description: None,
+    })
+}
+
+/// Drops later entries whose guid or URL was already listed (the first, newest, wins).
+fn dedupe(entries: &mut Vec<Candidate>) {
+    let mut guids = HashSet::new();
+    let mut urls = HashSet::new();
+    entries.retain(|c| {
+        let new_guid = c.guid.as_ref().is_none_or(|g| guids.insert(g.clone()));
+        let new_url = urls.insert(c.url.as_str().to_string());
+        new_guid && new_url
+    });
+}
+
+/// An absolute http(s) URL from a possibly relative link, or `None` for anything else
+/// (`javascript:`, `mailto:`, garbage).
+fn resolve(base: &url::Url, href: &str) -> Option<url::Url> {
+    let url = base.join(href.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> url::Url {
+        url::Url::parse("https://news.example.org/feeds/world.xml").unwrap()
+    }
+
+    const RSS: &str = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>World</title><link>https://news.example.org/world</link>
+<description>World news</description>
+<item><title>Harbour reopens</title><link>/2026/harbour</link><guid isPermaLink="false">h-1</guid>
+<pubDate>Tue, 24 Nov 2026 08:00:00 GMT</pubDate><description>Boats are back. ADVERTISEMENT</description></item>
+<item><title>No link here</title><guid>x-2</guid></item>
+<item><title>Duplicate guid</title><link>https://news.example.org/other</link><guid isPermaLink="false">h-1</guid></item>
+<item><title>Script link</title><link>javascript:alert(1)</link></item>
+<item><title>No guid</title><link>https://news.example.org/2026/bridge</link></item>
+</channel></rss>"#;
+
+    #[test]
+    fn rss_entries_resolved_deduped_and_linkless_skipped() {
+        let l = read_listing(&SourceKind::Feed, RSS.as_bytes(), &base(), 100).unwrap();
+        let urls: Vec<_> = l.entries.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "https://news.example.org/2026/harbour",
+                "https://news.example.org/2026/bridge"
+            ]
+        );
+        assert_eq!(l.entries[0].guid.as_deref(), Some("h-1"));
+        assert_eq!(l.entries[1].guid, None, "no invented guid");
+        assert_eq!(l.entries[0].title.as_deref(), Some("Harbour reopens"));
+        assert!(l.entries[0].teaser.as_deref().unwrap().contains("Boats"));
+        assert!(l.entries[0].published.is_some());
+        assert_eq!(l.title.as_deref(), Some("World"));
+        assert_eq!(
+            l.site_url.unwrap().as_str(),
+            "https://news.example.org/world"
+        );
+    }
+
+    #[test]
+    fn atom_and_json_feed_read() {
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-24T10:00:00Z</updated>
+<entry><title>One</title><id>urn:one</id><link rel="alternate" href="https://a.example/one"/>
+<updated>2026-11-24T10:00:00Z</updated><summary>Short</summary></entry></feed>"#;
+        let l = read_listing(&SourceKind::Feed, atom.as_bytes(), &base(), 100).unwrap();
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.entries[0].guid.as_deref(), Some("urn:one"));
+        assert!(l.entries[0].updated.is_some());
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+"items":[{"id":"1","url":"https://j.example/1","title":"First"},{"id":"2","title":"no url"}]}"#;
+        let l = read_listing(&SourceKind::Feed, json.as_bytes(), &base(), 100).unwrap();
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.entries[0].url.as_str(), "https://j.example/1");
+    }
+
+    #[test]
+    fn garbage_is_a_feed_error_and_huge_feeds_are_capped() {
+        assert!(matches!(
+            read_listing(&SourceKind::Feed, b"<html>no</html>", &base(), 10),
+            Err(SourceError::Feed(_))
+        ));
+        let mut xml = String::from("<rss version=\"2.0\"><channel><title>t</title>");
+        for i in 0..5000 {
+            xml.push_str(&format!("<item><link>https://e.example/{i}</link></item>"));
+        }
+        xml.push_str("</channel></rss>");
+        let l = read_listing(&SourceKind::Feed, xml.as_bytes(), &base(), 25).unwrap();
+        assert_eq!(l.entries.len(), 25);
+        assert_eq!(l.entries[0].url.as_str(), "https://e.example/0");
+    }
+
+    #[test]
+    fn listing_page_links_filtered() {
+        let page = r#"<html><head><title> Local news </title></head><body>
+<nav><a href="/about">About</a></nav>
+<article><h2><a href="/news/2026/fair#top">County fair opens</a></h2></article>
+<article><h2><a href="news/2026/road">Road closed</a></h2></article>
+<article><h2><a href="/news/live/feed">Live</a></h2></article>
+<article><h2>No link</h2></article>
+<article><h2><a href="/news/2026/fair">County fair (again)</a></h2></article>
+</body></html>"#;
+        let rules = PageRules {
+            links: "article h2".into(),
+            include: vec![regex::Regex::new("/news/").unwrap()],
+            exclude: vec![regex::Regex::new("/live/").unwrap()],
+        };
+        let base = url::Url::parse("https://local.example/section/").unwrap();
+        let l = read_listing(&SourceKind::Page(rules), page.as_bytes(), &base, 100).unwrap();
+        let got: Vec<_> = l
+            .entries
+            .iter()
+            .map(|c| (c.url.as_str(), c.title.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("https://local.example/news/2026/fair", "County fair opens"),
+                (
+                    "https://local.example/section/news/2026/road",
+                    "Road closed"
+                ),
+            ]
+        );
+        assert_eq!(l.title.as_deref(), Some("Local news"));
+    }
 }

@@ -1,19 +1,45 @@
 //! Extraction: one page's bytes and site rules in, one clean article out. Decoding, metadata,
 //! main-content detection, cruft removal and sanitizing all happen here; no network, no clock.
+//!
+//! The order is fixed and this module only sequences it:
+//! 1. [`decode`]: bytes to UTF-8 (refusing empty and binary input);
+//! 2. HTML or plain text? ([`plain::looks_like_html`]);
+//! 3. HTML: [`meta`] reads the document's own metadata, [`content`] finds the body blocks and key
+//!    points; plain text: [`plain`] reads structure from lines;
+//! 4. assembly here: captions and repeats out of the text, a leading copy of the headline dropped,
+//!    language detected when undeclared;
+//! 5. [`sanitize`] runs last on the HTML that leaves the program.
+//!
+//! The `clearfeed extract` command lives in [`command`] (in `cli.rs`'s terms: `extract::command`).
 
 pub mod content;
 pub mod cruft;
+pub mod decode;
+pub mod meta;
+pub mod plain;
+pub mod sanitize;
+
+mod command;
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset};
+use scraper::Html;
 use serde::Serialize;
+use url::Url;
 
 use crate::config::SiteRules;
 use crate::fetch::Page;
+use content::{Block, BlockKind, ContentRules};
+use meta::MetaRules;
+use sanitize::Sanitizer;
+
+pub use command::{ArticleJson, command, load_rules, render_text, run as run_command};
 
 /// A clean article.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Article {
-    /// Headline without a " - Site name" suffix.
+    /// Headline without a " - Site name" suffix (empty when the page has none).
     pub title: String,
     pub byline: Option<String>,
     pub published: Option<DateTime<FixedOffset>>,
@@ -25,12 +51,23 @@ pub struct Article {
     pub language: Option<String>,
     /// The key points, in order, as plain strings.
     pub bullets: Vec<String>,
-    /// The body's paragraphs as plain text, in order, cruft and captions removed. The first is the lead.
+    /// The body's prose as plain text, in order: paragraphs, quotes, list items and preformatted
+    /// blocks. Headings and figures are not paragraphs (a heading is never a lead), and cruft and
+    /// captions are removed. The first real paragraph is the lead.
     pub paragraphs: Vec<String>,
-    /// The clean body as plain text, paragraphs separated by one blank line.
+    /// The clean body as plain text: every text block (headings included, so the text reads as
+    /// the article does), captions out, blocks separated by one blank line.
     pub text: String,
-    /// The clean body as sanitized HTML.
+    /// The clean body as sanitized HTML (figures keep their captions here).
     pub content_html: String,
+}
+
+impl Article {
+    /// Words in `text` (whitespace-separated; a run of CJK characters counts per character, since
+    /// those scripts do not separate words with spaces).
+    pub fn word_count(&self) -> usize {
+        word_count(&self.text)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,24 +83,227 @@ pub enum ExtractError {
 }
 
 /// An extractor with its rules compiled once (selectors, patterns, sanitizer), reused for every page.
+#[derive(Debug)]
 pub struct Extractor {
-    _rules: SiteRules,
+    content: ContentRules,
+    meta: MetaRules,
+    sanitizer: Sanitizer,
 }
 
 impl Extractor {
+    /// Compiles the built-in rules merged with `rules`; an invalid selector or pattern is a
+    /// [`ExtractError::BadRule`] naming its key.
     pub fn new(rules: &SiteRules) -> Result<Self, ExtractError> {
         Ok(Extractor {
-            _rules: rules.clone(),
+            content: ContentRules::new(rules)?,
+            meta: MetaRules::new(rules.title.as_deref())?,
+            sanitizer: Sanitizer::new(),
         })
     }
 
     /// Extracts the article from one page.
-    pub fn article(&self, _page: &Page) -> Result<Article, ExtractError> {
-        Err(ExtractError::NoContent)
+    pub fn article(&self, page: &Page) -> Result<Article, ExtractError> {
+        let page_url = page.url.as_ref();
+        let decoded = decode::decode(
+            &page.body,
+            page.content_type.as_deref(),
+            page_url.and_then(Url::host_str),
+        )?;
+        if plain::looks_like_html(&decoded.text) {
+            self.html_article(&decoded.text, page_url)
+        } else {
+            self.plain_article(&decoded.text, page_url)
+        }
+    }
+
+    fn html_article(&self, html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
+        let doc = Html::parse_document(html);
+        let meta = self.meta.extract(&doc, page_url);
+        let body = content::extract_body(&doc, &self.content);
+        let title = meta.title.clone().unwrap_or_default();
+        let bullets = dedupe_strings(body.bullets);
+        let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
+        let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
+        let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
+        self.finish(
+            Article {
+                title,
+                byline: meta.byline,
+                published: meta.published,
+                url: meta.url,
+                image: meta.image,
+                language: meta.language,
+                bullets,
+                paragraphs: Vec::new(),
+                text: String::new(),
+                content_html,
+            },
+            &blocks,
+        )
+    }
+
+    fn plain_article(&self, text: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
+        let plain = plain::extract(text, &self.content.cruft);
+        let blocks: Vec<Block> = plain
+            .paragraphs
+            .into_iter()
+            .map(|p| Block {
+                kind: BlockKind::Paragraph,
+                html: format!("<p>{}</p>", escape_html(&p)),
+                text: p,
+            })
+            .collect();
+        let title = plain.title.unwrap_or_default();
+        let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
+        self.finish(
+            Article {
+                title,
+                url: page_url.and_then(|u| meta::absolute_http(u.as_str(), None)),
+                bullets: plain.bullets,
+                content_html: self.sanitizer.clean(&html, page_url),
+                ..Article::default()
+            },
+            &blocks,
+        )
+    }
+
+    /// Fills `paragraphs`, `text` and a detected language from the final blocks, or reports that
+    /// there is no article.
+    fn finish(&self, mut article: Article, blocks: &[Block]) -> Result<Article, ExtractError> {
+        let text_blocks = blocks.iter().filter(|b| b.kind != BlockKind::Figure);
+        article.text = text_blocks
+            .clone()
+            .map(|b| b.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        article.paragraphs = text_blocks
+            .filter(|b| b.kind != BlockKind::Heading)
+            .map(|b| b.text.clone())
+            .collect();
+        if article.paragraphs.is_empty() {
+            return Err(ExtractError::NoContent);
+        }
+        if article.language.is_none() {
+            article.language = meta::detect_language(&article.text);
+        }
+        Ok(article)
+    }
+
+    /// The body's blocks as they will be published: empty blocks, stray captions outside figures
+    /// (by their "Photo:"/"Credit:" markers), repeated blocks, and a leading copy of the headline
+    /// removed, and, when the key points were taken out as bullets, their "Key points" heading.
+    /// Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]); this pass
+    /// only adds the structural checks that need the headline, the bullets or the whole body.
+    fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
+        let title_key = dedupe_hash(title);
+        let mut seen = HashSet::new();
+        let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            if block.kind == BlockKind::Figure {
+                out.push(block);
+                continue;
+            }
+            let Some(key) = dedupe_hash(&block.text) else {
+                continue;
+            };
+            if plain::is_caption_line(&block.text)
+                || !seen.insert(key)
+                || (has_bullets
+                    && block.kind == BlockKind::Heading
+                    && self.content.cruft.is_bullet_heading(&block.text))
+            {
+                continue;
+            }
+            let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);
+            if nothing_but_figures_before
+                && matches!(block.kind, BlockKind::Heading | BlockKind::Paragraph)
+                && title_key == Some(key)
+            {
+                continue;
+            }
+            out.push(block);
+        }
+        out
     }
 }
 
-/// `clearfeed extract`.
-pub fn command(_args: &crate::cli::ExtractArgs) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`extract` is not available in this build yet")
+/// Collapses runs of whitespace (including non-breaking spaces) into single spaces and trims.
+pub(crate) fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
+
+/// A comparison key that ignores case, spacing and punctuation, so repeats of the same paragraph
+/// with different whitespace or quotes are recognised.
+pub(crate) fn dedupe_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
+/// `None` when the text has no letters or digits at all.
+fn dedupe_hash(s: &str) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut any = false;
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        any = true;
+        for l in c.to_lowercase() {
+            l.hash(&mut h);
+        }
+    }
+    any.then(|| h.finish())
+}
+
+fn dedupe_strings(items: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .map(|s| collapse_whitespace(&s))
+        .filter(|s| !s.is_empty() && seen.insert(dedupe_key(s)))
+        .collect()
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// Words in a text: whitespace-separated tokens, with each CJK character counted as a word.
+pub(crate) fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .map(|w| {
+            let cjk = w.chars().filter(|&c| is_cjk(c)).count();
+            if cjk == 0 {
+                1
+            } else {
+                cjk + usize::from(w.chars().any(|c| c.is_alphanumeric() && !is_cjk(c)))
+            }
+        })
+        .sum()
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

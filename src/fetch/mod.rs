@@ -1,7 +1,33 @@
 //! Fetching: the HTTP client and everything polite or defensive about it (robots.txt, per-host
 //! limits, conditional GET, timeouts, size caps, address guard). Nothing here parses content.
+//!
+//! One [`Fetcher`] per process owns the HTTP client(s), the per-host gates and the robots.txt
+//! cache. A request goes through, in order: scheme check, address guard on IP literals, robots.txt
+//! (articles and listing pages; upstream feeds are subscriptions, read like any feed reader
+//! does), the host's gate (concurrency, delay, back-off), a global slot, then the request itself
+//! with a conditional-GET header set, a redirect policy that re-applies the scheme and address
+//! checks on every hop, and a body cap counted on the decompressed bytes as they stream in.
+
+pub mod guard;
+pub mod polite;
+pub mod robots;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::Semaphore;
+
+use crate::config::FetchConfig;
+use guard::{Access, Blocked, GuardedResolver};
+use polite::HostGates;
+use robots::{RobotsCache, Rules};
+
+/// The product token robots.txt groups are matched against.
+pub const ROBOTS_AGENT: &str = "clearfeed";
 
 /// One fetched (or read) page: the bytes as received plus what HTTP told us about them.
 #[derive(Debug, Clone)]
@@ -32,5 +58,609 @@ impl Page {
             last_modified: None,
             fetched_at: Utc::now(),
         }
+    }
+}
+
+/// The validators of a stored copy, sent as If-None-Match / If-Modified-Since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// One request to make.
+#[derive(Debug, Clone, Default)]
+pub struct FetchRequest<'a> {
+    pub url: Option<&'a url::Url>,
+    /// Validators of the stored copy, if any: the request becomes a conditional GET.
+    pub validators: Validators,
+    /// Hosts this request may reach on private addresses (the feed's `allow_hosts`).
+    pub allow_hosts: &'a [String],
+    /// Whether robots.txt is consulted (article pages and listing pages: yes).
+    pub check_robots: bool,
+}
+
+impl<'a> FetchRequest<'a> {
+    pub fn new(url: &'a url::Url) -> Self {
+        FetchRequest {
+            url: Some(url),
+            ..Default::default()
+        }
+    }
+}
+
+/// What a request returned.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Page(Page),
+    /// 304: the stored copy is current.
+    NotModified,
+}
+
+/// What the caller should do about a failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// A passing condition (timeout, 5xx, back-off): try again on a later run.
+    RetryLater,
+    /// This URL will not give us an article (404, too large, refused): skip the item.
+    SkipItem,
+    /// Nothing fetched with this setup can work: fail the feed.
+    FailFeed,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: only http and https URLs are fetched")]
+    Scheme { url: String },
+    #[error("{url}: {blocked}")]
+    Blocked { url: String, blocked: Blocked },
+    #[error("{url}: disallowed by robots.txt")]
+    Robots { url: String },
+    #[error("{url}: robots.txt unreachable ({reason}); not fetching until it can be read")]
+    RobotsUnreachable { url: String, reason: String },
+    #[error("{url}: HTTP {status} (gone)")]
+    Gone { url: String, status: u16 },
+    #[error("{url}: HTTP {status}")]
+    Status {
+        url: String,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("{url}: timed out")]
+    Timeout { url: String },
+    #[error("{url}: connection failed: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("{url}: body larger than {limit} bytes")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: more than {max} redirects")]
+    TooManyRedirects { url: String, max: usize },
+    #[error("{url}: redirect to {to}: only http and https are followed")]
+    RedirectScheme { url: String, to: String },
+    #[error("{url}: host is backing off for another {}s", remaining.as_secs())]
+    HostOnHold { url: String, remaining: Duration },
+    #[error("{url}: {reason}")]
+    Other { url: String, reason: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl FetchError {
+    pub fn disposition(&self) -> Disposition {
+        use FetchError::*;
+        match self {
+            Scheme { .. }
+            | Blocked { .. }
+            | Robots { .. }
+            | Gone { .. }
+            | TooLarge { .. }
+            | TooManyRedirects { .. }
+            | RedirectScheme { .. } => Disposition::SkipItem,
+            Status { status, .. } if *status == 429 || *status >= 500 => Disposition::RetryLater,
+            Status { .. } => Disposition::SkipItem,
+            RobotsUnreachable { .. }
+            | Timeout { .. }
+            | Connect { .. }
+            | HostOnHold { .. }
+            | Other { .. } => Disposition::RetryLater,
+            Client(_) => Disposition::FailFeed,
+        }
+    }
+
+    /// 404/410: the article is gone; drop it rather than keep a placeholder.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, FetchError::Gone { .. })
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Gone { status, .. } | FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Worth another attempt within this run, and a sign the host is struggling.
+    fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Other { .. }
+        ) || matches!(self, FetchError::Status { status, .. } if *status == 429 || *status >= 500)
+    }
+}
+
+/// Why the redirect policy stopped following.
+#[derive(Debug, thiserror::Error)]
+enum RedirectRefused {
+    #[error("more than {0} redirects")]
+    TooMany(usize),
+    #[error("redirect to a {0} URL")]
+    Scheme(String, String),
+    #[error(transparent)]
+    Blocked(Blocked),
+}
+
+/// The HTTP side of the pipeline. Cheap to clone.
+#[derive(Clone)]
+pub struct Fetcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cfg: FetchConfig,
+    user_agent: String,
+    /// One client per distinct `allow_hosts` set (the guard lives in the client's resolver and
+    /// redirect policy); the empty set is the common case.
+    clients: Mutex<HashMap<Vec<String>, reqwest::Client>>,
+    gates: HostGates,
+    global: Semaphore,
+    robots: RobotsCache,
+    requests: AtomicU64,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig, user_agent: &str) -> Result<Self, FetchError> {
+        let fetcher = Fetcher {
+            inner: Arc::new(Inner {
+                cfg: cfg.clone(),
+                user_agent: user_agent.to_string(),
+                clients: Mutex::new(HashMap::new()),
+                gates: HostGates::new(
+                    cfg.per_host_concurrency,
+                    cfg.per_host_delay,
+                    cfg.retry_backoff,
+                    cfg.max_backoff,
+                ),
+                global: Semaphore::new(cfg.concurrency.max(1)),
+                robots: RobotsCache::default(),
+                requests: AtomicU64::new(0),
+            }),
+        };
+        fetcher.client(&[])?;
+        Ok(fetcher)
+    }
+
+    /// HTTP requests sent so far (retries and robots.txt included).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    fn access(&self, allow_hosts: &[String]) -> Access {
+        Access {
+            allow_private: self.inner.cfg.allow_private_networks,
+            allow_hosts: Arc::new(allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect()),
+        }
+    }
+
+    fn client(&self, allow_hosts: &[String]) -> Result<reqwest::Client, FetchError> {
+        let mut key: Vec<String> = allow_hosts.to_vec();
+        key.sort();
+        let mut clients = self.inner.clients.lock().expect("client map poisoned");
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
+        }
+        let access = self.access(&key);
+        let cfg = &self.inner.cfg;
+        let max = cfg.max_redirects;
+        let policy_access = access.clone();
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            // `previous` starts with the original URL, so a chain of `max` hops has `max` + 1.
+            if attempt.previous().len() > max {
+                return attempt.error(RedirectRefused::TooMany(max));
+            }
+            let next = attempt.url();
+            if !matches!(next.scheme(), "http" | "https") {
+                let err = RedirectRefused::Scheme(next.scheme().to_string(), next.to_string());
+                return attempt.error(err);
+            }
+            if let Err(b) = guard::check_literal(next, &policy_access) {
+                return attempt.error(RedirectRefused::Blocked(b));
+            }
+            attempt.follow()
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(self.inner.user_agent.clone())
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .redirect(policy)
+            .dns_resolver(GuardedResolver { access })
+            // A proxy would resolve names itself and so bypass the address guard.
+            .no_proxy()
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .pool_max_idle_per_host(cfg.per_host_concurrency.max(1))
+            .build()
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// Fetches one URL politely. Retries timeouts, connection errors, 5xx and 429 up to
+    /// `retries` times with exponential back-off and jitter (a Retry-After is honoured instead
+    /// when it fits within `max_backoff`); everything else is returned at once.
+    pub async fn fetch(&self, req: &FetchRequest<'_>) -> Result<Fetched, FetchError> {
+        let url = req.url.ok_or_else(|| FetchError::Other {
+            url: String::new(),
+            reason: "no URL given".into(),
+        })?;
+        let shown = url.to_string();
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Scheme { url: shown });
+        }
+        let access = self.access(req.allow_hosts);
+        guard::check_literal(url, &access).map_err(|blocked| FetchError::Blocked {
+            url: shown.clone(),
+            blocked,
+        })?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if req.check_robots {
+            self.check_robots(url, &host, req.allow_hosts).await?;
+        }
+        let client = self.client(req.allow_hosts)?;
+        let cfg = &self.inner.cfg;
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .attempt(
+                    &client,
+                    &host,
+                    url,
+                    &req.validators,
+                    cfg.max_page_bytes,
+                    false,
+                )
+                .await;
+            let err = match result {
+                Ok(fetched) => {
+                    self.inner.gates.record_success(&host);
+                    return Ok(fetched);
+                }
+                Err(e) => e,
+            };
+            if !err.is_transient() {
+                return Err(err);
+            }
+            let retry_after = match &err {
+                FetchError::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            match retry_after {
+                Some(wait) => self.inner.gates.hold(&host, wait),
+                None => self.inner.gates.record_failure(&host),
+            }
+            if attempt >= cfg.retries || retry_after.is_some_and(|w| w > cfg.max_backoff) {
+                return Err(err);
+            }
+            attempt += 1;
+            tracing::debug!(%url, attempt, "retrying: {err}");
+            if retry_after.is_none() {
+                tokio::time::sleep(backoff(cfg.retry_backoff, attempt, cfg.max_backoff)).await;
+            }
+            // With a Retry-After, the host's gate does the waiting (for every request to it).
+        }
+    }
+
+    async fn check_robots(
+        &self,
+        url: &url::Url,
+        host: &str,
+        allow_hosts: &[String],
+    ) -> Result<(), FetchError> {
+        let origin = url.origin().ascii_serialization();
+        let rules = self
+            .inner
+            .robots
+            .get_or_load(&origin, || self.load_robots(&origin, host, allow_hosts))
+            .await;
+        match &*rules {
+            Rules::AllowAll => Ok(()),
+            Rules::Unreachable(reason) => Err(FetchError::RobotsUnreachable {
+                url: url.to_string(),
+                reason: reason.clone(),
+            }),
+            Rules::Parsed(robot) if robot.allowed(url.as_str()) => Ok(()),
+            Rules::Parsed(_) => Err(FetchError::Robots {
+                url: url.to_string(),
+            }),
+        }
+    }
+
+    async fn load_robots(&self, origin: &str, host: &str, allow_hosts: &[String]) -> Rules {
+        let Ok(robots_url) = url::Url::parse(&format!("{origin}/robots.txt")) else {
+            return Rules::AllowAll;
+        };
+        let client = match self.client(allow_hosts) {
+            Ok(c) => c,
+            Err(e) => return Rules::Unreachable(e.to_string()),
+        };
+        let result = self
+            .attempt(
+                &client,
+                host,
+                &robots_url,
+                &Validators::default(),
+                robots::MAX_ROBOTS_BYTES,
+                true,
+            )
+            .await;
+        let rules = match result {
+            Ok(Fetched::Page(page)) => Rules::parse(ROBOTS_AGENT, &page.body),
+            Ok(Fetched::NotModified) => Rules::AllowAll,
+            Err(e) => match e.status() {
+                Some(s) if (400..500).contains(&s) && s != 429 => Rules::AllowAll,
+                _ if e.is_transient() => Rules::Unreachable(e.to_string()),
+                // Refused redirects and the like: RFC 9309 treats those as "unavailable" (4xx).
+                _ => Rules::AllowAll,
+            },
+        };
+        if let Some(delay) = rules.crawl_delay() {
+            self.inner.gates.set_delay(host, delay);
+        }
+        tracing::debug!(%robots_url, ?rules, "robots.txt");
+        rules
+    }
+
+    /// One request through the host gate and a global slot. With `truncate`, a body over `limit`
+    /// is cut at the limit instead of failing (robots.txt is read up to its first 500 KiB).
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        host: &str,
+        url: &url::Url,
+        validators: &Validators,
+        limit: u64,
+        truncate: bool,
+    ) -> Result<Fetched, FetchError> {
+        let shown = || url.to_string();
+        let _host_slot =
+            self.inner
+                .gates
+                .acquire(host)
+                .await
+                .map_err(|h| FetchError::HostOnHold {
+                    url: shown(),
+                    remaining: h.remaining,
+                })?;
+        let _global_slot = self
+            .inner
+            .global
+            .acquire()
+            .await
+            .expect("the global semaphore is never closed");
+        let mut request = client.get(url.clone()).header(
+            reqwest::header::ACCEPT,
+            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.5",
+        );
+        if let Some(etag) = &validators.etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        }
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let mut response = request.send().await.map_err(|e| classify(url, e))?;
+        let status = response.status().as_u16();
+        if status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        if status == 404 || status == 410 {
+            return Err(FetchError::Gone {
+                url: shown(),
+                status,
+            });
+        }
+        if !response.status().is_success() {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            return Err(FetchError::Status {
+                url: shown(),
+                status,
+                retry_after,
+            });
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
+        let final_url = response.url().clone();
+        // Content-Length (when the body is not re-encoded) lets a huge body fail before reading.
+        if !truncate && response.content_length().is_some_and(|len| len > limit) {
+            return Err(FetchError::TooLarge {
+                url: shown(),
+                limit,
+            });
+        }
+        let mut body = Vec::new();
+        // Chunks arrive decompressed, so the cap also stops gzip and brotli bombs.
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, e))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                if truncate {
+                    let room = limit as usize - body.len();
+                    body.extend_from_slice(&chunk[..room]);
+                    break;
+                }
+                return Err(FetchError::TooLarge {
+                    url: shown(),
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Page(Page {
+            url: Some(final_url),
+            status,
+            content_type,
+            body,
+            etag,
+            last_modified,
+            fetched_at: Utc::now(),
+        }))
+    }
+}
+
+/// The delay before retry `attempt` (1-based): `base` doubled per attempt, plus up to 50% jitter
+/// so that many clients failing together do not return together.
+fn backoff(base: Duration, attempt: u32, cap: Duration) -> Duration {
+    let exp = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let jitter = exp.mul_f64(rand::rng().random_range(0.0..0.5));
+    (exp + jitter).min(cap)
+}
+
+/// Retry-After is either delay-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.with_timezone(&Utc) - Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Turns a reqwest error into what it means for us, looking through its causes for the address
+/// guard's and the redirect policy's own refusals.
+fn classify(url: &url::Url, err: reqwest::Error) -> FetchError {
+    let shown = url.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(e) = source {
+        if let Some(b) = e.downcast_ref::<Blocked>() {
+            return FetchError::Blocked {
+                url: shown,
+                blocked: b.clone(),
+            };
+        }
+        if let Some(r) = e.downcast_ref::<RedirectRefused>() {
+            return match r {
+                RedirectRefused::TooMany(max) => FetchError::TooManyRedirects {
+                    url: shown,
+                    max: *max,
+                },
+                RedirectRefused::Scheme(_, to) => FetchError::RedirectScheme {
+                    url: shown,
+                    to: to.clone(),
+                },
+                RedirectRefused::Blocked(b) => FetchError::Blocked {
+                    url: shown,
+                    blocked: b.clone(),
+                },
+            };
+        }
+        source = e.source();
+    }
+    if err.is_timeout() {
+        return FetchError::Timeout { url: shown };
+    }
+    if err.is_connect() {
+        return FetchError::Connect {
+            url: shown,
+            reason: error_chain(&err),
+        };
+    }
+    FetchError::Other {
+        url: shown,
+        reason: error_chain(&err),
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Tue, 01 Jan 1980 00:00:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = (Utc::now() + chrono::Duration::seconds(3600)).to_rfc2822();
+        let got = parse_retry_after(&later).unwrap();
+        assert!(got > Duration::from_secs(3500) && got <= Duration::from_secs(3600));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_cap() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(60);
+        for attempt in 1..=4 {
+            let d = backoff(base, attempt, cap);
+            let floor = base * 2u32.pow(attempt - 1);
+            assert!(d >= floor && d <= floor.mul_f64(1.5), "{attempt}: {d:?}");
+        }
+        assert_eq!(backoff(base, 20, cap), cap);
+    }
+
+    #[test]
+    fn dispositions() {
+        let u = || "http://e.example/".to_string();
+        assert_eq!(
+            FetchError::Gone {
+                url: u(),
+                status: 404
+            }
+            .disposition(),
+            Disposition::SkipItem
+        );
+        let s = |status| FetchError::Status {
+            url: u(),
+            status,
+            retry_after: None,
+        };
+        assert_eq!(s(503).disposition(), Disposition::RetryLater);
+        assert_eq!(s(429).disposition(), Disposition::RetryLater);
+        assert_eq!(s(403).disposition(), Disposition::SkipItem);
+        assert_eq!(
+            FetchError::Timeout { url: u() }.disposition(),
+            Disposition::RetryLater
+        );
     }
 }

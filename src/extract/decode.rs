@@ -1,0 +1,322 @@
+//! Decoding: raw page bytes in any common charset to UTF-8 text, and the early refusals (empty
+//! input, binary data) that keep the rest of extraction from working on garbage.
+//!
+//! The charset is taken, in this order, from a byte-order mark, the HTTP `Content-Type` charset,
+//! a `<meta charset>` / `http-equiv` declaration in the first bytes, and finally statistical
+//! detection (chardetng). This is the order browsers use, so pages decode the way their authors
+//! saw them. This module does not parse HTML; it only decides how to turn bytes into text.
+
+use std::sync::LazyLock;
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use regex::bytes::Regex;
+
+use super::ExtractError;
+
+/// How many leading bytes the `<meta charset>` prescan looks at. The HTML standard says 1024; many
+/// real pages put a long `<head>` of scripts first, so we look further, as some browsers do.
+const PRESCAN_BYTES: usize = 4096;
+
+/// How many leading bytes the binary sniffing looks at.
+const SNIFF_BYTES: usize = 4096;
+
+/// Which rule chose the encoding (useful in tests and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Bom,
+    ContentType,
+    Meta,
+    Detected,
+}
+
+/// Decoded text plus how its encoding was chosen.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub source: Source,
+}
+
+/// `charset=` inside a `<meta …>` tag: covers both `<meta charset="x">` and
+/// `<meta http-equiv="Content-Type" content="text/html; charset=x">`.
+static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i-u)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("valid regex")
+});
+
+/// `charset=` inside a Content-Type header value.
+static HEADER_CHARSET: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"(?i)charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("valid regex")
+});
+
+/// Decodes a page body to UTF-8. `content_type` is the HTTP header as sent; `url_host` helps the
+/// detector guess regional legacy encodings (a `.ru` page is more likely windows-1251).
+pub fn decode(
+    body: &[u8],
+    content_type: Option<&str>,
+    url_host: Option<&str>,
+) -> Result<Decoded, ExtractError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ExtractError::Empty);
+    }
+    if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
+        // A BOM is authoritative, and it also tells us UTF-16 NULs are text, not binary.
+        let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
+        return finish(text.into_owned(), encoding, Source::Bom);
+    }
+    if let Some(kind) = sniff_binary(body) {
+        return Err(ExtractError::Binary(kind.to_string()));
+    }
+    let (encoding, source) = if let Some(enc) = content_type.and_then(header_charset) {
+        (enc, Source::ContentType)
+    } else if let Some(enc) = meta_charset(body) {
+        (enc, Source::Meta)
+    } else {
+        (detect(body, url_host), Source::Detected)
+    };
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    finish(text.into_owned(), encoding, source)
+}
+
+fn finish(
+    text: String,
+    encoding: &'static Encoding,
+    source: Source,
+) -> Result<Decoded, ExtractError> {
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    Ok(Decoded {
+        text,
+        encoding,
+        source,
+    })
+}
+
+/// The encoding named by a Content-Type header's `charset=` parameter, if it is one we know.
+pub fn header_charset(content_type: &str) -> Option<&'static Encoding> {
+    let label = HEADER_CHARSET.captures(content_type)?.get(1)?.as_str();
+    Encoding::for_label(label.as_bytes()).map(html_override)
+}
+
+/// The encoding declared by a `<meta>` tag near the top of the document.
+pub fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(PRESCAN_BYTES)];
+    let label = META_CHARSET.captures(head)?.get(1)?.as_bytes();
+    Encoding::for_label(label).map(html_override)
+}
+
+/// The HTML standard's overrides for declared encodings: a document that declares UTF-16 in ASCII
+/// cannot really be UTF-16, and `x-user-defined` means windows-1252.
+fn html_override(enc: &'static Encoding) -> &'static Encoding {
+    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+        UTF_8
+    } else if enc == encoding_rs::X_USER_DEFINED {
+        WINDOWS_1252
+    } else {
+        enc
+    }
+}
+
+/// Statistical detection for undeclared pages. Valid UTF-8 wins outright: legacy 8-bit text is
+/// practically never valid UTF-8 by accident, and the check is far cheaper than the detector.
+fn detect(body: &[u8], url_host: Option<&str>) -> &'static Encoding {
+    if std::str::from_utf8(body).is_ok() {
+        return UTF_8;
+    }
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    let tld = url_host
+        .and_then(|h| h.rsplit('.').next())
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(|t| t.to_ascii_lowercase());
+    detector.guess(tld.as_deref().map(str::as_bytes), Utf8Detection::Allow)
+}
+
+/// Recognises data that is not a text page: well-known file signatures, NUL bytes, or a start that
+/// is mostly control characters. Returns a short name of what it looks like.
+pub fn sniff_binary(body: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"%PDF-", "PDF"),
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+        (b"\xFF\xD8\xFF", "JPEG"),
+        (b"GIF87a", "GIF"),
+        (b"GIF89a", "GIF"),
+        (b"PK\x03\x04", "ZIP"),
+        (b"\x1F\x8B", "GZIP"),
+        (b"BZh", "BZIP2"),
+        (b"\xFD7zXZ\x00", "XZ"),
+        (b"\x28\xB5\x2F\xFD", "ZSTD"),
+        (b"7z\xBC\xAF\x27\x1C", "7Z"),
+        (b"\x7FELF", "ELF"),
+        (b"MZ", "EXE"),
+        (b"\x00asm", "WASM"),
+        (b"OggS", "OGG"),
+        (b"ID3", "MP3"),
+        (b"fLaC", "FLAC"),
+        (b"\x1A\x45\xDF\xA3", "MATROSKA"),
+        (b"wOFF", "WOFF"),
+        (b"wOF2", "WOFF2"),
+        (b"SQLite format 3\x00", "SQLITE"),
+    ];
+    for (magic, kind) in MAGIC {
+        if body.starts_with(magic) {
+            // "MZ" and "BZh" are short enough to begin a real text; require more evidence.
+            if (*kind == "EXE" || *kind == "BZIP2")
+                && !body.iter().take(SNIFF_BYTES).any(|&b| b == 0)
+            {
+                continue;
+            }
+            return Some(kind);
+        }
+    }
+    if body.len() >= 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
+        return Some("WEBP");
+    }
+    if body.len() >= 12 && &body[4..8] == b"ftyp" {
+        return Some("MP4");
+    }
+    let head = &body[..body.len().min(SNIFF_BYTES)];
+    if head.contains(&0) {
+        return Some("NUL bytes");
+    }
+    // Control characters other than tab, newline, form feed and carriage return never appear in
+    // real text in any of the encodings we decode; a start dense with them is some binary format.
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    if controls * 10 > head.len() {
+        return Some("control characters");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(body: &[u8], ct: Option<&str>) -> Decoded {
+        decode(body, ct, None).expect("decodes")
+    }
+
+    #[test]
+    fn empty_and_blank_input_is_empty() {
+        assert!(matches!(decode(b"", None, None), Err(ExtractError::Empty)));
+        assert!(matches!(
+            decode(b" \n\t\r\n", None, None),
+            Err(ExtractError::Empty)
+        ));
+        // A lone BOM is still nothing.
+        assert!(matches!(
+            decode(b"\xEF\xBB\xBF  ", None, None),
+            Err(ExtractError::Empty)
+        ));
+    }
+
+    #[test]
+    fn binary_signatures_are_refused_with_their_kind() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj", "PDF"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+            (b"\xFF\xD8\xFF\xE0\x00\x10JFIF", "JPEG"),
+            (b"PK\x03\x04\x14\x00\x00\x00", "ZIP"),
+            (b"\x1F\x8B\x08\x00\x00\x00\x00\x00", "GZIP"),
+            (b"<html>\x00\x01\x02</html>", "NUL bytes"),
+            (
+                b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f abc def",
+                "control characters",
+            ),
+        ];
+        for (body, kind) in cases {
+            match decode(body, None, None) {
+                Err(ExtractError::Binary(k)) => assert_eq!(&k, kind),
+                other => panic!("{kind}: expected Binary, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn text_starting_like_a_signature_is_not_binary() {
+        assert_eq!(sniff_binary(b"MZ was the first thing she said."), None);
+        assert_eq!(sniff_binary(b"BZh is not a word"), None);
+    }
+
+    #[test]
+    fn bom_wins_over_every_declaration() {
+        let mut body = b"\xEF\xBB\xBF<meta charset=windows-1252><p>".to_vec();
+        body.extend_from_slice("café".as_bytes());
+        let d = dec(&body, Some("text/html; charset=iso-8859-1"));
+        assert_eq!(d.source, Source::Bom);
+        assert!(d.text.ends_with("<p>café"), "{}", d.text);
+        assert!(!d.text.starts_with('\u{FEFF}'));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_text_not_binary() {
+        let mut body = vec![0xFF, 0xFE];
+        for u in "<p>Grüße</p>".encode_utf16() {
+            body.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = dec(&body, None);
+        assert_eq!(d.encoding, encoding_rs::UTF_16LE);
+        assert_eq!(d.text, "<p>Grüße</p>");
+    }
+
+    #[test]
+    fn content_type_charset_wins_over_meta() {
+        // 0xE9 is é in windows-1252 and Latin-1; a meta claiming UTF-8 must lose to the header.
+        let body = b"<meta charset=\"utf-8\"><p>caf\xE9</p>";
+        let d = dec(body, Some("text/html; charset=ISO-8859-1"));
+        assert_eq!(d.source, Source::ContentType);
+        assert!(d.text.contains("café"));
+    }
+
+    #[test]
+    fn meta_charset_and_http_equiv_are_found() {
+        let d = dec(
+            b"<html><head><meta charset='windows-1251'></head><p>\xCF\xF0\xE8\xE2\xE5\xF2</p>",
+            None,
+        );
+        assert_eq!(d.source, Source::Meta);
+        assert!(d.text.contains("Привет"), "{}", d.text);
+
+        let d = dec(
+            b"<head><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=Shift_JIS\"></head>\x93\xFA\x96\x7B",
+            Some("text/html"),
+        );
+        assert_eq!(d.source, Source::Meta);
+        assert!(d.text.contains("日本"), "{}", d.text);
+    }
+
+    #[test]
+    fn meta_declaring_utf16_means_utf8() {
+        let d = dec("<meta charset=utf-16><p>naïve</p>".as_bytes(), None);
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.contains("naïve"));
+    }
+
+    #[test]
+    fn undeclared_pages_are_detected() {
+        let d = dec("<p>Déjà vu, naïve café — “quoted”</p>".as_bytes(), None);
+        assert_eq!(d.source, Source::Detected);
+        assert_eq!(d.encoding, UTF_8);
+
+        // windows-1252 French text with no declaration at all.
+        let (bytes, _, _) = WINDOWS_1252.encode(
+            "<p>Le président a déclaré que la réforme des retraites serait présentée à l'été, après une série de concertations.</p>",
+        );
+        let d = dec(&bytes, None);
+        assert_eq!(d.source, Source::Detected);
+        assert!(d.text.contains("président a déclaré"), "{}", d.text);
+    }
+
+    #[test]
+    fn unknown_labels_fall_through_to_the_next_rule() {
+        let d = dec(
+            b"<meta charset=utf-8><p>x</p>",
+            Some("text/html; charset=made-up"),
+        );
+        assert_eq!(d.source, Source::Meta);
+    }
+}

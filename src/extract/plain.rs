@@ -1,0 +1,377 @@
+//! Plain-text pages: text dumps of an article page (copied from a browser, saved by a text-mode
+//! client) rather than HTML. There is no markup to score, so structure comes from lines:
+//! the title is the first substantial line, key points are bullet lines near the top, video
+//! widgets are recognised by their duration stamp ("02:42") followed by the video's title (often
+//! repeated), captions by their "Photo:" / "Credit:" markers, and repeated lines are dropped.
+//!
+//! Phrase-level decisions ("Advertisement", "Reading Time: 2 minutes", "loading", …) are not made
+//! here: they belong to [`CruftRules`], shared with the HTML path, so both paths drop the same
+//! things. This module also decides whether a decoded page is HTML or plain text at all.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::cruft::CruftRules;
+use super::{collapse_whitespace, dedupe_key};
+
+/// A plain-text article, before metadata and sanitizing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlainArticle {
+    pub title: Option<String>,
+    pub bullets: Vec<String>,
+    /// Body paragraphs in order, cruft, captions, video blocks and repeats removed.
+    pub paragraphs: Vec<String>,
+    /// Captions found (kept apart: never text, lead or summary).
+    pub captions: Vec<String>,
+}
+
+/// Tags that only occur in HTML documents. One of them anywhere near the top means HTML.
+static HTML_DOC_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|meta\s|title>|article[\s>]|div[\s>]|p[\s>]|br\s*/?>|script[\s>]|link\s)").expect("valid regex")
+});
+
+/// A video's duration or a clip timestamp standing alone on its line: "02:42", "1:02:03", "(3:15)".
+static TIMESTAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?$").expect("valid regex"));
+
+/// A caption or credit marker: "Photo:", "Credit:", "Picture by:", "Foto:", …
+static CAPTION_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[\s.(\[])(?:photo(?:graph)?s?|pictures?|images?|credits?|foto|bild)\s*(?:by\s*)?:\s*",
+    )
+    .expect("valid regex")
+});
+
+/// "(Photo by Someone)" closing a line.
+static PHOTO_BY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\((?:photo|picture)s? by [^)]{1,80}\)\.?$").expect("valid regex")
+});
+
+/// Line-start markers of list items (the HTML path has `<li>`; text dumps have these).
+const BULLET_MARKERS: &[char] = &['•', '▪', '–', '-', '*', '●', '◦', '‣', '■', '◾', '►'];
+
+/// Whether decoded text is HTML (a document or a fragment) rather than a plain-text dump. Only the
+/// first 64 KiB are examined; a text that quotes one tag in passing is still text if it has fewer
+/// than two.
+pub fn looks_like_html(text: &str) -> bool {
+    let head = match text.char_indices().nth(65_536) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    HTML_DOC_TAG.find_iter(head).take(2).count() >= 2
+        || head
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("<!doctype html")
+        || head.trim_start().to_ascii_lowercase().starts_with("<html")
+}
+
+/// Whether a line is a caption or credit by its markers.
+pub fn is_caption_line(line: &str) -> bool {
+    let line = line.trim();
+    // Cheap gates first: this runs on every paragraph of every page. A caption marker is either at
+    // the very start or followed by a short attribution, so only the line's two ends are searched.
+    if line.trim_end_matches('.').ends_with(')') && PHOTO_BY.is_match(line) {
+        return true;
+    }
+    if !line.contains(':') {
+        return false;
+    }
+    let head = &line[..floor_char_boundary(line, 24)];
+    if CAPTION_MARKER.find(head).is_some_and(|m| m.start() == 0) {
+        return true;
+    }
+    let tail_start = ceil_char_boundary(line, line.len().saturating_sub(200));
+    let Some(last) = CAPTION_MARKER.find_iter(&line[tail_start..]).last() else {
+        return false;
+    };
+    let last_end = tail_start + last.end();
+    // A marker near the end followed by a short attribution ("… Photo: Abed Rahim / dpa"), not a
+    // sentence that happens to contain "image:" ("she described the image: a city without cars").
+    let tail = line[last_end..].trim_end_matches([')', ']', '.', ' ']);
+    let words = tail.split_whitespace().count();
+    tail.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+        && (1..=8).contains(&words)
+        && !tail.contains(['!', '?', ':'])
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The text of a bullet line without its marker, or `None` when the line is not a bullet.
+pub fn bullet_text(line: &str) -> Option<&str> {
+    let mut chars = line.chars();
+    let first = chars.next()?;
+    if !BULLET_MARKERS.contains(&first) {
+        return None;
+    }
+    let rest = chars.as_str();
+    // "-" and "*" start ordinary text too ("-5 degrees", "*Updated"): require a space after them.
+    if matches!(first, '-' | '*' | '–') && !rest.starts_with([' ', '\t', '\u{a0}']) {
+        return None;
+    }
+    let rest = rest.trim();
+    (!rest.is_empty()).then_some(rest)
+}
+
+fn ends_sentence(s: &str) -> bool {
+    s.trim_end().ends_with([
+        '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
+    ])
+}
+
+/// Splits the text into blocks: one per line, except that hard-wrapped paragraphs (text files
+/// wrapped at a fixed width) are joined back up.
+fn blocks(text: &str) -> Vec<String> {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l =
+                l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'));
+            collapse_whitespace(l)
+        })
+        .collect();
+    let long: Vec<usize> = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .filter(|&n| n >= 40)
+        .collect();
+    let max = long.iter().copied().max().unwrap_or(0);
+    let wrapped = long.len() >= 4
+        && max <= 100
+        && long.iter().filter(|&&n| (50..=80).contains(&n)).count() * 10 >= long.len() * 6;
+
+    let mut out: Vec<String> = Vec::new();
+    let mut joinable = false;
+    for line in lines {
+        if line.is_empty() {
+            joinable = false;
+            continue;
+        }
+        let special = bullet_text(&line).is_some() || TIMESTAMP.is_match(&line);
+        match out.last_mut() {
+            Some(prev) if wrapped && joinable && !special => {
+                prev.push(' ');
+                prev.push_str(&line);
+            }
+            _ => out.push(line.clone()),
+        }
+        joinable = wrapped && !special && line.chars().count() >= 40;
+    }
+    out
+}
+
+/// Extracts the article structure from a plain-text page.
+pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
+    let mut article = PlainArticle::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut after_timestamp = false;
+    for block in blocks(text) {
+        if TIMESTAMP.is_match(&block) {
+            after_timestamp = true;
+            continue;
+        }
+        let key = dedupe_key(&block);
+        if key.is_empty() {
+            continue;
+        }
+        if after_timestamp {
+            after_timestamp = false;
+            // The line after a video's duration is its title: a headline, not a sentence. It is
+            // remembered so its repetitions (players print it twice) are dropped too.
+            if !ends_sentence(&block) && block.split_whitespace().count() <= 30 {
+                seen.insert(key);
+                continue;
+            }
+        }
+        if !seen.insert(key) {
+            continue;
+        }
+        if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
+            continue;
+        }
+        if is_caption_line(&block) || cruft.is_caption(&block) {
+            article.captions.push(block);
+            continue;
+        }
+        if let Some(item) = bullet_text(&block) {
+            if article.paragraphs.is_empty() {
+                article.bullets.push(item.to_owned());
+            } else {
+                article.paragraphs.push(block);
+            }
+            continue;
+        }
+        if article.title.is_none() && article.paragraphs.is_empty() && article.bullets.is_empty() {
+            // Before the headline only page chrome can come: a lone word or a fragment is
+            // dropped, the first substantial line is the title, and a first line too long for a
+            // headline means the dump starts with the body.
+            let chars = block.chars().count();
+            if chars < 10 || block.split_whitespace().count() < 2 {
+                continue;
+            }
+            if chars <= 300 {
+                article.title = Some(block);
+                continue;
+            }
+        }
+        article.paragraphs.push(block);
+    }
+    article
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteRules;
+
+    fn rules() -> CruftRules {
+        CruftRules::new(&SiteRules::default()).unwrap()
+    }
+
+    #[test]
+    fn html_or_text() {
+        assert!(looks_like_html("<!DOCTYPE html><title>x</title>"));
+        assert!(looks_like_html("<html><body><p>x</p></body></html>"));
+        assert!(looks_like_html("<div class=a><p>One</p><p>Two</p></div>"));
+        assert!(!looks_like_html(
+            "Title\n\nA paragraph about the <p> tag.\n"
+        ));
+        assert!(!looks_like_html("Prices rose 3% <b>ut</b> wages fell > 2%"));
+        assert!(!looks_like_html(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/samples/scmp-rafah.txt"
+            ))
+            .unwrap_or_else(|_| "Plain title\n\nPlain text.".into())
+        ));
+    }
+
+    #[test]
+    fn bullets_need_a_marker_and_a_space_where_ambiguous() {
+        assert_eq!(bullet_text("• First point"), Some("First point"));
+        assert_eq!(bullet_text("▪First point"), Some("First point"));
+        assert_eq!(bullet_text("- Second"), Some("Second"));
+        assert_eq!(bullet_text("* Third"), Some("Third"));
+        assert_eq!(bullet_text("-5 degrees overnight"), None);
+        assert_eq!(bullet_text("*Updated at noon"), None);
+        assert_eq!(bullet_text("•"), None);
+    }
+
+    #[test]
+    fn captions_by_marker() {
+        for yes in [
+            "Crowds gather at the harbour on Sunday. Photo: Lena Ortiz / Coastal Wire",
+            "The old bridge before repairs. Credit: City Archive",
+            "Photo: Getty Images",
+            "A child plays in the square (Photo by Marc Dunn)",
+            "Firefighters at the scene. Picture: Supplied",
+        ] {
+            assert!(is_caption_line(yes), "{yes}");
+        }
+        for no in [
+            "The minister said the photo had been taken in 2019.",
+            "Credit card spending fell for the third month in a row, the bank said.",
+            "She described the image: a city without cars, buses running every minute, and parks.",
+        ] {
+            assert!(!is_caption_line(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn structure_title_bullets_video_duplicates_captions() {
+        let text = "\
+River council approves new flood barrier plan
+
+Key points:
+  • The barrier will protect 4,000 homes along the lower river
+  • Work is due to start next spring
+
+Workers inspect the embankment on Tuesday. Photo: Sam Reyes / Valley Times
+
+The district council on Tuesday approved a plan to build a flood barrier along the lower river, ending two years of debate.
+
+Engineers said the design could withstand a once-in-a-century flood.
+
+01:15
+
+Watch: how the barrier will work
+
+Watch: how the barrier will work
+Residents who had campaigned for the barrier welcomed the vote.
+
+Engineers said the design could withstand a once-in-a-century flood.
+
+- a list later in the body stays a paragraph
+";
+        let a = extract(text, &rules());
+        assert_eq!(
+            a.title.as_deref(),
+            Some("River council approves new flood barrier plan")
+        );
+        assert_eq!(
+            a.bullets,
+            vec![
+                "The barrier will protect 4,000 homes along the lower river",
+                "Work is due to start next spring"
+            ]
+        );
+        assert_eq!(
+            a.paragraphs,
+            vec![
+                "The district council on Tuesday approved a plan to build a flood barrier along the lower river, ending two years of debate.",
+                "Engineers said the design could withstand a once-in-a-century flood.",
+                "Residents who had campaigned for the barrier welcomed the vote.",
+                "- a list later in the body stays a paragraph",
+            ]
+        );
+        assert_eq!(a.captions.len(), 1);
+    }
+
+    #[test]
+    fn a_sentence_after_a_timestamp_is_kept() {
+        let text = "Title of the piece here\n\n10:30\n\nThe meeting began at half past ten and lasted all day.\n";
+        let a = extract(text, &rules());
+        assert_eq!(
+            a.paragraphs,
+            vec!["The meeting began at half past ten and lasted all day."]
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_are_joined() {
+        let text = "\
+A hard-wrapped bulletin from the observatory
+
+The observatory reported on Friday that the comet had brightened
+sharply over the past week and could be visible to the naked eye
+from dark sites by the end of the month, weather permitting.
+
+Astronomers cautioned that comets are notoriously unpredictable and
+that the brightening could stall or reverse within days, as it did
+with several well-publicised visitors in recent decades, sadly.
+";
+        let a = extract(text, &rules());
+        assert_eq!(a.paragraphs.len(), 2, "{:?}", a.paragraphs);
+        assert!(a.paragraphs[0].starts_with("The observatory reported"));
+        assert!(a.paragraphs[0].ends_with("weather permitting."));
+    }
+}

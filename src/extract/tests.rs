@@ -1,0 +1,375 @@
+//! Tests of the extraction sequence: decoding errors, the plain-text path end to end, and the
+//! assembly of body blocks into an article (headline copy, captions, repeats, sanitizing).
+
+use super::*;
+use crate::summarize::summarize;
+
+fn extractor() -> Extractor {
+    Extractor::new(&SiteRules::default()).unwrap()
+}
+
+fn page(body: &[u8], url: Option<&str>) -> Page {
+    Page::from_bytes(body.to_vec(), url.map(|u| Url::parse(u).unwrap()))
+}
+
+fn block(kind: BlockKind, text: &str, html: &str) -> Block {
+    Block {
+        kind,
+        text: text.into(),
+        html: html.into(),
+    }
+}
+
+fn para(text: &str) -> Block {
+    block(BlockKind::Paragraph, text, &format!("<p>{text}</p>"))
+}
+
+#[test]
+fn empty_binary_and_contentless_inputs_are_errors() {
+    let x = extractor();
+    assert!(matches!(
+        x.article(&page(b"", None)),
+        Err(ExtractError::Empty)
+    ));
+    assert!(matches!(
+        x.article(&page(b"%PDF-1.4\n...", None)),
+        Err(ExtractError::Binary(k)) if k == "PDF"
+    ));
+    let err = x
+        .article(&page(b"<html><body><nav>Home</nav></body></html>", None))
+        .unwrap_err();
+    assert!(matches!(err, ExtractError::NoContent));
+    assert_eq!(err.to_string(), "no article content found");
+    // Plain text with nothing but chrome.
+    assert!(matches!(
+        x.article(&page(b"Menu\n\nLogin\n", None)),
+        Err(ExtractError::NoContent)
+    ));
+}
+
+#[test]
+fn invalid_title_rule_is_reported_by_key() {
+    let rules = SiteRules {
+        title: Some("h1[".into()),
+        ..SiteRules::default()
+    };
+    match Extractor::new(&rules) {
+        Err(ExtractError::BadRule { key, .. }) => assert_eq!(key, "title"),
+        other => panic!("expected BadRule, got {other:?}"),
+    }
+}
+
+/// The sample text dump of a news page: title, the two "•" key points, and the lead that follows
+/// the "Reading Time" / "Why you can trust" / caption lines.
+#[test]
+fn plain_text_sample_page() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/samples/scmp-rafah.txt"
+    );
+    let Ok(body) = std::fs::read(path) else {
+        eprintln!("sample {path} not present; skipped");
+        return;
+    };
+    let a = extractor()
+        .article(&page(&body, Some("https://news.example/rafah")))
+        .unwrap();
+    assert_eq!(
+        a.title,
+        "US and Israeli officials hold virtual meeting on alternative to Rafah invasion"
+    );
+    assert_eq!(a.bullets.len(), 2, "{:?}", a.bullets);
+    assert!(a.bullets[0].starts_with("Joe Biden has urged Israel"));
+    assert!(a.bullets[1].starts_with("After Monday’s virtual meeting"));
+    assert_eq!(a.language.as_deref(), Some("en"));
+    assert_eq!(a.url.as_deref(), Some("https://news.example/rafah"));
+    let s = summarize(&a);
+    assert!(
+        s.lead.starts_with("High-level US and Israeli officials"),
+        "{}",
+        s.lead
+    );
+    assert!(s.text.starts_with("• Joe Biden"), "{}", s.text);
+    // Structural cruft is gone from the text: the caption, and the video's duration and its title
+    // (printed twice in the dump).
+    for gone in ["Photo:", "02:42", "Israeli forces open fire on crowd"] {
+        assert!(!a.text.contains(gone), "{gone:?} survived in text");
+        assert!(!a.content_html.contains(gone), "{gone:?} survived in html");
+    }
+    assert!(
+        a.text
+            .contains("“We have to understand how they’re going to move forward.”")
+    );
+    assert!(a.content_html.starts_with("<p>"));
+}
+
+#[test]
+fn plain_text_is_escaped_into_html() {
+    let a = extractor()
+        .article(&page(
+            b"Council votes on the <script> budget\n\nThe council voted 5 < 7 on the plan & the amendment <img src=x onerror=alert(1)> passed.\n",
+            None,
+        ))
+        .unwrap();
+    assert_eq!(
+        a.content_html,
+        "<p>The council voted 5 &lt; 7 on the plan &amp; the amendment &lt;img src=x onerror=alert(1)&gt; passed.</p>"
+    );
+    assert_eq!(a.title, "Council votes on the <script> budget");
+}
+
+#[test]
+fn windows_1252_plain_text_decodes() {
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Café owners protest new terrace rules\n\nOwners of cafés in the old town said on Friday that the new rules for terraces would cost them “thousands” each summer.\n",
+    );
+    let a = extractor().article(&page(&bytes, None)).unwrap();
+    assert_eq!(a.title, "Café owners protest new terrace rules");
+    assert!(a.text.contains("“thousands”"));
+}
+
+#[test]
+fn assembly_drops_headline_copy_captions_and_repeats() {
+    let x = extractor();
+    let blocks = vec![
+        block(
+            BlockKind::Figure,
+            "Quay at dawn. Photo: Lee Hart",
+            r#"<figure><img src="/q.jpg"><figcaption>Quay at dawn. Photo: Lee Hart</figcaption></figure>"#,
+        ),
+        block(BlockKind::Heading, "Quay Reopens", "<h1>Quay Reopens</h1>"),
+        block(BlockKind::Heading, "Key points", "<h2>Key points</h2>"),
+        para("The quay reopened on Monday after a month of repairs, the port said."),
+        para("Boats lined up at the quay. Photo: Lee Hart"),
+        block(
+            BlockKind::Heading,
+            "What comes next",
+            "<h2>What comes next</h2>",
+        ),
+        para("The quay reopened on Monday after a month of repairs, the port said."),
+        block(
+            BlockKind::ListItem,
+            "Fees stay the same",
+            "<li>Fees stay the same</li>",
+        ),
+    ];
+    let cleaned = x.clean_blocks(blocks, "Quay reopens", true);
+    let kinds: Vec<BlockKind> = cleaned.iter().map(|b| b.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            BlockKind::Figure,
+            BlockKind::Paragraph,
+            BlockKind::Heading,
+            BlockKind::ListItem
+        ]
+    );
+    let a = x
+        .finish(
+            Article {
+                title: "Quay reopens".into(),
+                ..Article::default()
+            },
+            &cleaned,
+        )
+        .unwrap();
+    assert_eq!(
+        a.paragraphs,
+        vec![
+            "The quay reopened on Monday after a month of repairs, the port said.",
+            "Fees stay the same"
+        ]
+    );
+    assert_eq!(
+        a.text,
+        "The quay reopened on Monday after a month of repairs, the port said.\n\nWhat comes next\n\nFees stay the same"
+    );
+    assert_eq!(
+        a.language.as_deref(),
+        None,
+        "too little text to detect confidently"
+    );
+}
+
+#[test]
+fn headings_alone_are_no_content() {
+    let x = extractor();
+    let blocks = vec![block(BlockKind::Heading, "Sections", "<h2>Sections</h2>")];
+    assert!(matches!(
+        x.finish(Article::default(), &blocks),
+        Err(ExtractError::NoContent)
+    ));
+}
+
+#[test]
+fn word_counts() {
+    assert_eq!(word_count(""), 0);
+    assert_eq!(word_count("one two  three\n\nfour"), 4);
+    assert_eq!(word_count("北码头 将关闭"), 6);
+    assert_eq!(word_count("iPhone发布会"), 4);
+}
+
+/// The example page shipped in the repository: its metadata comes out whole.
+#[test]
+fn example_page_metadata() {
+    let html = include_str!("../../examples/sample-article.html");
+    let doc = Html::parse_document(html);
+    let m = MetaRules::new(None).unwrap().extract(
+        &doc,
+        Some(&Url::parse("file:///tmp/sample-article.html").unwrap()),
+    );
+    assert_eq!(
+        m.title.as_deref(),
+        Some("Saltmarsh votes to relight its Victorian lighthouse")
+    );
+    assert_eq!(m.byline.as_deref(), Some("Imogen Varley"));
+    assert_eq!(
+        m.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2025-03-11T07:45:00+00:00")
+    );
+    assert_eq!(
+        m.url.as_deref(),
+        Some("https://www.coastalcourier.example/news/2025/03/saltmarsh-lighthouse-relight")
+    );
+    assert_eq!(
+        m.image.as_deref(),
+        Some("https://www.coastalcourier.example/media/2025/03/point-hallow-light-1200.jpg")
+    );
+    assert_eq!(m.language.as_deref(), Some("en"));
+}
+
+/// Arbitrary bytes and tag soup never panic: every input ends in an article or an error.
+#[test]
+fn random_input_never_panics() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<div class=ad>",
+        "</div>",
+        "<script>",
+        "</script>",
+        "<h1>",
+        "</h1>",
+        "<meta charset=",
+        "shift_jis>",
+        "<title>",
+        "</title>",
+        "<br><br>",
+        "<li>",
+        "<ul>",
+        "<figure><img src=",
+        "<figcaption>",
+        "Photo: ",
+        "• ",
+        "02:42\n",
+        "\n\n",
+        "<!--",
+        "-->",
+        "<base href=javascript:x>",
+        "<a href=",
+        "\"",
+        "'",
+        ">",
+        "<",
+        "&amp;",
+        "&#0;",
+        "é",
+        "廣告",
+        "The council said on Monday that the plan would go ahead. ",
+        "\u{feff}",
+        "\0",
+        "\r\n",
+        "<html lang=",
+        "zz-ZZ>",
+        "<script type=\"application/ld+json\">{\"@type\":[1,{\"a\":",
+        "<time datetime=\"2024-99-99\">",
+        "<svg><p>",
+        "</svg>",
+        "<table><td>",
+        "<math>",
+    ];
+    let x = extractor();
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    for _ in 0..300 {
+        let mut body: Vec<u8> = Vec::new();
+        for _ in 0..rng.random_range(0..60) {
+            if rng.random_bool(0.15) {
+                body.extend((0..rng.random_range(1..8)).map(|_| rng.random::<u8>()));
+            } else {
+                body.extend_from_slice(PIECES[rng.random_range(0..PIECES.len())].as_bytes());
+            }
+        }
+        let url = rng
+            .random_bool(0.5)
+            .then_some("https://news.example/a/b.html");
+        let _ = x.article(&page(&body, url));
+    }
+}
+
+/// The example page through the whole extractor: the README's first command shows this.
+#[test]
+fn example_page_end_to_end() {
+    let html = include_bytes!("../../examples/sample-article.html");
+    let a = extractor()
+        .article(&page(
+            html,
+            Some("https://www.coastalcourier.example/news/2025/03/x"),
+        ))
+        .unwrap();
+    assert_eq!(
+        a.title,
+        "Saltmarsh votes to relight its Victorian lighthouse"
+    );
+    assert_eq!(a.bullets.len(), 3, "{:?}", a.bullets);
+    assert!(a.bullets[0].starts_with("The town council voted 9–2"));
+    let s = summarize(&a);
+    assert!(
+        s.lead
+            .starts_with("Saltmarsh town council has voted to restore"),
+        "{}",
+        s.lead
+    );
+    assert!(s.text.starts_with("• The town council voted"));
+    for cruft in [
+        "Advertisement",
+        "ADVERTISEMENT",
+        "Reading Time",
+        "Key points",
+        "02:17",
+        "Watch: inside",
+        "loading",
+        "Read more",
+        "Lighthouse makes heritage grant shortlist",
+        "Morning Briefing",
+        "Sign up",
+        "Recommended",
+        "Comments",
+        "seagull_sam",
+        "cookies",
+        "Copy link",
+        "Photo: Daniel Okafor",
+        "All rights reserved",
+    ] {
+        assert!(!a.text.contains(cruft), "{cruft:?} in text");
+        assert!(!s.text.contains(cruft), "{cruft:?} in summary");
+    }
+    for gone in [
+        "<script",
+        "<iframe",
+        "<form",
+        "class=",
+        "pixel.tracker",
+        "ads.adnetwork",
+    ] {
+        assert!(!a.content_html.contains(gone), "{gone:?} in html");
+    }
+    // The figure keeps its caption in HTML, with an absolute image URL.
+    assert!(a.content_html.contains(
+        r#"<img src="https://www.coastalcourier.example/media/2025/03/point-hallow-light-800.jpg""#
+    ));
+    assert!(a.content_html.contains("<figcaption>"));
+    assert!(a.text.contains("How the money adds up"));
+    assert!(a.text.ends_with("open to visitors on summer weekends."));
+    assert!(a.word_count() > 300);
+}
