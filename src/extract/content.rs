@@ -491,7 +491,9 @@ impl<'a> Arena<'a> {
                     let mut tag = Tag::of(e.name());
                     let mut flags = 0u16;
                     let (weight, boiler, bullet) = class_weight(e);
-                    if boiler {
+                    // Class names on inline wrappers inside a paragraph are too noisy to trust
+                    // (tracking and widget classes on spans around real text): only boxes go.
+                    if boiler && !tag.is_inline() {
                         flags |= F_BOILER;
                     }
                     if bullet {
