@@ -252,7 +252,11 @@ impl Tag {
             "s" | "strike" | "del" => Tag::Format("s"),
             "kbd" => Tag::Format("kbd"),
             "span" | "font" | "time" | "label" | "ins" | "tt" | "var" | "big" | "nobr" | "wbr"
-            | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" => Tag::Inline,
+            | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" | "ruby" | "rb" => {
+                Tag::Inline
+            }
+            // Ruby annotations (furigana) would double the text.
+            "rt" | "rp" => Tag::Drop,
             "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "math" | "button"
             | "select" | "textarea" | "input" | "object" | "embed" | "canvas" | "video"
             | "audio" | "head" | "title" | "meta" | "link" | "map" | "dialog" | "option"
@@ -287,6 +291,9 @@ impl Tag {
         )
     }
 }
+
+/// Most commas one block can score (see `choose_containers`).
+const COMMA_CAP: f32 = 8.0;
 
 const F_REMOVED: u16 = 1;
 const F_BOILER: u16 = 2;
@@ -869,7 +876,9 @@ impl<'a> Arena<'a> {
                 && it.own_text >= 25
                 && it.own_link * 2 < it.own_text
             {
-                let s = 1.0 + it.own_commas as f32 + (it.own_text as f32 / 100.0).min(3.0);
+                // Commas mark prose, but a comma-separated list (names, tags) is not prose:
+                // cap their weight per block.
+                let s = 1.0 + (it.own_commas as f32).min(COMMA_CAP) + (it.own_text as f32 / 100.0).min(3.0);
                 let mut p = it.parent;
                 let mut level = 0;
                 while p != u32::MAX && level < 5 {
