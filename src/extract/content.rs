@@ -86,23 +86,21 @@ impl ContentRules {
 pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     let mut arena = Arena::build(doc, rules);
 
+    // Key points first: site rules, then a list under a "Key points" heading or in a
+    // highlights box. They are taken out of the tree so the body does not repeat them.
     let mut bullets = Vec::new();
-    let mut bullet_lists: Vec<u32> = Vec::new();
     arena.site_bullets(rules, &mut bullets);
-    if bullets.is_empty() {
-        if let Some((list, heading)) = arena.find_key_points(&rules.cruft) {
-            bullets = arena.list_items(list, &rules.cruft);
-            if bullets.is_empty() {
-                bullet_lists.clear();
-            } else {
-                arena.remove(list);
-                if let Some(h) = heading {
-                    arena.remove(h);
-                }
+    if bullets.is_empty()
+        && let Some((list, heading)) = arena.find_key_points(&rules.cruft)
+    {
+        bullets = arena.list_items(list, &rules.cruft);
+        if !bullets.is_empty() {
+            arena.remove(list);
+            if let Some(h) = heading {
+                arena.remove(h);
             }
         }
     }
-    let _ = &mut bullet_lists;
     // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
     arena.remove_boilerplate();
 
@@ -122,9 +120,6 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // paragraph-like blocks of the page and keep the better.
     let main_len: usize = text_len(&blocks);
     let page_len = arena.items.first().map_or(0, |r| r.p_text as usize);
-    if std::env::var("CF_DEBUG").is_ok() {
-        eprintln!("DBG containers={containers:?} main_len={main_len} page_len={page_len} blocks={}", blocks.len());
-    }
     if arena.site_body.is_none() && (main_len * 2 < page_len || main_len < 250) {
         let mut wide = Emitter::new(&arena);
         wide.strict = true;
@@ -515,7 +510,9 @@ impl<'a> Arena<'a> {
                     if matches!(tag, Tag::Article) || weight >= 50 {
                         flags |= F_ARTICLE_HINT;
                     }
-                    if e.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("articleBody")) {
+                    if e.attr("itemprop")
+                        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+                    {
                         flags |= F_BODY_PROP;
                     }
                     if tag == Tag::Img && is_tracking_pixel(e) {
@@ -878,7 +875,9 @@ impl<'a> Arena<'a> {
             {
                 // Commas mark prose, but a comma-separated list (names, tags) is not prose:
                 // cap their weight per block.
-                let s = 1.0 + (it.own_commas as f32).min(COMMA_CAP) + (it.own_text as f32 / 100.0).min(3.0);
+                let s = 1.0
+                    + (it.own_commas as f32).min(COMMA_CAP)
+                    + (it.own_text as f32 / 100.0).min(3.0);
                 let mut p = it.parent;
                 let mut level = 0;
                 while p != u32::MAX && level < 5 {
@@ -912,14 +911,6 @@ impl<'a> Arena<'a> {
         let Some((mut top, top_score)) = best else {
             return vec![0];
         };
-        if std::env::var("CF_DEBUG").is_ok() {
-            for j in 0..n {
-                let it = &self.items[j];
-                if it.flags & (F_BODY_PROP | F_ARTICLE_HINT) != 0 || j as u32 == top {
-                    eprintln!("DBG {j} {:?} flags={} p_text={} text={} link={} score={} removed={}", it.tag, it.flags, it.p_text, it.text_len, it.link_len, score[j], it.flags & F_REMOVED);
-                }
-            }
-        }
         // The page's own articleBody wins when it holds real text next to the scored guess.
         let is_ancestor = |a: u32, d: u32| a <= d && d < self.items[a as usize].end;
         if let Some(h) = (0..n as u32)
