@@ -44,6 +44,8 @@ pub struct FeedReport {
     pub error: Option<String>,
     /// The source answered 304 Not Modified: nothing to look at this time.
     pub source_not_modified: bool,
+    /// Why the last of the `failed` articles failed.
+    pub last_item_error: Option<String>,
 }
 
 impl std::fmt::Display for FeedReport {
@@ -77,6 +79,96 @@ pub struct Metrics {
     pub feed_failures: AtomicU64,
     /// Total seconds spent in feed runs, in milliseconds.
     pub run_millis: AtomicU64,
+    /// Failures by kind ([`FetchError::reason`], `extract_*`, `feed_*`): a total alone cannot
+    /// tell a host that times out from a site that started serving PDFs.
+    failures: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+impl Metrics {
+    /// Counts one failure of kind `reason`.
+    pub fn count_failure(&self, reason: &'static str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry(reason).or_default() += 1;
+    }
+
+    /// Failures counted so far, by kind, sorted by kind.
+    pub fn failures(&self) -> Vec<(&'static str, u64)> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    /// The counters in the Prometheus text format (what `/metrics` serves).
+    pub fn render_prometheus(&self) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = String::new();
+        for (name, help, value) in [
+            (
+                "clearfeed_fetches_total",
+                "HTTP fetches made",
+                get(&self.fetches),
+            ),
+            (
+                "clearfeed_fetch_errors_total",
+                "HTTP fetches that failed",
+                get(&self.fetch_errors),
+            ),
+            (
+                "clearfeed_not_modified_total",
+                "fetches answered 304",
+                get(&self.not_modified),
+            ),
+            (
+                "clearfeed_items_new_total",
+                "items stored for the first time",
+                get(&self.items_new),
+            ),
+            (
+                "clearfeed_items_updated_total",
+                "stored items whose content changed",
+                get(&self.items_updated),
+            ),
+            (
+                "clearfeed_feed_runs_total",
+                "feed runs",
+                get(&self.feed_runs),
+            ),
+            (
+                "clearfeed_feed_failures_total",
+                "feed runs that failed as a whole",
+                get(&self.feed_failures),
+            ),
+            (
+                "clearfeed_run_milliseconds_total",
+                "time spent in feed runs",
+                get(&self.run_millis),
+            ),
+        ] {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+            ));
+        }
+        out.push_str(
+            "# HELP clearfeed_failures_total failures by kind (fetch, extraction, feed)\n",
+        );
+        out.push_str("# TYPE clearfeed_failures_total counter\n");
+        for (reason, n) in self.failures() {
+            out.push_str(&format!(
+                "clearfeed_failures_total{{reason=\"{reason}\"}} {n}\n"
+            ));
+        }
+        out
+    }
+}
+
+/// The failure-counter label of an extraction error.
+fn extract_reason(e: &crate::extract::ExtractError) -> &'static str {
+    use crate::extract::ExtractError::*;
+    match e {
+        Empty => "extract_empty",
+        Binary(_) => "extract_binary",
+        NoContent => "extract_no_content",
+        BadRule { .. } => "extract_rule",
+    }
 }
 
 fn bump(counter: &AtomicU64, by: u64) {
@@ -101,8 +193,8 @@ enum FeedError {
 enum Outcome {
     Stored(Upsert),
     Unchanged,
-    /// Not stored, or stored as a teaser fallback.
-    Failed,
+    /// Not stored, or stored as a teaser fallback; why.
+    Failed(String),
 }
 
 /// Everything a feed run needs, built once per process: config, HTTP client, store, extractors.
@@ -159,6 +251,13 @@ impl Pipeline {
         if let Err(err) = &result {
             report.error = Some(err.to_string());
             bump(&self.metrics.feed_failures, 1);
+            // A source that could not be fetched is already counted under its fetch reason.
+            match err {
+                FeedError::Source(_) => {}
+                FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
+                FeedError::Store(_) => self.metrics.count_failure("feed_store"),
+                FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+            }
             tracing::warn!(feed = %feed.id, "feed failed: {err}");
             let (id, msg) = (feed.id.clone(), err.to_string());
             let retry_after = match err {
@@ -181,6 +280,7 @@ impl Pipeline {
             if report.error.is_none() {
                 report.error = Some(err.to_string());
                 bump(&self.metrics.feed_failures, 1);
+                self.metrics.count_failure("feed_publish");
             }
         }
         bump(
@@ -235,6 +335,8 @@ impl Pipeline {
                 new_state.description = listing.description.clone();
                 self.process_entries(feed, listing.entries, run_start, report)
                     .await;
+                new_state.last_run_failed = report.failed as u32;
+                new_state.last_item_error = report.last_item_error.clone();
             }
         }
         let (id, keep) = (feed.id.clone(), self.config.max_items_for(feed));
@@ -287,7 +389,10 @@ impl Pipeline {
                 Outcome::Stored(Upsert::New) => report.new += 1,
                 Outcome::Stored(Upsert::Updated) => report.updated += 1,
                 Outcome::Stored(Upsert::Unchanged) | Outcome::Unchanged => report.unchanged += 1,
-                Outcome::Failed => report.failed += 1,
+                Outcome::Failed(why) => {
+                    report.failed += 1;
+                    report.last_item_error = Some(why);
+                }
             }
         }
         bump(&self.metrics.items_new, report.new as u64);
@@ -315,7 +420,7 @@ impl Pipeline {
             Ok(outcome) => outcome,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                Outcome::Failed
+                Outcome::Failed(err.to_string())
             }
         }
     }
@@ -406,10 +511,14 @@ impl Pipeline {
                         return Ok(Outcome::Stored(upsert));
                     }
                     Ok(Err(e)) => {
+                        self.metrics.count_failure(extract_reason(&e));
                         page_validators = (etag, last_modified);
-                        format!("extraction: {e}")
+                        format!("{}: extraction: {e}", c.url)
                     }
-                    Err(e) => format!("extraction panicked: {e}"),
+                    Err(e) => {
+                        self.metrics.count_failure("extract_panic");
+                        format!("{}: extraction panicked: {e}", c.url)
+                    }
                 }
             }
             Err(e) if e.is_gone() => {
@@ -418,7 +527,7 @@ impl Pipeline {
                 self.store
                     .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
                     .await?;
-                return Ok(Outcome::Failed);
+                return Ok(Outcome::Failed(e.to_string()));
             }
             Err(e) => e.to_string(),
         };
@@ -446,7 +555,7 @@ impl Pipeline {
                 .call(move |s| s.upsert_item(&item, &meta))
                 .await?;
         }
-        Ok(Outcome::Failed)
+        Ok(Outcome::Failed(failure))
     }
 
     /// A fetch with its metrics and fetch-log row.
@@ -466,6 +575,7 @@ impl Pipeline {
             }
             Err(e) => {
                 bump(&self.metrics.fetch_errors, 1);
+                self.metrics.count_failure(e.reason());
                 (e.status(), e.to_string(), 0)
             }
         };
