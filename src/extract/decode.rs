@@ -100,11 +100,20 @@ fn finish(
 /// the lie turns every accented letter into mojibake or U+FFFD. Two checks are certain enough to
 /// overrule a declaration: bytes declared UTF-8 that are not valid UTF-8, and bytes declared in
 /// another encoding that are valid UTF-8 with non-ASCII in them (legacy text is practically
-/// never valid UTF-8 by accident). Only the UTF-8 validity of the body is looked at.
+/// never valid UTF-8 by accident). Only the UTF-8 well-formedness of the body is looked at.
 fn declaration_fits(declared: &'static Encoding, body: &[u8]) -> bool {
     let valid_utf8 = std::str::from_utf8(body).is_ok();
     if declared == UTF_8 {
-        valid_utf8
+        // A UTF-8 page with a stray byte or two (a pasted legacy snippet) is still UTF-8: only
+        // when broken sequences outnumber well-formed multi-byte characters is it another charset.
+        valid_utf8 || {
+            let (mut good, mut bad) = (0usize, 0usize);
+            for chunk in body.utf8_chunks() {
+                good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+                bad += usize::from(!chunk.invalid().is_empty());
+            }
+            good >= bad
+        }
     } else {
         !(valid_utf8 && !body.is_ascii())
     }
@@ -227,6 +236,18 @@ mod tests {
         let d = dec(latin, Some("text/html; charset=utf-8"));
         assert!(d.text.contains("Caf\u{e9} cr\u{e8}me"), "{}", d.text);
         assert!(!d.text.contains('\u{fffd}'));
+        // A UTF-8 page with one stray byte stays UTF-8 (one replacement character, not mojibake).
+        let mut bytes = "<p>Caf\u{e9} \u{2014} cr\u{e8}me</p><p>na\u{ef}ve</p>"
+            .as_bytes()
+            .to_vec();
+        bytes.insert(bytes.len() - 14, 0xff);
+        let d = dec(&bytes, Some("text/html; charset=utf-8"));
+        assert_eq!(d.source, Source::ContentType);
+        assert!(
+            d.text.contains("Caf\u{e9} \u{2014} cr\u{e8}me"),
+            "{}",
+            d.text
+        );
         // An honest declaration is still taken.
         let d = dec(b"<p>Caf\xe9</p>", Some("text/html; charset=iso-8859-1"));
         assert_eq!(d.source, Source::ContentType);

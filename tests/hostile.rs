@@ -1,0 +1,752 @@
+//! Hostile servers and hostile upstream feeds, end to end: a raw HTTP server on 127.0.0.1 that
+//! can misbehave below the level a framework allows (never answer, promise a longer body than it
+//! sends, lie about its charset, send binary as HTML), a real SQLite file in a temp dir, and the
+//! library's own pipeline. Each fault must cost at most its own item (or its own feed, for a
+//! feed-level fault), be logged with its reason, show in the feed's state and the failure
+//! counters, and leave every other feed and every stored item as it was.
+//!
+//! The faults `tests/pipeline_back.rs` already covers (404/410, oversized body, gzip bomb,
+//! dripping page, 5xx retries, Retry-After, ftp redirects, address guard, kill -9 at fixed
+//! points) are not repeated here.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use clearfeed::config::{AppConfig, FeedConfig, FetchConfig};
+use clearfeed::pipeline::{FeedReport, Pipeline};
+use clearfeed::store::{Item, Store};
+
+// ---------------------------------------------------------------------------------------------
+// A raw HTTP/1.1 server
+
+/// What the server does for one path.
+#[derive(Clone)]
+enum Reply {
+    /// A complete response (Content-Length set from the body unless a header gives one).
+    Full {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Headers promising `declared` bytes, then `body` (shorter), then the connection closes.
+    Truncated { declared: usize, body: Vec<u8> },
+    /// Accepts the connection, reads the request, and never answers.
+    Silent,
+}
+
+#[derive(Clone, Default)]
+struct Server {
+    addr: Option<SocketAddr>,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Server {
+            addr: Some(listener.local_addr().unwrap()),
+            ..Default::default()
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let s = s.clone();
+                tokio::spawn(async move { s.handle(stream).await });
+            }
+        });
+        server
+    }
+
+    async fn handle(&self, mut stream: tokio::net::TcpStream) {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+            if head.len() > 64 * 1024 {
+                return;
+            }
+        }
+        let line = String::from_utf8_lossy(&head);
+        let path = line.split(' ').nth(1).unwrap_or("/").to_string();
+        self.hits.lock().unwrap().push(path.clone());
+        let reply = self.routes.lock().unwrap().get(&path).cloned();
+        let reply = reply.unwrap_or(Reply::Full {
+            status: 404,
+            headers: vec![],
+            body: b"not here".to_vec(),
+        });
+        let (status, headers, body, declared) = match reply {
+            Reply::Silent => {
+                // Hold the connection open and say nothing, ever.
+                std::future::pending::<()>().await;
+                unreachable!()
+            }
+            Reply::Full {
+                status,
+                headers,
+                body,
+            } => {
+                let len = body.len();
+                (status, headers, body, len)
+            }
+            Reply::Truncated { declared, body } => (
+                200,
+                vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                body,
+                declared,
+            ),
+        };
+        let mut out = format!("HTTP/1.1 {status} X\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        {
+            out.push_str(&format!("Content-Length: {declared}\r\n"));
+        }
+        for (k, v) in headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        let _ = stream.write_all(out.as_bytes()).await;
+        let _ = stream.write_all(&body).await;
+        let _ = stream.shutdown().await;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr.unwrap())
+    }
+
+    fn set(&self, path: &str, reply: Reply) {
+        self.routes.lock().unwrap().insert(path.into(), reply);
+    }
+
+    fn ok(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.set(
+            path,
+            Reply::Full {
+                status: 200,
+                headers: vec![("Content-Type".into(), content_type.into())],
+                body: body.into(),
+            },
+        );
+    }
+
+    fn with_headers(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) {
+        self.set(
+            path,
+            Reply::Full {
+                status: 200,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body,
+            },
+        );
+    }
+
+    fn redirect(&self, from: &str, to: &str) {
+        self.set(
+            from,
+            Reply::Full {
+                status: 302,
+                headers: vec![("Location".into(), self.url(to))],
+                body: Vec::new(),
+            },
+        );
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+
+    fn hits_under(&self, prefix: &str) -> Vec<String> {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// An invented article page in ordinary news markup.
+fn article(title: &str, para: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} - Valley Courier</title></head><body>
+<header><nav><a href="/">Home</a> <a href="/news/">News</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Rui Okafor</p>
+<p>{para}</p>
+<p>The council will publish the full minutes of the meeting next week, together with the
+engineers' report on the state of the old footbridge and the cost of the repairs.</p>
+<p>Residents may send their comments to the town clerk before the end of the month.</p>
+</article></main><footer>Valley Courier</footer></body></html>"#
+    )
+}
+
+/// An RSS feed of (guid, link, title, pubDate) entries; empty fields are left out.
+fn rss(items: &[(&str, &str, &str, &str)]) -> String {
+    let mut out = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Valley Courier</title><link>http://courier.invalid/</link><description>Valley news</description>"#,
+    );
+    for (guid, link, title, date) in items {
+        out.push_str("<item>");
+        if !guid.is_empty() {
+            out.push_str(&format!("<guid isPermaLink=\"false\">{guid}</guid>"));
+        }
+        if !link.is_empty() {
+            out.push_str(&format!("<link>{link}</link>"));
+        }
+        if !date.is_empty() {
+            out.push_str(&format!("<pubDate>{date}</pubDate>"));
+        }
+        out.push_str(&format!(
+            "<title>{title}</title><description>Teaser of {title}</description></item>"
+        ));
+    }
+    out.push_str("</channel></rss>");
+    out
+}
+
+fn fetch_config() -> FetchConfig {
+    FetchConfig {
+        allow_private_networks: true,
+        per_host_delay: Duration::ZERO,
+        retries: 1,
+        retry_backoff: Duration::from_millis(5),
+        // Real time on real sockets: a silent server costs two attempts of this.
+        timeout: Duration::from_millis(800),
+        max_page_bytes: 256 * 1024,
+        max_redirects: 5,
+        ..FetchConfig::default()
+    }
+}
+
+fn pipeline(dir: &Path, feeds: &[FeedConfig], fetch: FetchConfig) -> Pipeline {
+    Pipeline::new(AppConfig {
+        data_dir: dir.to_path_buf(),
+        feeds: feeds.to_vec(),
+        fetch,
+        ..AppConfig::default()
+    })
+    .unwrap()
+}
+
+fn feed(server: &Server, id: &str, path: &str) -> FeedConfig {
+    FeedConfig::from_feed_url(id, url::Url::parse(&server.url(path)).unwrap())
+}
+
+fn ok(report: &FeedReport) {
+    assert!(report.error.is_none(), "feed failed: {report:?}");
+}
+
+/// Everything a reader sees of a feed's items, to prove a hostile neighbour changed nothing.
+fn snapshot(store: &Store, feed: &str) -> Vec<(String, String, String)> {
+    let mut items: Vec<_> = store
+        .items(feed, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|i: Item| (i.guid, i.content_hash, i.content_html))
+        .collect();
+    items.sort();
+    items
+}
+
+fn failures(p: &Pipeline) -> HashMap<&'static str, u64> {
+    p.metrics().failures().into_iter().collect()
+}
+
+/// A neighbouring, well-behaved feed with two articles.
+fn neighbour(server: &Server) -> FeedConfig {
+    let items = [
+        ("n-1", server.url("/n/1"), "Bridge reopens"),
+        ("n-2", server.url("/n/2"), "Market moves"),
+    ];
+    let xml = rss(&items
+        .iter()
+        .map(|(g, l, t)| (*g, l.as_str(), *t, "Mon, 23 Nov 2026 08:00:00 GMT"))
+        .collect::<Vec<_>>());
+    server.ok("/neighbour.xml", "application/rss+xml", xml);
+    for (_, l, t) in &items {
+        let path = url::Url::parse(l).unwrap().path().to_string();
+        server.ok(
+            &path,
+            "text/html; charset=utf-8",
+            article(t, "A quiet story."),
+        );
+    }
+    feed(server, "neighbour", "/neighbour.xml")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_hostile_article_server_costs_only_its_item() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let near = neighbour(&server);
+
+    let entries = [
+        ("ok", "/news/ok", "A normal story"),
+        ("silent", "/news/silent", "Server never answers"),
+        ("loop", "/loop/a", "Redirect loop"),
+        ("chain", "/chain/0", "Too many redirects"),
+        ("brotli", "/news/brotli", "Brotli bomb"),
+        ("latin-lie", "/news/latin-lie", "Says Latin-1, sends UTF-8"),
+        ("utf8-lie", "/news/utf8-lie", "Says UTF-8, sends Latin-1"),
+        ("invalid", "/news/invalid", "Invalid UTF-8"),
+        ("nul", "/news/nul", "NUL-filled body"),
+        ("pdf", "/news/pdf", "A PDF served as HTML"),
+        ("png", "/news/png", "A PNG served as HTML"),
+        ("cut", "/news/cut", "Truncated body"),
+    ];
+    let xml = rss(&entries
+        .iter()
+        .map(|(g, p, t)| (*g, u(p), *t))
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|(g, l, t)| (*g, l.as_str(), *t, ""))
+        .collect::<Vec<_>>());
+    server.ok("/hostile.xml", "application/rss+xml", xml);
+
+    server.ok(
+        "/news/ok",
+        "text/html; charset=utf-8",
+        article("A normal story", "Nothing strange happened."),
+    );
+    server.set("/news/silent", Reply::Silent);
+    server.redirect("/loop/a", "/loop/b");
+    server.redirect("/loop/b", "/loop/a");
+    for i in 0..20 {
+        server.redirect(&format!("/chain/{i}"), &format!("/chain/{}", i + 1));
+    }
+    // 16 MiB of spaces inside a page: a few KiB of brotli on the wire, far over the cap unpacked.
+    let bomb = {
+        let mut raw = b"<html><body><p>".to_vec();
+        raw.extend(std::iter::repeat_n(b' ', 16 * 1024 * 1024));
+        let mut out = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 5,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &raw[..], &mut out, &params).unwrap();
+        out
+    };
+    assert!(bomb.len() < 64 * 1024, "the wire size is under the cap");
+    server.with_headers(
+        "/news/brotli",
+        &[("Content-Type", "text/html"), ("Content-Encoding", "br")],
+        bomb,
+    );
+    let accented = "The caf\u{e9} on the square serves cr\u{e8}me br\u{fb}l\u{e9}e again.";
+    server.ok(
+        "/news/latin-lie",
+        "text/html; charset=iso-8859-1",
+        article("Says Latin-1, sends UTF-8", accented),
+    );
+    let latin1: Vec<u8> = article("Says UTF-8, sends Latin-1", accented)
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    server.ok("/news/utf8-lie", "text/html; charset=utf-8", latin1);
+    // A UTF-8 page with two stray bytes from some legacy snippet between its paragraphs.
+    let mut invalid = article("Invalid UTF-8", "Broken \u{2014} bytes \u{2014} here.").into_bytes();
+    let at = invalid
+        .windows(12)
+        .position(|w| w == b"<p>Residents")
+        .unwrap();
+    invalid.splice(at..at, [0xff, b' ', 0xc3, b'(']);
+    server.ok("/news/invalid", "text/html; charset=utf-8", invalid);
+    server.ok("/news/nul", "text/html", vec![0u8; 100_000]);
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    pdf.extend(std::iter::repeat_n(b'x', 2000));
+    server.ok("/news/pdf", "text/html; charset=utf-8", pdf);
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    png.extend((0..4000u32).map(|i| (i * 7 % 251) as u8));
+    server.ok("/news/png", "text/html", png);
+    server.set(
+        "/news/cut",
+        Reply::Truncated {
+            declared: 50_000,
+            body: article("Truncated body", "It stops")[..300]
+                .as_bytes()
+                .to_vec(),
+        },
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = feed(&server, "hostile", "/hostile.xml");
+    let p = pipeline(dir.path(), &[near.clone(), hostile.clone()], fetch_config());
+    ok(&p.run_feed(&near).await);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let before = snapshot(&store, "neighbour");
+    assert_eq!(before.len(), 2);
+
+    let r = p.run_feed(&hostile).await;
+    ok(&r);
+    // ok and the three charset cases are read; the other eight fail, each on its own.
+    assert_eq!((r.new, r.failed), (4, 8), "{r:?}");
+
+    let items = store.items("hostile", 100).unwrap();
+    let item = |path: &str| {
+        items
+            .iter()
+            .find(|i| i.url.ends_with(path))
+            .unwrap_or_else(|| panic!("no item for {path}: {items:#?}"))
+    };
+    // Every entry is there, the failed ones as marked teaser fallbacks.
+    assert_eq!(items.len(), entries.len());
+    for path in [
+        "/news/silent",
+        "/loop/a",
+        "/chain/0",
+        "/news/brotli",
+        "/news/nul",
+        "/news/pdf",
+        "/news/png",
+        "/news/cut",
+    ] {
+        let it = item(path);
+        assert!(it.content_html.contains("could not be read"), "{it:?}");
+        assert!(
+            it.content_html.len() < 2000,
+            "no hostile bytes kept: {it:?}"
+        );
+    }
+    // A lying charset is overruled by the bytes: no mojibake, no replacement characters.
+    for path in ["/news/latin-lie", "/news/utf8-lie"] {
+        let it = item(path);
+        assert!(
+            it.content_html.contains("caf\u{e9}") && it.content_html.contains("cr\u{e8}me"),
+            "{path}: {}",
+            it.content_html
+        );
+        assert!(!it.content_html.contains('\u{fffd}'));
+        assert!(
+            !it.content_html.contains("Ã"),
+            "mojibake: {}",
+            it.content_html
+        );
+    }
+    // Invalid UTF-8 costs at most a few characters, not the article.
+    let invalid = item("/news/invalid");
+    assert!(
+        invalid.content_html.contains("council will publish")
+            && invalid
+                .content_html
+                .contains("Broken \u{2014} bytes \u{2014} here."),
+        "{invalid:?}"
+    );
+    assert!(
+        item("/news/ok")
+            .content_html
+            .contains("Nothing strange happened")
+    );
+
+    // Redirects: the loop stops, the chain stops at the limit (the first hop plus five).
+    assert!(server.hits("/loop/a") <= 2 * 3 + 1, "loop followed too far");
+    assert!(
+        server.hits_under("/chain/").len() <= 2 * 6,
+        "{:?}",
+        server.hits_under("/chain/")
+    );
+    assert_eq!(server.hits("/chain/7"), 0);
+
+    // Logged with the reason, in the fetch log and the failure counters.
+    let log = store.fetch_log(200).unwrap();
+    let outcome = |path: &str| {
+        log.iter()
+            .find(|e| e.url.ends_with(path))
+            .map(|e| e.outcome.clone())
+            .unwrap_or_default()
+    };
+    assert!(outcome("/news/silent").contains("timed out"), "{log:#?}");
+    assert!(
+        outcome("/loop/a").contains("more than 5 redirects"),
+        "{log:#?}"
+    );
+    assert!(
+        outcome("/chain/0").contains("more than 5 redirects"),
+        "{log:#?}"
+    );
+    assert!(outcome("/news/brotli").contains("larger than"), "{log:#?}");
+    assert!(outcome("/news/cut").contains("broken off"), "{log:#?}");
+    let f = failures(&p);
+    assert!(f.get("timeout").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert!(
+        f.get("too_many_redirects").copied().unwrap_or(0) >= 2,
+        "{f:?}"
+    );
+    assert!(f.get("too_large").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert!(f.get("body_broken").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert_eq!(f.get("extract_binary").copied(), Some(3), "{f:?}");
+    let text = p.metrics().render_prometheus();
+    assert!(
+        text.contains("clearfeed_failures_total{reason=\"extract_binary\"} 3"),
+        "{text}"
+    );
+
+    // In the feed's state: the feed was read, eight of its articles were not.
+    let state = store.feed_state("hostile").unwrap().unwrap();
+    assert_eq!(state.last_error, None);
+    assert_eq!(state.consecutive_failures, 0);
+    assert_eq!(state.last_run_failed, 8);
+    assert!(state.last_item_error.is_some());
+    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    assert!(table.contains("8 article(s) not read"), "{table}");
+
+    // The neighbour is untouched, and runs as before.
+    assert_eq!(snapshot(&store, "neighbour"), before);
+    let again = p.run_feed(&near).await;
+    ok(&again);
+    assert_eq!(snapshot(&store, "neighbour"), before);
+    let n = store.feed_state("neighbour").unwrap().unwrap();
+    assert_eq!((n.last_run_failed, n.last_error), (0, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_upstream_feed_fails_only_itself() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let near = neighbour(&server);
+    // A feed that works once, then turns bad: what it stored must survive.
+    let good_then_bad = rss(&[
+        (
+            "t-1",
+            &u("/t/1"),
+            "First story",
+            "Mon, 23 Nov 2026 09:00:00 GMT",
+        ),
+        (
+            "t-2",
+            &u("/t/2"),
+            "Second story",
+            "Mon, 23 Nov 2026 10:00:00 GMT",
+        ),
+    ]);
+    server.ok("/turns.xml", "application/rss+xml", good_then_bad.clone());
+    server.ok("/t/1", "text/html", article("First story", "One."));
+    server.ok("/t/2", "text/html", article("Second story", "Two."));
+    // Cut in the middle of an item, served whole.
+    let cut_xml = {
+        let full = rss(&[
+            ("c-1", &u("/t/1"), "Cut one", ""),
+            ("c-2", &u("/t/2"), "Cut two", ""),
+        ]);
+        full[..full.find("Cut two").unwrap()].to_string()
+    };
+    server.ok("/cut.xml", "application/rss+xml", cut_xml);
+    // Served with a Content-Length longer than what arrives.
+    server.set(
+        "/short.xml",
+        Reply::Truncated {
+            declared: 90_000,
+            body: good_then_bad.as_bytes()[..200].to_vec(),
+        },
+    );
+    server.ok(
+        "/garbage.xml",
+        "application/rss+xml",
+        (0..5000u32)
+            .map(|i| (i * 31 % 256) as u8)
+            .collect::<Vec<_>>(),
+    );
+    server.ok(
+        "/html.xml",
+        "application/rss+xml",
+        "<html><body><p>We moved our feed!</p></body></html>",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let turns = feed(&server, "turns", "/turns.xml");
+    let bad: Vec<FeedConfig> = [
+        ("cut", "/cut.xml"),
+        ("short", "/short.xml"),
+        ("garbage", "/garbage.xml"),
+        ("html", "/html.xml"),
+    ]
+    .iter()
+    .map(|(id, path)| feed(&server, id, path))
+    .collect();
+    let mut all = vec![near.clone(), turns.clone()];
+    all.extend(bad.iter().cloned());
+    let p = pipeline(dir.path(), &all, fetch_config());
+    ok(&p.run_feed(&near).await);
+    let r = p.run_feed(&turns).await;
+    ok(&r);
+    assert_eq!(r.new, 2);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let near_before = snapshot(&store, "neighbour");
+    let turns_before = snapshot(&store, "turns");
+
+    // Now it serves a malformed feed (a new ETag-less body: a full fetch).
+    server.ok(
+        "/turns.xml",
+        "application/rss+xml",
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>unclosed",
+    );
+    let reports = clearfeed::pipeline::run_once(&p, &all[1..], false).await;
+    for r in &reports {
+        assert!(r.error.is_some(), "a hostile feed fails as a whole: {r:?}");
+        assert_eq!(r.new, 0, "{r:?}");
+    }
+    // Each failure is recorded in its feed's state with the reason.
+    for r in &reports {
+        let state = store.feed_state(&r.feed).unwrap().unwrap();
+        assert_eq!(state.consecutive_failures, 1, "{state:?}");
+        let err = state.last_error.unwrap();
+        let expected = if r.feed == "short" {
+            "broken off"
+        } else {
+            "not a readable RSS, Atom or JSON feed"
+        };
+        assert!(err.contains(expected), "{}: {err}", r.feed);
+    }
+    let f = failures(&p);
+    assert_eq!(f.get("feed_unreadable").copied(), Some(4), "{f:?}");
+    assert!(f.get("body_broken").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert_eq!(
+        p.metrics()
+            .feed_failures
+            .load(std::sync::atomic::Ordering::Relaxed),
+        5
+    );
+    // What was stored before is intact, the neighbour too, and it still runs.
+    assert_eq!(snapshot(&store, "turns"), turns_before);
+    assert_eq!(snapshot(&store, "neighbour"), near_before);
+    ok(&p.run_feed(&near).await);
+    assert_eq!(snapshot(&store, "neighbour"), near_before);
+    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    assert!(table.contains("not a readable RSS"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_of_100_000_items_costs_only_its_newest_max_items() {
+    const N: usize = 100_000;
+    const MAX: usize = 5;
+    let server = Server::start().await;
+    // Oldest first, one minute apart: the newest are at the end.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap();
+    let mut xml = String::with_capacity(N * 120);
+    xml.push_str(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Archive</title>"#);
+    for i in 0..N {
+        let date = (start + chrono::Duration::minutes(i as i64)).to_rfc2822();
+        xml.push_str(&format!(
+            "<item><link>{}</link><pubDate>{date}</pubDate></item>",
+            server.url(&format!("/a/{i}"))
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    let size = xml.len();
+    server.ok("/archive.xml", "application/rss+xml", xml);
+    for i in N - MAX..N {
+        server.ok(
+            &format!("/a/{i}"),
+            "text/html",
+            article(&format!("Story {i}"), "Recent."),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "archive", "/archive.xml");
+    let p = Pipeline::new(AppConfig {
+        data_dir: dir.path().to_path_buf(),
+        feeds: vec![f.clone()],
+        max_items: MAX,
+        fetch: FetchConfig {
+            max_page_bytes: 2 * size as u64,
+            ..fetch_config()
+        },
+        ..AppConfig::default()
+    })
+    .unwrap();
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (MAX, 0), "{r:?}");
+    // Only the newest were fetched: no request for any of the other 99 995.
+    let mut fetched = server.hits_under("/a/");
+    fetched.sort();
+    let expected: Vec<String> = (N - MAX..N).map(|i| format!("/a/{i}")).collect();
+    assert_eq!(fetched, expected);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    assert_eq!(store.items("archive", 1000).unwrap().len(), MAX);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_and_future_dates_neither_fail_nor_float_to_the_top() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let entries = [
+        ("rfc", "/d/rfc", "Tue, 24 Nov 2026 08:00:00 GMT"),
+        ("no-weekday", "/d/no-weekday", "24 Nov 2026 07:00:00 +0000"),
+        ("iso", "/d/iso", "2026-11-24T06:00:00Z"),
+        ("words", "/d/words", "last Tuesday, around noon"),
+        ("empty", "/d/empty", ""),
+        ("future", "/d/future", "Fri, 01 Jan 2100 00:00:00 GMT"),
+        ("year-zero", "/d/year-zero", "Sat, 01 Jan 0000 00:00:00 GMT"),
+    ];
+    let links: Vec<(String, String)> = entries
+        .iter()
+        .map(|(g, p, _)| (g.to_string(), u(p)))
+        .collect();
+    let xml = rss(&entries
+        .iter()
+        .zip(&links)
+        .map(|((g, _, d), (_, l))| (*g, l.as_str(), *g, *d))
+        .collect::<Vec<_>>());
+    server.ok("/dates.xml", "application/rss+xml", xml);
+    for (g, p, _) in &entries {
+        server.ok(p, "text/html", article(&format!("Dated {g}"), "Some news."));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "dates", "/dates.xml");
+    let p = pipeline(dir.path(), std::slice::from_ref(&f), fetch_config());
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (entries.len(), 0), "{r:?}");
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let items = store.items("dates", 100).unwrap();
+    let by = |g: &str| items.iter().find(|i| i.guid == g).unwrap();
+    let now = chrono::Utc::now();
+    for it in &items {
+        if let Some(p) = it.published {
+            assert!(p <= now + chrono::Duration::days(1), "{it:?}");
+        }
+    }
+    assert_eq!(
+        by("rfc").published.unwrap().to_rfc3339(),
+        "2026-11-24T08:00:00+00:00"
+    );
+    assert_eq!(
+        by("future").published,
+        None,
+        "a date in 2100 is not believed"
+    );
+    assert_eq!(by("words").published, None);
+    assert_eq!(by("empty").published, None);
+    assert_ne!(
+        items[0].guid, "future",
+        "the future-dated item is not pinned on top"
+    );
+}
