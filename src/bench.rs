@@ -369,9 +369,9 @@ fn reset_peak_rss() {
 
 /// `clearfeed bench-pipeline`.
 pub fn pipeline_command(
-    _args: &crate::cli::BenchPipelineArgs,
+    args: &crate::cli::BenchPipelineArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`bench-pipeline` is not available in this build yet")
+    crate::bench_pipeline::command(args)
 }
 
 #[cfg(test)]

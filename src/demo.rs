@@ -1,9 +1,676 @@
 //! The demo: a bundled sample news site served on loopback, and the real pipeline run against it.
+//!
+//! The sample site (`demo/articles.toml` rendered through `demo/article.html`) is an invented local
+//! newspaper whose pages carry the usual cruft: cookie banners, ad slots and labels, share bars,
+//! "Reading time", newsletter boxes, video widgets, related links, tracking pixels. Its upstream RSS
+//! feed is partial (a one-line teaser per item) and ad-laden. `clearfeed demo` writes a normal
+//! configuration pointing at it, runs the real pipeline once and serves the clean feeds, so it
+//! works on a machine without internet access.
+//!
+//! Also here: [`LoopbackSite`], the small static HTTP server (with ETag/Last-Modified and request
+//! counters) that the demo, the pipeline benchmark and the end-to-end tests serve fixture sites
+//! with.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::publish::escape_html;
+
+const ARTICLES_TOML: &str = include_str!("../demo/articles.toml");
+const ARTICLE_TEMPLATE: &str = include_str!("../demo/article.html");
+
+/// One page of a fixture site.
+#[derive(Debug, Clone)]
+pub struct SitePage {
+    pub content_type: &'static str,
+    pub body: Bytes,
+    etag: String,
+}
+
+impl SitePage {
+    pub fn new(content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        let body = body.into();
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&body);
+        let etag = format!(
+            "\"{}\"",
+            digest[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        SitePage {
+            content_type,
+            body,
+            etag,
+        }
+    }
+
+    pub fn html(body: impl Into<Bytes>) -> Self {
+        Self::new("text/html; charset=utf-8", body)
+    }
+}
+
+/// What a fixture site was asked, for checking politeness (a second pass over unchanged content
+/// should send only conditional requests).
+#[derive(Debug, Default)]
+pub struct SiteStats {
+    pub requests: AtomicU64,
+    /// Requests carrying `If-None-Match` or `If-Modified-Since`.
+    pub conditional: AtomicU64,
+    pub not_modified: AtomicU64,
+}
+
+impl SiteStats {
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.conditional.load(Ordering::Relaxed),
+            self.not_modified.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// A static site on a loopback port: path → page, strong ETags, a fixed Last-Modified, 304s.
+pub struct LoopbackSite {
+    addr: SocketAddr,
+    pub stats: Arc<SiteStats>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// The Last-Modified every fixture page reports.
+const SITE_LAST_MODIFIED: &str = "Mon, 11 May 2026 06:00:00 GMT";
+
+impl LoopbackSite {
+    /// Serves `pages` on `listener` (bind it first, so page URLs can name its port).
+    pub fn start(listener: tokio::net::TcpListener, pages: HashMap<String, SitePage>) -> Self {
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let stats = Arc::new(SiteStats::default());
+        let pages = Arc::new(pages);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = (pages, stats.clone());
+        let router = axum::Router::new().fallback(serve_page).with_state(state);
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        LoopbackSite {
+            addr,
+            stats,
+            stop: Some(tx),
+            handle,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>/`
+    pub fn base_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.handle).await;
+    }
+}
+
+type SiteState = (Arc<HashMap<String, SitePage>>, Arc<SiteStats>);
+
+async fn serve_page(
+    axum::extract::State((pages, stats)): axum::extract::State<SiteState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    stats.requests.fetch_add(1, Ordering::Relaxed);
+    let inm = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let ims = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok());
+    if inm.is_some() || ims.is_some() {
+        stats.conditional.fetch_add(1, Ordering::Relaxed);
+    }
+    let Some(page) = pages.get(uri.path()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let fresh = match (inm, ims) {
+        (Some(tags), _) => tags.split(',').any(|t| t.trim() == page.etag),
+        (None, Some(since)) => {
+            let since = DateTime::parse_from_rfc2822(since).ok();
+            let modified = DateTime::parse_from_rfc2822(SITE_LAST_MODIFIED).ok();
+            matches!((since, modified), (Some(s), Some(m)) if m <= s)
+        }
+        (None, None) => false,
+    };
+    let validators = [
+        (header::ETAG, page.etag.clone()),
+        (header::LAST_MODIFIED, SITE_LAST_MODIFIED.to_string()),
+    ];
+    if fresh {
+        stats.not_modified.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::NOT_MODIFIED, validators).into_response();
+    }
+    (
+        validators,
+        [(header::CONTENT_TYPE, page.content_type)],
+        page.body.clone(),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bundled sample site
+
+#[derive(Debug, Deserialize)]
+struct ArticleFile {
+    article: Vec<SampleArticle>,
+}
+
+/// One invented article of the sample site.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SampleArticle {
+    pub slug: String,
+    pub section: String,
+    pub title: String,
+    pub teaser: String,
+    pub author: String,
+    pub date: DateTime<Utc>,
+    pub minutes: u32,
+    pub image: String,
+    pub image_alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub key_points: Vec<String>,
+    pub body: Vec<String>,
+    #[serde(default)]
+    pub related: Vec<String>,
+}
+
+/// The sample site's articles, newest first.
+pub fn sample_articles() -> anyhow::Result<Vec<SampleArticle>> {
+    let mut file: ArticleFile = toml::from_str(ARTICLES_TOML)
+        .map_err(|e| anyhow::anyhow!("bundled demo/articles.toml is invalid: {e}"))?;
+    file.article.sort_by_key(|a| std::cmp::Reverse(a.date));
+    Ok(file.article)
+}
+
+fn section_name(section: &str) -> String {
+    let mut chars = section.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Fills `{{name}}` placeholders; values are inserted as given (callers escape).
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    out
+}
+
+/// Renders one article as a full, cruft-laden news page. `base` ends with `/`.
+pub fn render_article_page(article: &SampleArticle, all: &[SampleArticle], base: &str) -> String {
+    let e = escape_html;
+    let url = format!("{base}news/{}", article.slug);
+    let mut body = String::new();
+    for (i, para) in article.body.iter().enumerate() {
+        let _ = writeln!(body, "    <p>{}</p>", e(para));
+        if i == 1 {
+            body.push_str(
+                "    <div class=\"ad ad-inline\"><span class=\"ad-label\">Advertisement</span>\
+                 <p>Story continues below advertisement</p>\
+                 <iframe src=\"https://ads.adnetwork.example/slot?size=300x250\"></iframe></div>\n",
+            );
+        }
+        if i == 3
+            && let Some(other) = all.iter().find(|a| a.slug != article.slug)
+        {
+            let _ = writeln!(
+                body,
+                "    <p class=\"also-read\"><strong>Also read:</strong> <a href=\"/news/{}\">{}</a></p>",
+                other.slug,
+                e(&other.title)
+            );
+        }
+    }
+    let key_points: String = article
+        .key_points
+        .iter()
+        .map(|k| format!("      <li>{}</li>\n", e(k)))
+        .collect();
+    let related: String = article
+        .related
+        .iter()
+        .filter_map(|slug| all.iter().find(|a| &a.slug == slug))
+        .map(|a| {
+            format!(
+                "      <li><a href=\"/news/{}\">{}</a></li>\n",
+                a.slug,
+                e(&a.title)
+            )
+        })
+        .collect();
+    fill(
+        ARTICLE_TEMPLATE,
+        &[
+            ("title", e(&article.title)),
+            ("teaser", e(&article.teaser)),
+            ("url", e(&url)),
+            (
+                "image",
+                e(&format!("{}{}", base.trim_end_matches('/'), article.image)),
+            ),
+            ("image_alt", e(&article.image_alt)),
+            ("date", article.date.to_rfc3339()),
+            (
+                "date_human",
+                article.date.format("%-d %B %Y, %H:%M").to_string(),
+            ),
+            ("author", e(&article.author)),
+            (
+                "author_slug",
+                article.author.to_ascii_lowercase().replace(' ', "-"),
+            ),
+            ("section", e(&article.section)),
+            ("section_name", e(&section_name(&article.section))),
+            ("minutes", article.minutes.to_string()),
+            ("caption", e(&article.caption)),
+            ("credit", e(&article.credit)),
+            ("slug", e(&article.slug)),
+            ("key_points", key_points.trim_end().to_string()),
+            ("related", related.trim_end().to_string()),
+            ("body", body.trim_end().to_string()),
+        ],
+    )
+}
+
+/// The front page: a listing of headlines among ads and sponsored links.
+pub fn render_front_page(articles: &[SampleArticle]) -> String {
+    let e = escape_html;
+    let mut html = String::from(concat!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<title>The Lakeside Ledger — local news</title>",
+        "<script src=\"https://ads.adnetwork.example/loader.js\" async></script></head>\n<body>\n",
+        "<header class=\"site-header\"><a class=\"logo\" href=\"/\">The Lakeside Ledger</a>",
+        "<nav><a href=\"/section/city\">City</a> <a href=\"/section/culture\">Culture</a> ",
+        "<a href=\"/subscribe\">Subscribe</a></nav></header>\n",
+        "<div class=\"ad ad-leaderboard\"><span class=\"ad-label\">Advertisement</span></div>\n",
+        "<main>\n<h1>Latest news</h1>\n<ul class=\"headlines\">\n",
+    ));
+    for (i, a) in articles.iter().enumerate() {
+        let _ = writeln!(
+            html,
+            "  <li class=\"teaser\"><a class=\"headline\" href=\"/news/{}\">{}</a>\
+             <p>{}</p><span class=\"meta\">{} · {} min read</span></li>",
+            a.slug,
+            e(&a.title),
+            e(&a.teaser),
+            e(&section_name(&a.section)),
+            a.minutes
+        );
+        if i == 1 {
+            html.push_str(
+                "  <li class=\"teaser sponsored\"><a class=\"headline\" \
+                 href=\"https://ads.adnetwork.example/click?id=77\">Sponsored: five cruises you \
+                 must take before you turn 60</a></li>\n",
+            );
+        }
+    }
+    html.push_str(concat!(
+        "</ul>\n<aside class=\"most-read\"><h2>Most read</h2><ol>",
+        "<li><a href=\"/news/lighthouse-lens-restored\">Lighthouse lens restored</a></li></ol></aside>\n",
+        "<div class=\"newsletter-signup\"><p>Sign up for the morning briefing</p></div>\n",
+        "</main>\n<footer>© 2026 Lakeside Ledger Media</footer>\n</body></html>\n",
+    ));
+    html
+}
+
+/// The upstream RSS feed: partial (teaser only) and padded with ads and a tracking pixel, as many
+/// real feeds are.
+pub fn render_upstream_rss(articles: &[SampleArticle], base: &str) -> String {
+    let e = escape_html;
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\">\n<channel>\n\
+         <title>The Lakeside Ledger</title>\n<link>{}</link>\n\
+         <description>Local news from the lakeside</description>\n",
+        e(base)
+    );
+    for a in articles {
+        let url = format!("{base}news/{}", a.slug);
+        let teaser = format!(
+            "<p>{}</p><p><a href=\"https://ads.adnetwork.example/click?id=31\">ADVERTISEMENT: \
+             Refinance your boat today — rates from 1.9%</a></p><p><a href=\"{}\">Read the full \
+             story on our website</a></p><img src=\"https://pixel.tracker.example/rss.gif?id={}\" \
+             width=\"1\" height=\"1\">",
+            e(&a.teaser),
+            e(&url),
+            e(&a.slug)
+        );
+        let _ = write!(
+            xml,
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n\
+             <pubDate>{}</pubDate>\n<author>newsroom@ledger.example ({})</author>\n\
+             <description>{}</description>\n</item>\n",
+            e(&a.title),
+            e(&url),
+            e(&url),
+            a.date.to_rfc2822(),
+            e(&a.author),
+            e(&teaser)
+        );
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+/// Every page of the sample site, with URLs under `base` (`http://127.0.0.1:<port>/`).
+pub fn sample_site_pages(base: &str) -> anyhow::Result<HashMap<String, SitePage>> {
+    let articles = sample_articles()?;
+    let mut pages = HashMap::new();
+    pages.insert(
+        "/".to_string(),
+        SitePage::html(render_front_page(&articles)),
+    );
+    pages.insert(
+        "/feed.xml".to_string(),
+        SitePage::new(
+            "application/rss+xml; charset=utf-8",
+            render_upstream_rss(&articles, base),
+        ),
+    );
+    pages.insert(
+        "/robots.txt".to_string(),
+        SitePage::new(
+            "text/plain; charset=utf-8",
+            "User-agent: *\nDisallow: /search\n",
+        ),
+    );
+    for a in &articles {
+        pages.insert(
+            format!("/news/{}", a.slug),
+            SitePage::html(render_article_page(a, &articles, base)),
+        );
+    }
+    Ok(pages)
+}
+
+/// Site rules for the sample site, as a feed file's `[extract]` table would give them.
+const DEMO_EXTRACT_RULES: &str = r#"
+# Optional site rules (data, not code): the generic extractor already finds this site's body, key
+# points and cruft; rules pin down what it would otherwise guess.
+[extract]
+bullets = [".key-points ul"]
+remove = [".newsletter-signup", ".related", ".video-widget"]
+"#;
+
+/// Writes a configuration for the sample site at `base` into `dir`: `clearfeed.toml` (data in
+/// `dir` itself, private networks allowed since the site is on loopback) and two feed files, one
+/// reading the upstream RSS feed and one reading the front page's headline links.
+pub fn write_demo_config(dir: &Path, base: &str, listen: SocketAddr) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir.join("feeds"))?;
+    let config = dir.join("clearfeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# Written by `clearfeed demo`: the bundled sample site runs on a loopback port.\n\
+             data_dir = \".\"\nlisten = \"{listen}\"\nbase_url = \"http://{listen}\"\n\n\
+             [fetch]\n# The sample site is on 127.0.0.1, which is refused by default.\n\
+             allow_private_networks = true\nper_host_delay = \"50ms\"\nper_host_concurrency = 2\n"
+        ),
+    )?;
+    std::fs::write(
+        dir.join("feeds/lakeside.toml"),
+        format!(
+            "title = \"The Lakeside Ledger\"\nschedule = \"*/30 * * * *\"\n\n\
+             [source]\nkind = \"feed\"\nurl = \"{base}feed.xml\"\n{DEMO_EXTRACT_RULES}"
+        ),
+    )?;
+    std::fs::write(
+        dir.join("feeds/lakeside-front.toml"),
+        format!(
+            "title = \"The Lakeside Ledger: front page\"\nschedule = \"*/30 * * * *\"\n\n\
+             [source]\nkind = \"page\"\nurl = \"{base}\"\nlinks = \"ul.headlines a.headline\"\n\
+             include = \"/news/\"\n"
+        ),
+    )?;
+    Ok(config)
+}
+
+/// Marks a directory as the demo's own, so that a later demo run may clear it.
+const DEMO_MARKER: &str = ".clearfeed-demo";
+
+/// Prepares the demo directory: created if missing; cleared if it holds an earlier demo (the
+/// sample site gets a new port each run, so old items would point nowhere); refused if it holds
+/// anything else, so the demo never deletes someone's data.
+fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(DEMO_MARKER).exists() {
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot clear the old demo in {}: {e}", dir.display()))?;
+    } else if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!(
+            "{} is not empty and was not made by `clearfeed demo`; pass an empty --data-dir",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(DEMO_MARKER), "written by clearfeed demo\n")?;
+    Ok(())
+}
 
 /// `clearfeed demo`.
 pub fn command(
-    _global: &crate::cli::GlobalArgs,
-    _args: &crate::cli::DemoArgs,
+    global: &crate::cli::GlobalArgs,
+    args: &crate::cli::DemoArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`demo` is not available in this build yet")
+    crate::schedule::init_tracing(global.log_format);
+    let dir = global
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("data/demo"));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run_demo(dir, args.listen, args.once))
+}
+
+async fn run_demo(
+    dir: PathBuf,
+    listen: SocketAddr,
+    once: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    prepare_demo_dir(&dir)?;
+    let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/", site_listener.local_addr()?);
+    let site = LoopbackSite::start(site_listener, sample_site_pages(&base)?);
+    println!("Sample news site: {base} (upstream feed: {base}feed.xml)");
+
+    let config_path = write_demo_config(&dir, &base, listen)?;
+    let config = crate::schedule::load_config_from(&config_path, Some(dir.clone()))?;
+    let public = config.public_dir();
+    let pipeline = crate::pipeline::Pipeline::new(config)?;
+    let mut failed = false;
+    for feed in pipeline.config().feeds.clone() {
+        let r = pipeline.run_feed(&feed).await;
+        match &r.error {
+            Some(error) => {
+                failed = true;
+                println!("{:<16} failed: {error}", r.feed);
+            }
+            None => println!(
+                "{:<16} {} new, {} updated, {} unchanged, {} failed",
+                r.feed, r.new, r.updated, r.unchanged, r.failed
+            ),
+        }
+    }
+    println!("\nConfiguration: {}", config_path.display());
+    println!("Published files in {}:", public.display());
+    let mut feeds = Vec::new();
+    for feed in &pipeline.config().feeds {
+        for ext in ["rss", "atom", "json"] {
+            println!("  {}", public.join(format!("{}.{ext}", feed.id)).display());
+        }
+        feeds.push(feed.id.clone());
+    }
+    print_latest(&public, &feeds);
+
+    if once {
+        site.stop().await;
+        return Ok(exit_code(failed));
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)")
+    })?;
+    let addr = listener.local_addr()?;
+    println!("\nClean feeds, served until Ctrl-C:");
+    println!("  {:<15} http://{addr}/", "index");
+    for id in &feeds {
+        println!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)");
+    }
+    println!("  {:<15} http://{addr}/feeds.opml", "all feeds");
+    let state = crate::serve::AppState::new(public).with_pipeline(pipeline);
+    crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
+    site.stop().await;
+    Ok(exit_code(failed))
+}
+
+fn exit_code(failed: bool) -> std::process::ExitCode {
+    if failed {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
+/// Prints the first few items of each published feed, read back from its JSON Feed file.
+fn print_latest(public: &Path, feeds: &[String]) {
+    for id in feeds {
+        let Ok(bytes) = std::fs::read(public.join(format!("{id}.json"))) else {
+            continue;
+        };
+        let Ok(feed) = serde_json::from_slice::<crate::publish::JsonFeed>(&bytes) else {
+            continue;
+        };
+        println!("\n{} ({} items):", feed.title, feed.items.len());
+        for item in feed.items.iter().take(3) {
+            println!("\n  {}", item.title.as_deref().unwrap_or("(untitled)"));
+            for line in item.summary.as_deref().unwrap_or("").lines() {
+                if !line.trim().is_empty() {
+                    println!("    {line}");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_articles_load_and_render() {
+        let articles = sample_articles().unwrap();
+        assert!((4..=6).contains(&articles.len()));
+        assert!(articles.windows(2).all(|w| w[0].date >= w[1].date));
+        let base = "http://127.0.0.1:4000/";
+        let pages = sample_site_pages(base).unwrap();
+        let page = std::str::from_utf8(&pages["/news/lighthouse-lens-restored"].body).unwrap();
+        assert!(!page.contains("{{"), "unfilled placeholder");
+        assert!(page.contains(
+            "<h1 class=\"headline\">Volunteers restore the 1889 lighthouse lens at Gull Point</h1>"
+        ));
+        assert!(page.contains("Advertisement") && page.contains("Reading time: 5 min"));
+        assert!(
+            page.contains(
+                "<li>A group of 14 volunteers spent four winters restoring the lens</li>"
+            )
+        );
+        assert!(page.contains("&quot;Some of the brass frames"));
+        let rss = std::str::from_utf8(&pages["/feed.xml"].body).unwrap();
+        let upstream = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+        assert_eq!(upstream.entries.len(), articles.len());
+        assert_eq!(
+            upstream.entries[0].links[0].href,
+            format!("{base}news/{}", articles[0].slug)
+        );
+        let front = std::str::from_utf8(&pages["/"].body).unwrap();
+        assert_eq!(
+            front.matches("class=\"headline\" href=\"/news/").count(),
+            articles.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn loopback_site_answers_conditional_requests() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut pages = HashMap::new();
+        pages.insert("/a".to_string(), SitePage::html("<p>a</p>"));
+        let site = LoopbackSite::start(listener, pages);
+        let client = reqwest::Client::new();
+        let url = format!("{}a", site.base_url());
+        let res = client.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let etag = res.headers()[header::ETAG].to_str().unwrap().to_string();
+        let res = client
+            .get(&url)
+            .header(header::IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 304);
+        let res = client
+            .get(&url)
+            .header(header::IF_MODIFIED_SINCE, SITE_LAST_MODIFIED)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 304);
+        let res = client
+            .get(format!("{}missing", site.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(site.stats.snapshot(), (4, 2, 2));
+        site.stop().await;
+    }
+
+    #[test]
+    fn demo_dir_is_cleared_only_when_it_is_ours() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ours = tmp.path().join("demo");
+        prepare_demo_dir(&ours).unwrap();
+        std::fs::write(ours.join("clearfeed.db"), "old").unwrap();
+        prepare_demo_dir(&ours).unwrap();
+        assert!(!ours.join("clearfeed.db").exists());
+
+        let theirs = tmp.path().join("theirs");
+        std::fs::create_dir_all(&theirs).unwrap();
+        std::fs::write(theirs.join("precious.db"), "keep").unwrap();
+        assert!(prepare_demo_dir(&theirs).is_err());
+        assert!(theirs.join("precious.db").exists());
+    }
 }

@@ -19,6 +19,7 @@
 //! `extract` and `summarize` are pure (bytes and rules in, values out): no network, no clock.
 
 pub mod bench;
+pub mod bench_pipeline;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -1,9 +1,399 @@
 //! Scheduling: one cron timer per feed, bounded concurrency, graceful shutdown; the daemon.
+//!
+//! Owns: parsing schedules (5-field crontab lines as well as the cron crate's 6/7-field form),
+//! computing fire times (pure functions of a given time, so they are tested without a clock), the
+//! per-feed timer tasks, the HTTP server running beside them, and logging set-up. Does not own what
+//! a feed run does (`pipeline`) or how feeds are served (`serve`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, watch};
+
+use crate::cli::LogFormat;
+use crate::config::{AppConfig, FeedConfig};
+use crate::pipeline::{FeedReport, Pipeline};
+
+/// The schedule a feed gets when its file names none: every 30 minutes.
+pub const DEFAULT_SCHEDULE: &str = "*/30 * * * *";
+/// Feed passes allowed to run at once when the configuration does not say.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Upper bound of the per-feed offset added to each fire time.
+const MAX_JITTER: Duration = Duration::from_secs(60);
+/// How long an in-flight feed pass may continue after shutdown was requested before it is
+/// abandoned. Abandoning is safe: the store commits per item and publish renames whole files.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("invalid schedule {expr:?}: {message} (use a crontab line such as \"*/30 * * * *\")")]
+    Invalid { expr: String, message: String },
+}
+
+/// Parses a cron expression: standard 5-field crontab lines as well as the cron crate's 6/7-field
+/// form with seconds (see [`crate::config::parse_schedule`], which `check` validates with too).
+pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, ScheduleError> {
+    crate::config::parse_schedule(expr).map_err(|message| ScheduleError::Invalid {
+        expr: expr.to_string(),
+        message,
+    })
+}
+
+/// The first scheduled time strictly after `after`.
+pub fn next_after(schedule: &cron::Schedule, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    schedule.after(&after).next()
+}
+
+/// A per-feed offset added to every fire time, so that feeds sharing a schedule (the common case:
+/// the default) do not all hit the network in the same second. Derived from the feed id, so it is
+/// stable across restarts and easy to reason about; at most a tenth of the interval and a minute.
+pub fn jitter_for(feed_id: &str, schedule: &cron::Schedule) -> Duration {
+    let reference = DateTime::UNIX_EPOCH + chrono::Duration::days(20_000);
+    let mut upcoming = schedule.after(&reference);
+    let interval = match (upcoming.next(), upcoming.next()) {
+        (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
+        _ => Duration::ZERO,
+    };
+    let max = (interval / 10).min(MAX_JITTER);
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    // FNV-1a: stable across Rust versions, unlike the std hasher.
+    let hash = feed_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Duration::from_millis(hash % max.as_millis().max(1) as u64)
+}
+
+/// The next slot to run after the previous slot `last` at wall time `now`. Slots missed while a
+/// run was busy (or the machine slept) are skipped rather than run back to back.
+pub fn next_slot(
+    schedule: &cron::Schedule,
+    last: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    next_after(schedule, last.max(now))
+}
+
+/// Sets up logging to stderr, human-readable or one JSON object per line. The level comes from
+/// `RUST_LOG` (default `info`). Calling it twice is harmless, so every command may call it.
+pub fn init_tracing(format: LogFormat) {
+    init_tracing_with(format, "info");
+}
+
+/// [`init_tracing`] with another default filter for when `RUST_LOG` is unset.
+pub fn init_tracing_with(format: LogFormat, default_filter: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Loads the application configuration for the daemon and the server.
+pub fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig::load(global)?)
+}
+
+/// [`load_config`] from an explicit file (the demo and the benchmark write their own).
+pub fn load_config_from(
+    path: &std::path::Path,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig::load_from(path, data_dir)?)
+}
+
+/// Settings of the daemon that are not per feed.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// Feed passes running at once, across all feeds.
+    pub concurrency: usize,
+    /// See [`SHUTDOWN_GRACE`].
+    pub grace: Duration,
+    /// Makes the feeds private; see [`crate::serve::AppState::with_access_token`].
+    pub access_token: Option<String>,
+    /// Receives every finished feed run's report (for status displays and tests).
+    pub reports: Option<tokio::sync::mpsc::UnboundedSender<FeedReport>>,
+}
+
+impl Default for DaemonOptions {
+    fn default() -> Self {
+        DaemonOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            grace: SHUTDOWN_GRACE,
+            access_token: None,
+            reports: None,
+        }
+    }
+}
+
+/// Completes once shutdown was signalled (or its sender is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The daemon: every feed on its schedule, feeds without published files once right away, the
+/// HTTP server on `listener` (when given), until `shutdown` completes. In-flight passes then get
+/// `options.grace` to finish.
+pub async fn run_daemon(
+    pipeline: Pipeline,
+    listener: Option<tokio::net::TcpListener>,
+    options: DaemonOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let public = pipeline.config().public_dir();
+    let server = listener.map(|listener| {
+        let state = crate::serve::AppState::new(public.clone())
+            .with_pipeline(pipeline.clone())
+            .with_access_token(options.access_token.as_deref());
+        let mut rx = rx.clone();
+        tokio::spawn(crate::serve::serve(listener, state, async move {
+            stopped(&mut rx).await
+        }))
+    });
+
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for feed in pipeline.config().feeds.clone() {
+        let schedule = match parse_schedule(&feed.schedule) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(feed = %feed.id, error = %e, "feed disabled: bad schedule");
+                continue;
+            }
+        };
+        let run_now = !public.join(format!("{}.rss", feed.id)).exists();
+        tasks.spawn(feed_loop(
+            pipeline.clone(),
+            feed,
+            schedule,
+            run_now,
+            permits.clone(),
+            options.clone(),
+            rx.clone(),
+        ));
+    }
+    tracing::info!(feeds = tasks.len(), "daemon started");
+    while let Some(joined) = tasks.join_next().await {
+        if let Err(e) = joined {
+            tracing::error!(error = %e, "feed task ended abnormally");
+        }
+    }
+    if let Some(server) = server {
+        server.await??;
+    }
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// Runs each feed once, at most `concurrency` at a time (each on its own task, so extraction work
+/// spreads over the cores), and returns the reports in the order of `feeds`.
+pub async fn run_all(
+    pipeline: &Pipeline,
+    feeds: &[FeedConfig],
+    concurrency: usize,
+) -> Vec<FeedReport> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let handles: Vec<_> = feeds
+        .iter()
+        .cloned()
+        .map(|feed| {
+            let pipeline = pipeline.clone();
+            let permits = permits.clone();
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                pipeline.run_feed(&feed).await
+            })
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(handles.len());
+    for (handle, feed) in handles.into_iter().zip(feeds) {
+        reports.push(handle.await.unwrap_or_else(|e| FeedReport {
+            feed: feed.id.clone(),
+            error: Some(format!("the feed run crashed: {e}")),
+            ..Default::default()
+        }));
+    }
+    reports
+}
+
+/// One feed's timer: wait for its next slot (plus its jitter), take a permit, run, repeat.
+async fn feed_loop(
+    pipeline: Pipeline,
+    feed: FeedConfig,
+    schedule: cron::Schedule,
+    run_now: bool,
+    permits: Arc<Semaphore>,
+    options: DaemonOptions,
+    mut rx: watch::Receiver<bool>,
+) {
+    let jitter = jitter_for(&feed.id, &schedule);
+    let mut last = Utc::now();
+    let mut due_now = run_now;
+    loop {
+        if !due_now {
+            let Some(slot) = next_slot(&schedule, last, Utc::now()) else {
+                tracing::warn!(feed = %feed.id, "schedule has no future times; feed stops");
+                return;
+            };
+            last = slot;
+            let wait = (slot - Utc::now()).to_std().unwrap_or_default() + jitter;
+            tracing::info!(feed = %feed.id, next = %slot, "next run scheduled");
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stopped(&mut rx) => return,
+            }
+        }
+        due_now = false;
+        let _permit = tokio::select! {
+            p = permits.acquire() => match p { Ok(p) => p, Err(_) => return },
+            _ = stopped(&mut rx) => return,
+        };
+        let run = pipeline.run_feed(&feed);
+        tokio::pin!(run);
+        let report = tokio::select! {
+            report = &mut run => Some(report),
+            _ = stopped(&mut rx) => tokio::time::timeout(options.grace, &mut run).await.ok(),
+        };
+        match report {
+            Some(report) => {
+                log_report(&report);
+                if let Some(tx) = &options.reports {
+                    let _ = tx.send(report);
+                }
+            }
+            None => tracing::warn!(feed = %feed.id, "run abandoned at shutdown"),
+        }
+        if *rx.borrow() {
+            return;
+        }
+    }
+}
+
+fn log_report(r: &FeedReport) {
+    match &r.error {
+        Some(error) => tracing::warn!(feed = %r.feed, %error, "feed failed"),
+        None => tracing::info!(
+            feed = %r.feed, new = r.new, updated = r.updated,
+            unchanged = r.unchanged, failed = r.failed, "feed updated"
+        ),
+    }
+}
 
 /// `clearfeed run`.
 pub fn run_command(
-    _global: &crate::cli::GlobalArgs,
-    _args: &crate::cli::ListenArgs,
+    global: &crate::cli::GlobalArgs,
+    args: &crate::cli::ListenArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`run` is not available in this build yet")
+    init_tracing(global.log_format);
+    let config = load_config(global)?;
+    let listen = args.listen.unwrap_or(config.listen);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let pipeline = Pipeline::new(config)?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        tracing::info!(address = %listener.local_addr()?, "serving feeds");
+        // Feed passes at once: the same bound as requests in flight, since a pass mostly waits
+        // on its requests.
+        let options = DaemonOptions {
+            concurrency: pipeline.config().fetch.concurrency,
+            access_token: crate::serve::access_token_from_env(),
+            ..Default::default()
+        };
+        run_daemon(
+            pipeline,
+            Some(listener),
+            options,
+            crate::serve::shutdown_signal(),
+        )
+        .await
+    })?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, s).unwrap()
+    }
+
+    #[test]
+    fn five_field_lines_get_a_seconds_field() {
+        let five = parse_schedule("*/30 * * * *").unwrap();
+        assert_eq!(next_after(&five, at(10, 5, 0)), Some(at(10, 30, 0)));
+        assert_eq!(next_after(&five, at(10, 30, 0)), Some(at(11, 0, 0)));
+        let six = parse_schedule("15 */10 * * * *").unwrap();
+        assert_eq!(next_after(&six, at(10, 5, 0)), Some(at(10, 10, 15)));
+        let daily = parse_schedule(" 0 6 * * * ").unwrap();
+        assert_eq!(
+            next_after(&daily, at(7, 0, 0)),
+            Some(Utc.with_ymd_and_hms(2026, 3, 3, 6, 0, 0).unwrap())
+        );
+    }
+
+    #[test]
+    fn bad_schedules_are_errors_naming_the_expression() {
+        for bad in ["", "every hour", "61 * * * *", "* * *"] {
+            let err = parse_schedule(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn missed_slots_are_skipped() {
+        let s = parse_schedule("*/10 * * * *").unwrap();
+        // The last slot was 10:00, the run overran until 10:37: next is 10:40, not 10:10.
+        assert_eq!(
+            next_slot(&s, at(10, 0, 0), at(10, 37, 0)),
+            Some(at(10, 40, 0))
+        );
+        // On time: the slot after the last one.
+        assert_eq!(
+            next_slot(&s, at(10, 0, 0), at(10, 0, 1)),
+            Some(at(10, 10, 0))
+        );
+        // The wall clock behind the last slot (clock stepped back): still after the last slot.
+        assert_eq!(
+            next_slot(&s, at(10, 10, 0), at(10, 2, 0)),
+            Some(at(10, 20, 0))
+        );
+    }
+
+    #[test]
+    fn jitter_is_stable_small_and_spreads_feeds() {
+        let every_30 = parse_schedule(DEFAULT_SCHEDULE).unwrap();
+        let a = jitter_for("harbour", &every_30);
+        assert_eq!(a, jitter_for("harbour", &every_30));
+        assert!(a < Duration::from_secs(60));
+        let distinct: std::collections::HashSet<_> = (0..20)
+            .map(|i| jitter_for(&format!("feed-{i}"), &every_30))
+            .collect();
+        assert!(distinct.len() > 10, "{distinct:?}");
+        // Every minute: at most a tenth of it.
+        let every_minute = parse_schedule("* * * * *").unwrap();
+        for i in 0..50 {
+            assert!(jitter_for(&format!("f{i}"), &every_minute) < Duration::from_secs(6));
+        }
+    }
 }

@@ -1,0 +1,833 @@
+//! Publishing and serving end to end: feeds written by `publish`, served by the real axum app on a
+//! loopback port, fetched with a real HTTP client, and read back by independent parsers (feed-rs
+//! and Python's feedparser).
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use clearfeed::publish::{self, FeedMeta};
+use clearfeed::serve::{self, AppState};
+use clearfeed::store::Item;
+use reqwest::StatusCode;
+use reqwest::header;
+
+fn item(n: u32, title: &str) -> Item {
+    let t = Utc.with_ymd_and_hms(2026, 4, 1 + n, 7, 15, 0).unwrap();
+    Item {
+        feed: "riverside".into(),
+        guid: format!("https://riverside.example.com/news/{n}"),
+        url: format!("https://riverside.example.com/news/{n}"),
+        title: title.into(),
+        byline: Some("Tomasz Elder".into()),
+        published: Some(t),
+        updated: t,
+        bullets: vec![
+            "The footbridge reopens on Friday".into(),
+            "Cyclists must dismount".into(),
+        ],
+        lead: "After eight months of repairs the footbridge is ready.".into(),
+        summary: "• The footbridge reopens on Friday\n• Cyclists must dismount\n\nAfter eight months of repairs the footbridge is ready.".into(),
+        content_html: "<p>After eight months of repairs the footbridge is ready.</p><p>The council thanked residents.</p>".into(),
+        image: Some("https://riverside.example.com/img/bridge.jpg".into()),
+        content_hash: format!("h{n}"),
+        first_seen: t,
+    }
+}
+
+fn meta() -> FeedMeta {
+    FeedMeta {
+        id: "riverside".into(),
+        title: "Riverside Chronicle".into(),
+        description: "Local news, without the clutter".into(),
+        site_url: "https://riverside.example.com/".into(),
+        base_url: Some("http://127.0.0.1:9/".into()),
+    }
+}
+
+/// A data directory with published feeds, and a secret file beside `public/` that must never be
+/// served.
+fn published() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let items = vec![
+        item(2, "Footbridge <script>alert(1)</script> reopens"),
+        item(1, "Market hall gets a new roof & solar panels"),
+    ];
+    publish::write_feed(&public, &meta(), &items).unwrap();
+    publish::write_opml(&public, &[meta()]).unwrap();
+    std::fs::write(dir.path().join("secret.rss"), "TOP-SECRET-DATA").unwrap();
+    std::fs::write(dir.path().join("secret.json"), "TOP-SECRET-DATA").unwrap();
+    (dir, public)
+}
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(public: &Path) -> Server {
+        Server::start_with(AppState::new(public)).await
+    }
+
+    async fn start_with(state: AppState) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(serve::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Server {
+            addr,
+            stop: Some(tx),
+            handle,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.handle.await.unwrap().unwrap();
+    }
+}
+
+/// A client that does not decompress, so the test sees exactly what the server sent.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
+        .build()
+        .unwrap()
+}
+
+/// Sends a raw request line, bypassing URL normalisation in the client, and returns the status
+/// and whole response text.
+fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[tokio::test]
+async fn feeds_are_served_with_types_validators_and_304s() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let c = client();
+    for (path, ctype) in [
+        ("/feeds/riverside.rss", "application/rss+xml; charset=utf-8"),
+        (
+            "/feeds/riverside.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/feeds/riverside.json",
+            "application/feed+json; charset=utf-8",
+        ),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+    ] {
+        let res = c.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], ctype, "{path}");
+        assert!(
+            res.headers()[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("max-age")
+        );
+        assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let etag = res.headers()[header::ETAG].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"'), "strong etag expected: {etag}");
+        let last_modified = res.headers()[header::LAST_MODIFIED]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = res.bytes().await.unwrap();
+        let file = public.join(path.trim_start_matches("/feeds/").trim_start_matches('/'));
+        assert_eq!(body.as_ref(), std::fs::read(file).unwrap().as_slice());
+
+        // If-None-Match round trip.
+        let res = c
+            .get(server.url(path))
+            .header(header::IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(res.headers()[header::ETAG], etag.as_str());
+        assert!(res.bytes().await.unwrap().is_empty());
+
+        // If-Modified-Since round trip.
+        let res = c
+            .get(server.url(path))
+            .header(header::IF_MODIFIED_SINCE, &last_modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{path}");
+
+        // A stale validator gets the full body.
+        let res = c
+            .get(server.url(path))
+            .header(header::IF_NONE_MATCH, "\"0000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = c
+            .get(server.url(path))
+            .header(header::IF_MODIFIED_SINCE, "Thu, 01 Jan 2015 00:00:00 GMT")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_republished_feed_gets_a_new_etag() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let c = client();
+    let url = server.url("/feeds/riverside.rss");
+    let first = c.get(&url).send().await.unwrap();
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+
+    publish::write_feed(&public, &meta(), &[item(3, "A third story")]).unwrap();
+    let res = c
+        .get(&url)
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_ne!(res.headers()[header::ETAG], etag.as_str());
+    assert!(res.text().await.unwrap().contains("A third story"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn gzip_only_when_asked_with_its_own_etag() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let c = client();
+    let url = server.url("/feeds/riverside.atom");
+    let plain = c.get(&url).send().await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    let plain_etag = plain.headers()[header::ETAG].to_str().unwrap().to_string();
+    let plain_body = plain.bytes().await.unwrap();
+
+    let gz = c
+        .get(&url)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(
+        gz.headers()[header::VARY]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let gz_etag = gz.headers()[header::ETAG].to_str().unwrap().to_string();
+    assert_ne!(
+        gz_etag, plain_etag,
+        "the encoded variant needs its own strong tag"
+    );
+    let compressed = gz.bytes().await.unwrap();
+    assert!(compressed.len() < plain_body.len());
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(compressed.as_ref())
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, plain_body.as_ref());
+
+    // The gzip variant's tag revalidates too.
+    let res = c
+        .get(&url)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .header(header::IF_NONE_MATCH, &gz_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn path_traversal_is_refused() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let c = client();
+    for target in [
+        "/feeds/..%2fsecret.rss",
+        "/feeds/..%2f..%2fetc%2fpasswd",
+        "/feeds/..%2F..%2Fetc%2Fpasswd",
+        "/feeds/%2e%2e%2fsecret.json",
+        "/feeds/..%5csecret.rss",
+        "/feeds/%252e%252e%252fsecret.rss",
+        "/feeds/riverside.rss%00.json",
+        "/feeds/%2fetc%2fpasswd",
+    ] {
+        let res = c.get(server.url(target)).send().await.unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert!(status.is_client_error(), "{target}: {status}");
+        assert!(
+            !body.contains("TOP-SECRET") && !body.contains("root:"),
+            "{target}"
+        );
+    }
+    // Dot segments sent raw (a normal client would resolve them before sending).
+    let addr = server.addr;
+    let raw = tokio::task::spawn_blocking(move || {
+        [
+            "/feeds/../secret.rss",
+            "/feeds/../../../../etc/passwd",
+            "/feeds/%2e%2e/secret.json",
+            "/../secret.rss",
+        ]
+        .map(|t| (t, raw_get(addr, t)))
+    })
+    .await
+    .unwrap();
+    for (target, (status, response)) in raw {
+        assert!((400..500).contains(&status), "{target}: {status}");
+        assert!(
+            !response.contains("TOP-SECRET") && !response.contains("root:"),
+            "{target}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn index_page_is_escaped_and_locked_down() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let res = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(res.headers()[header::REFERRER_POLICY], "no-referrer");
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("Footbridge &lt;script&gt;alert(1)&lt;/script&gt; reopens"));
+    assert!(html.contains("Market hall gets a new roof &amp; solar panels"));
+    assert!(html.contains("<li>The footbridge reopens on Friday</li>"));
+    assert!(html.contains("href=\"/feeds/riverside.rss\""));
+    assert!(html.contains("href=\"https://riverside.example.com/news/2\""));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_metrics_and_bad_requests() {
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let c = client();
+    let res = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let metrics = c
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("clearfeed_feed_items{feed=\"riverside\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("clearfeed_published_feeds 1"));
+    assert!(metrics.contains("# TYPE clearfeed_http_requests_total counter"));
+
+    let res = c.get(server.url("/nope")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.text().await.unwrap(), "not found\n");
+    let res = c
+        .get(server.url("/feeds/missing.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    let long = format!("/feeds/{}.rss", "a".repeat(5000));
+    let res = c.get(server.url(&long)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::URI_TOO_LONG);
+    let res = c
+        .get(server.url("/feeds/riverside.rss"))
+        .body(vec![b'x'; 10_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let mut req = c.get(server.url("/"));
+    for i in 0..100 {
+        req = req.header(format!("x-filler-{i}"), "y");
+    }
+    assert_eq!(
+        req.send().await.unwrap().status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    let res = c
+        .post(server.url("/feeds/riverside.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // HEAD: the validators without the body.
+    let get = c
+        .get(server.url("/feeds/riverside.rss"))
+        .send()
+        .await
+        .unwrap();
+    let head = c
+        .head(server.url("/feeds/riverside.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[header::ETAG], get.headers()[header::ETAG]);
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // A malformed request gets a 400, and the server keeps serving.
+    let addr = server.addr;
+    let (status, _) = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        let status: u16 = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, response)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 400);
+    let res = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_feeds_need_the_token() {
+    let (_dir, public) = published();
+    let server = Server::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
+    let c = client();
+    let rss = "/feeds/riverside.rss";
+    for (url, auth) in [
+        (server.url(rss), None),
+        (server.url(&format!("{rss}?token=wrong")), None),
+        (server.url(&format!("{rss}?token=")), None),
+        (server.url(rss), Some("Bearer s3cre")),
+        (server.url(rss), Some("Basic cmVhZGVyOnMzY3JldFg=")), // reader:s3cretX
+        (server.url("/"), None),
+        (server.url("/metrics"), None),
+        (server.url("/feeds.opml"), None),
+    ] {
+        let mut req = c.get(&url);
+        if let Some(auth) = auth {
+            req = req.header(header::AUTHORIZATION, auth);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url} {auth:?}");
+        assert!(res.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert!(!res.text().await.unwrap().contains("Riverside"));
+    }
+    for (url, auth) in [
+        (server.url(&format!("{rss}?token=s3cret")), None),
+        (server.url(rss), Some("Bearer s3cret")),
+        (server.url(rss), Some("Basic cmVhZGVyOnMzY3JldA==")), // reader:s3cret
+    ] {
+        let mut req = c.get(&url);
+        if let Some(auth) = auth {
+            req = req.header(header::AUTHORIZATION, auth);
+        }
+        assert_eq!(
+            req.send().await.unwrap().status(),
+            StatusCode::OK,
+            "{url} {auth:?}"
+        );
+    }
+    // Health stays open for probes; the index's links carry the token it was opened with.
+    assert_eq!(
+        c.get(server.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let index = c
+        .get(server.url("/?token=s3cret"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        index.contains("href=\"/feeds/riverside.rss?token=s3cret\""),
+        "{index}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_is_bounded_even_with_a_stalled_client() {
+    use tokio::io::AsyncWriteExt;
+    let (_dir, public) = published();
+    let server = Server::start(&public).await;
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Headers that never end.
+    stalled
+        .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    // Time is paused: the grace period passes without waiting, but only if the server bounds it.
+    tokio::time::timeout(std::time::Duration::from_secs(3600), server.stop())
+        .await
+        .expect("the server stops after its grace period");
+    drop(stalled);
+}
+
+/// Python's feedparser (an independent, widely used client) reads our RSS and Atom without
+/// complaint and sees the same fields. It does not read JSON Feed; feed-rs covers that.
+#[test]
+fn feedparser_and_feed_rs_read_the_published_files() {
+    let (_dir, public) = published();
+    let script = r#"
+import json, sys, feedparser
+d = feedparser.parse(sys.argv[1])
+e = d.entries[0]
+print(json.dumps({
+    "bozo": bool(d.bozo), "error": str(d.get("bozo_exception", "")),
+    "version": d.version, "title": d.feed.title, "n": len(d.entries),
+    "entry_title": e.title, "link": e.link, "id": e.id, "author": e.get("author"),
+    "summary": e.summary, "content": e.content[0].value if "content" in e else None,
+    "published": list(e.published_parsed[:6]),
+}))
+"#;
+    for (ext, version) in [("rss", "rss20"), ("atom", "atom10")] {
+        let path = public.join(format!("riverside.{ext}"));
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&path)
+            .output()
+            .expect("python3 with feedparser (pip install feedparser) is needed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["bozo"], false, "{ext}: {}", v["error"]);
+        assert_eq!(v["version"], version);
+        assert_eq!(v["title"], "Riverside Chronicle");
+        assert_eq!(v["n"], 2);
+        assert_eq!(
+            v["entry_title"],
+            "Footbridge <script>alert(1)</script> reopens"
+        );
+        assert_eq!(v["link"], "https://riverside.example.com/news/2");
+        assert_eq!(v["id"], "https://riverside.example.com/news/2");
+        assert_eq!(v["author"], "Tomasz Elder");
+        assert!(
+            v["summary"]
+                .as_str()
+                .unwrap()
+                .contains("The footbridge reopens on Friday"),
+            "{ext}: {v}"
+        );
+        assert!(
+            v["content"]
+                .as_str()
+                .unwrap()
+                .contains("The council thanked residents."),
+            "{ext}: {v}"
+        );
+        assert_eq!(v["published"], serde_json::json!([2026, 4, 3, 7, 15, 0]));
+    }
+    for ext in ["rss", "atom", "json"] {
+        let bytes = std::fs::read(public.join(format!("riverside.{ext}"))).unwrap();
+        let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap();
+        assert_eq!(feed.entries.len(), 2, "{ext}");
+        assert_eq!(
+            feed.entries[1].title.as_ref().unwrap().content,
+            "Market hall gets a new roof & solar panels"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the bundled sample site → the real pipeline → published files → server → readers.
+
+/// Runs Python's feedparser on a published file and returns what it saw.
+fn feedparser(path: &Path) -> serde_json::Value {
+    let script = r#"
+import json, sys, feedparser
+d = feedparser.parse(sys.argv[1])
+print(json.dumps({
+    "bozo": bool(d.bozo), "error": str(d.get("bozo_exception", "")), "title": d.feed.get("title"),
+    "entries": [{"title": e.title, "link": e.link, "id": e.id, "summary": e.get("summary", ""),
+                 "content": e.content[0].value if "content" in e else ""} for e in d.entries],
+}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 with feedparser (pip install feedparser) is needed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Strings from the sample site's cruft that must never reach a reader.
+const CRUFT: [&str; 12] = [
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Reading time",
+    "Refinance your boat",
+    "Sign up",
+    "Related stories",
+    "Copy link",
+    "Story continues below",
+    "Watch: the week",
+    "Accept all",
+    "pixel.tracker.example",
+    "Doctors hate",
+];
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    site: clearfeed::demo::LoopbackSite,
+    config: clearfeed::config::AppConfig,
+}
+
+async fn demo_setup(listen: SocketAddr) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let site = clearfeed::demo::LoopbackSite::start(
+        listener,
+        clearfeed::demo::sample_site_pages(&base).unwrap(),
+    );
+    let path = clearfeed::demo::write_demo_config(dir.path(), &base, listen).unwrap();
+    let config =
+        clearfeed::schedule::load_config_from(&path, Some(dir.path().to_path_buf())).unwrap();
+    assert_eq!(config.feeds.len(), 2, "{:?}", config.feed_errors);
+    Demo {
+        _dir: dir,
+        site,
+        config,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
+    let demo = demo_setup("127.0.0.1:8080".parse().unwrap()).await;
+    let articles = clearfeed::demo::sample_articles().unwrap();
+    let public = demo.config.public_dir();
+    let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
+    let feeds = demo.config.feeds.clone();
+
+    let reports = clearfeed::schedule::run_all(&pipeline, &feeds, 2).await;
+    for r in &reports {
+        assert_eq!(r.error, None, "{r:?}");
+        assert_eq!((r.new, r.failed), (articles.len(), 0), "{r:?}");
+    }
+
+    for feed in &feeds {
+        for ext in ["rss", "atom"] {
+            let seen = feedparser(&public.join(format!("{}.{ext}", feed.id)));
+            assert_eq!(seen["bozo"], false, "{} {ext}: {}", feed.id, seen["error"]);
+            let entries = seen["entries"].as_array().unwrap();
+            assert_eq!(entries.len(), articles.len());
+            for a in &articles {
+                let e = entries
+                    .iter()
+                    .find(|e| e["title"] == a.title.as_str())
+                    .unwrap_or_else(|| panic!("{} missing from {}.{ext}", a.title, feed.id));
+                assert!(
+                    e["link"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!("/news/{}", a.slug))
+                );
+                let summary = e["summary"].as_str().unwrap();
+                // The summary comes from the article's key points, not from the upstream teaser.
+                assert!(
+                    summary.contains(&a.key_points[0]),
+                    "{} {ext}: {summary}",
+                    feed.id
+                );
+                let content = e["content"].as_str().unwrap();
+                assert!(
+                    content.contains(&a.body[2].replace('"', "&quot;"))
+                        || content.contains(&a.body[2]),
+                    "{} {ext} lacks the body: {content}",
+                    feed.id
+                );
+                for cruft in CRUFT {
+                    assert!(
+                        !summary.contains(cruft) && !content.contains(cruft),
+                        "{} {ext}: {cruft:?} in {}",
+                        feed.id,
+                        a.slug
+                    );
+                }
+            }
+        }
+        let json = std::fs::read(public.join(format!("{}.json", feed.id))).unwrap();
+        let parsed = feed_rs::parser::parse(json.as_slice()).unwrap();
+        assert_eq!(parsed.entries.len(), articles.len());
+    }
+    let opml = std::fs::read_to_string(public.join("feeds.opml")).unwrap();
+    assert!(opml.contains("lakeside.rss") && opml.contains("lakeside-front.rss"));
+
+    // A second pass over unchanged content: only conditional requests, nothing new or duplicated.
+    let (before, cond_before, _) = demo.site.stats.snapshot();
+    let again = clearfeed::schedule::run_all(&pipeline, &feeds, 2).await;
+    for r in &again {
+        assert_eq!(
+            (r.new, r.updated, r.failed, r.error.as_deref()),
+            (0, 0, 0, None),
+            "{r:?}"
+        );
+    }
+    let (after, cond_after, _) = demo.site.stats.snapshot();
+    assert!(after > before);
+    assert_eq!(
+        after - before,
+        cond_after - cond_before,
+        "unconditional requests on the second pass"
+    );
+    let seen = feedparser(&public.join("lakeside.rss"));
+    assert_eq!(seen["entries"].as_array().unwrap().len(), articles.len());
+    demo.site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let demo = demo_setup(addr).await;
+    let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
+    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let options = clearfeed::schedule::DaemonOptions {
+        reports: Some(report_tx),
+        ..Default::default()
+    };
+    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+        pipeline,
+        Some(listener),
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    // Nothing is published yet, so both feeds run at start-up (their cron slots are far away).
+    let mut done = Vec::new();
+    for _ in 0..2 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(60), report_rx.recv())
+            .await
+            .expect("a feed run within a minute")
+            .unwrap();
+        assert_eq!(r.error, None, "{r:?}");
+        done.push(r.feed);
+    }
+    done.sort();
+    assert_eq!(done, ["lakeside", "lakeside-front"]);
+
+    let c = client();
+    let base = format!("http://{addr}");
+    let rss = c
+        .get(format!("{base}/feeds/lakeside.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rss.status(), StatusCode::OK);
+    let body = rss.text().await.unwrap();
+    assert!(body.contains("Volunteers restore the 1889 lighthouse lens at Gull Point"));
+    assert!(
+        body.contains(&format!("{base}/feeds/lakeside.rss")),
+        "self link under base_url"
+    );
+    let index = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(index.contains("The Lakeside Ledger"));
+    assert!(index.contains("A group of 14 volunteers spent four winters restoring the lens"));
+    let metrics = c
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("clearfeed_feed_runs_total 2"), "{metrics}");
+    assert!(
+        metrics.contains("clearfeed_feed_items{feed=\"lakeside\"} 5"),
+        "{metrics}"
+    );
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), daemon)
+        .await
+        .expect("the daemon stops promptly")
+        .unwrap()
+        .unwrap();
+    assert!(
+        c.get(format!("{base}/healthz")).send().await.is_err(),
+        "server closed"
+    );
+    demo.site.stop().await;
+}
