@@ -96,68 +96,6 @@ impl Metrics {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         map.iter().map(|(k, v)| (*k, *v)).collect()
     }
-
-    /// The counters in the Prometheus text format (what `/metrics` serves).
-    pub fn render_prometheus(&self) -> String {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let mut out = String::new();
-        for (name, help, value) in [
-            (
-                "clearfeed_fetches_total",
-                "HTTP fetches made",
-                get(&self.fetches),
-            ),
-            (
-                "clearfeed_fetch_errors_total",
-                "HTTP fetches that failed",
-                get(&self.fetch_errors),
-            ),
-            (
-                "clearfeed_not_modified_total",
-                "fetches answered 304",
-                get(&self.not_modified),
-            ),
-            (
-                "clearfeed_items_new_total",
-                "items stored for the first time",
-                get(&self.items_new),
-            ),
-            (
-                "clearfeed_items_updated_total",
-                "stored items whose content changed",
-                get(&self.items_updated),
-            ),
-            (
-                "clearfeed_feed_runs_total",
-                "feed runs",
-                get(&self.feed_runs),
-            ),
-            (
-                "clearfeed_feed_failures_total",
-                "feed runs that failed as a whole",
-                get(&self.feed_failures),
-            ),
-            (
-                "clearfeed_run_milliseconds_total",
-                "time spent in feed runs",
-                get(&self.run_millis),
-            ),
-        ] {
-            out.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
-            ));
-        }
-        out.push_str(
-            "# HELP clearfeed_failures_total failures by kind (fetch, extraction, feed)\n",
-        );
-        out.push_str("# TYPE clearfeed_failures_total counter\n");
-        for (reason, n) in self.failures() {
-            out.push_str(&format!(
-                "clearfeed_failures_total{{reason=\"{reason}\"}} {n}\n"
-            ));
-        }
-        out
-    }
 }
 
 /// The failure-counter label of an extraction error.

@@ -652,6 +652,15 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
             feed.items.len()
         ));
     }
+    if let Some(pipeline) = &state.pipeline {
+        // Reasons are fixed `[a-z0-9_]` names from the code, so they need no label escaping.
+        out.push_str("# HELP clearfeed_failures_total Failures by kind: fetch errors, extraction errors, feed errors.\n# TYPE clearfeed_failures_total counter\n");
+        for (reason, n) in pipeline.metrics().failures() {
+            out.push_str(&format!(
+                "clearfeed_failures_total{{reason=\"{reason}\"}} {n}\n"
+            ));
+        }
+    }
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -277,6 +277,24 @@ fn failures(p: &Pipeline) -> HashMap<&'static str, u64> {
     p.metrics().failures().into_iter().collect()
 }
 
+/// `/metrics` as the real server renders it for this pipeline.
+async fn served_metrics(p: &Pipeline, data_dir: &Path) -> String {
+    let state = clearfeed::serve::AppState::new(data_dir.join("public")).with_pipeline(p.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, clearfeed::serve::app(state))
+            .await
+            .unwrap()
+    });
+    reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A neighbouring, well-behaved feed with two articles.
 fn neighbour(server: &Server) -> FeedConfig {
     let items = [
@@ -502,10 +520,14 @@ async fn each_hostile_article_server_costs_only_its_item() {
     assert!(f.get("too_large").copied().unwrap_or(0) >= 1, "{f:?}");
     assert!(f.get("body_broken").copied().unwrap_or(0) >= 1, "{f:?}");
     assert_eq!(f.get("extract_binary").copied(), Some(3), "{f:?}");
-    let text = p.metrics().render_prometheus();
+    let metrics = served_metrics(&p, dir.path()).await;
     assert!(
-        text.contains("clearfeed_failures_total{reason=\"extract_binary\"} 3"),
-        "{text}"
+        metrics.contains("clearfeed_failures_total{reason=\"extract_binary\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("clearfeed_failures_total{reason=\"timeout\"}"),
+        "{metrics}"
     );
 
     // In the feed's state: the feed was read, eight of its articles were not.
