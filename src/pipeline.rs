@@ -24,11 +24,6 @@ use crate::store::{FeedState, FetchLogEntry, Item, ItemMeta, Store, Upsert};
 /// How many runs a teaser fallback is retried before it is left as it is.
 pub const MAX_FALLBACK_ATTEMPTS: u32 = 3;
 
-/// Query parameters that only track readers; dropped from article URLs.
-const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ocid",
-];
-
 /// What one pass over one feed did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedReport {
@@ -605,10 +600,7 @@ pub fn canonical_url(url: &url::Url) -> url::Url {
     if url.query().is_some() {
         let kept: Vec<(String, String)> = url
             .query_pairs()
-            .filter(|(k, _)| {
-                let k = k.to_ascii_lowercase();
-                !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_str())
-            })
+            .filter(|(k, _)| !crate::extract::sanitize::is_tracking_param(k))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         if kept.is_empty() {
@@ -728,7 +720,9 @@ fn teaser_item(
     reason: &str,
     first_seen: chrono::DateTime<Utc>,
 ) -> Item {
-    let clean = ammonia::clean(teaser.unwrap_or(""));
+    // The same allow-list as extracted articles (tracking parameters out, links absolute).
+    let clean =
+        crate::extract::sanitize::Sanitizer::new().clean(teaser.unwrap_or(""), Some(canonical));
     let text = scraper::Html::parse_fragment(&clean)
         .root_element()
         .text()
