@@ -772,3 +772,241 @@ async fn odd_and_future_dates_neither_fail_nor_float_to_the_top() {
         "the future-dated item is not pinned on top"
     );
 }
+
+/// Markup that must never reach a reader in executable form, embedded in an otherwise ordinary
+/// article (the extractor must still find the article around it).
+const XSS_CORPUS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    r#"<img src=x onerror="alert(1)">"#,
+    r#"<a href="javascript:alert(1)">more</a>"#,
+    r#"<a href="jav&#x09;ascript:alert(1)">tab</a>"#,
+    r#"<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">ent</a>"#,
+    "<a href=\" \n JaVaScRiPt:alert(1)\">ws</a>",
+    r#"<a href="vbscript:msgbox(1)">vb</a>"#,
+    r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">d</a>"#,
+    r#"<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=">"#,
+    r#"<svg onload=alert(1)><script>alert(2)</script></svg>"#,
+    r#"<svg><a><animate attributeName=href values=javascript:alert(1) /><text>x</text></a></svg>"#,
+    r#"<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>"#,
+    r#"<span style="width: expression(alert(1))">css</span>"#,
+    r#"<base href="javascript:alert(1)//">"#,
+    r#"<meta http-equiv="refresh" content="0;url=javascript:alert(1)">"#,
+    r#"<form action="https://evil.example/"><input name=q><button formaction="javascript:alert(1)">go</button></form>"#,
+    r#"<object data="x.swf"></object><embed src="x.swf">"#,
+    r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>"#,
+    r#"<a href="x" "onmouseover"=alert(1)>mal</a>"#,
+    r#"<a/href="x"/onclick=alert(1)>slash</a>"#,
+    r#"<b <!-- c --> onclick=alert(1)>comment in tag</b>"#,
+    r#"<!--<img src="--><img src=x onerror=alert(1)//">"#,
+    r#"<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>"#,
+    r#"<a href="https://shop.example/deal?id=4&utm_source=news&fbclid=abc&gclid=z">tracked</a>"#,
+];
+
+/// Checks one published item's HTML (as a reader gets it after the feed's own escaping is
+/// undone): only plain document tags, no event handler or style attribute, every URL http(s) or
+/// mailto, no tracking parameters.
+fn assert_inert(what: &str, html: &str) {
+    const TAGS: &[&str] = &[
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dfn",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+    ];
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script", "<svg", "<math", "<iframe", "<object", "<embed", "<form", "<base", "<meta",
+        "<style",
+    ] {
+        assert!(!lower.contains(bad), "{what}: {bad} in {html}");
+    }
+    let frag = scraper::Html::parse_fragment(html);
+    for el in frag.root_element().descendent_elements().skip(1) {
+        let tag = el.value().name();
+        assert!(TAGS.contains(&tag), "{what}: <{tag}> in {html}");
+        for (attr, value) in el.value().attrs() {
+            assert!(
+                !attr.starts_with("on")
+                    && attr != "style"
+                    && attr != "srcdoc"
+                    && attr != "formaction",
+                "{what}: {attr} on <{tag}> in {html}"
+            );
+            if matches!(attr, "href" | "src") {
+                assert!(
+                    ["http://", "https://", "mailto:"]
+                        .iter()
+                        .any(|p| value.starts_with(p)),
+                    "{what}: {attr}={value:?}"
+                );
+                assert!(
+                    !value.contains("utm_")
+                        && !value.contains("fbclid")
+                        && !value.contains("gclid"),
+                    "{what}: tracking left in {value}"
+                );
+            }
+        }
+    }
+}
+
+/// No character XML 1.0 forbids, and none JSON readers choke on.
+fn assert_clean_chars(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|&c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    }) {
+        panic!("{what}: forbidden character {c:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xss_corpus_leaves_nothing_executable_in_any_published_format() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let mut body = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Council \u{1}votes\u{b} on the \u{fffe}ferry - Valley Courier</title></head><body><main><article><h1>Council votes on the ferry</h1>",
+    );
+    for (i, snippet) in XSS_CORPUS.iter().enumerate() {
+        body.push_str(&format!(
+            "<p>Paragraph {i} of the council report on the ferry timetable, with the figures the \
+             harbour office published this week{snippet} and the reactions of the passengers.\u{7}</p>"
+        ));
+    }
+    body.push_str("</article></main></body></html>");
+    server.ok("/news/xss", "text/html; charset=utf-8", body);
+    // An article that cannot be read: its (hostile) teaser is what gets published.
+    server.set(
+        "/news/forbidden",
+        Reply::Full {
+            status: 403,
+            headers: vec![],
+            body: Vec::new(),
+        },
+    );
+    let teaser: String = XSS_CORPUS.concat();
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Courier</title><link>{}</link><description>d</description>
+<item><guid>x-1</guid><link>{}</link><title>Council votes</title><description><![CDATA[<p>Teaser</p>]]></description></item>
+<item><guid>x-2</guid><link>{}</link><title>Members &lt;script&gt;alert(1)&lt;/script&gt; only</title><description><![CDATA[{}]]></description></item>
+</channel></rss>"#,
+        u("/"),
+        u("/news/xss"),
+        u("/news/forbidden"),
+        teaser
+    );
+    server.ok("/xss.xml", "application/rss+xml", xml);
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "xss", "/xss.xml");
+    let p = pipeline(dir.path(), std::slice::from_ref(&f), fetch_config());
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (1, 1), "{r:?}");
+    let public = dir.path().join("public");
+    let mut checked = 0;
+    for ext in ["rss", "atom", "json"] {
+        let bytes = std::fs::read(public.join(format!("xss.{ext}"))).unwrap();
+        let text = String::from_utf8(bytes.clone()).expect("published feeds are UTF-8");
+        assert_clean_chars(ext, &text);
+        if ext == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).expect("well-formed JSON");
+            for item in v["items"].as_array().unwrap() {
+                for key in ["content_html", "summary"] {
+                    if let Some(s) = item[key].as_str() {
+                        assert_inert(&format!("json {key}"), s);
+                        checked += 1;
+                    }
+                }
+            }
+        } else {
+            let mut reader = quick_xml::Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!(
+                        "{ext} is not well-formed XML at {}: {e}",
+                        reader.buffer_position()
+                    ),
+                }
+            }
+        }
+        let parsed = feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(parsed.entries.len(), 2, "{ext}");
+        for e in &parsed.entries {
+            if let Some(body) = e.content.as_ref().and_then(|c| c.body.as_deref()) {
+                assert_inert(&format!("{ext} content"), body);
+                checked += 1;
+            }
+            if let Some(s) = &e.summary {
+                assert_inert(&format!("{ext} summary"), &s.content);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} bodies were checked");
+    // The article itself survived its hostile markup.
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let item = store
+        .items("xss", 10)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.guid == "x-1")
+        .unwrap();
+    assert!(
+        item.content_html
+            .contains("Paragraph 20 of the council report")
+    );
+    assert!(
+        item.content_html
+            .contains("href=\"https://shop.example/deal?id=4\""),
+        "{}",
+        item.content_html
+    );
+}
