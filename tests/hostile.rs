@@ -44,6 +44,8 @@ struct Server {
     addr: Option<SocketAddr>,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<Vec<String>>>,
+    /// Signalled when a request reaches a silent route.
+    silent_reached: Arc<tokio::sync::Notify>,
 }
 
 impl Server {
@@ -89,6 +91,7 @@ impl Server {
         });
         let (status, headers, body, declared) = match reply {
             Reply::Silent => {
+                self.silent_reached.notify_one();
                 // Hold the connection open and say nothing, ever.
                 std::future::pending::<()>().await;
                 unreachable!()
@@ -1009,4 +1012,307 @@ async fn an_xss_corpus_leaves_nothing_executable_in_any_published_format() {
         "{}",
         item.content_html
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash safety: the real binary, killed or starved
+
+/// A config directory for the `clearfeed` binary: one feed of `n` articles on `server`.
+fn binary_setup(server: &Server, dir: &Path, n: usize, data_dir: &str) {
+    let entries: Vec<(String, String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("k-{i}"),
+                server.url(&format!("/k/{i}")),
+                format!("Story {i}"),
+            )
+        })
+        .collect();
+    let xml = rss(&entries
+        .iter()
+        .map(|(g, l, t)| (g.as_str(), l.as_str(), t.as_str(), ""))
+        .collect::<Vec<_>>());
+    server.ok("/k.xml", "application/rss+xml", xml);
+    for i in 0..n {
+        server.ok(
+            &format!("/k/{i}"),
+            "text/html; charset=utf-8",
+            article(&format!("Story {i}"), &format!("Paragraph of story {i}.")),
+        );
+    }
+    std::fs::create_dir_all(dir.join("feeds")).unwrap();
+    std::fs::write(
+        dir.join("clearfeed.toml"),
+        format!(
+            "data_dir = \"{data_dir}\"\nlisten = \"127.0.0.1:0\"\n[fetch]\nallow_private_networks = true\nper_host_delay = \"0s\"\nconcurrency = 2\ntimeout = \"30s\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("feeds").join("k.toml"),
+        format!("[source]\nurl = \"{}\"\n", server.url("/k.xml")),
+    )
+    .unwrap();
+}
+
+fn clearfeed(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clearfeed"));
+    cmd.arg("--config")
+        .arg(dir.join("clearfeed.toml"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn integrity_ok(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// Every published file that exists is complete: it parses, as its format.
+fn published_files_parse(public: &Path) -> usize {
+    let mut n = 0;
+    for ext in ["rss", "atom", "json"] {
+        let path = public.join(format!("k.{ext}"));
+        if let Ok(bytes) = std::fs::read(&path) {
+            feed_rs::parser::parse(&bytes[..])
+                .unwrap_or_else(|e| panic!("{} is torn: {e}", path.display()));
+            n += 1;
+        }
+    }
+    if let Ok(opml) = std::fs::read_to_string(public.join("feeds.opml")) {
+        let mut reader = quick_xml::Reader::from_str(&opml);
+        while !matches!(
+            reader.read_event().expect("feeds.opml is torn"),
+            quick_xml::events::Event::Eof
+        ) {}
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
+    use rand::Rng;
+    const N: usize = 64;
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), N, "data");
+    let data = dir.path().join("data");
+    let db = data.join("clearfeed.db");
+    let mut rng = rand::rng();
+    let mut kills = Vec::new();
+    for round in 0..8 {
+        // Each round lists eight more articles, so every run has work to be interrupted in.
+        let listed: Vec<(String, String)> = (0..(round + 1) * N / 8)
+            .map(|i| (format!("k-{i}"), server.url(&format!("/k/{i}"))))
+            .collect();
+        let xml = rss(&listed
+            .iter()
+            .map(|(g, l)| (g.as_str(), l.as_str(), g.as_str(), ""))
+            .collect::<Vec<_>>());
+        server.ok("/k.xml", "application/rss+xml", xml);
+        let mut child = clearfeed(dir.path(), &["once"]).spawn().unwrap();
+        // A random point in the run: start-up, listing, articles, storing or publishing.
+        let after = Duration::from_millis(rng.random_range(10..400));
+        tokio::time::sleep(after).await;
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        kills.push((after, finished));
+        if db.exists() {
+            integrity_ok(&db);
+            let store = Store::open(&db).unwrap();
+            let guids: Vec<String> = store
+                .items("k", 1000)
+                .unwrap()
+                .into_iter()
+                .map(|i| i.guid)
+                .collect();
+            let unique: std::collections::HashSet<_> = guids.iter().collect();
+            assert_eq!(
+                unique.len(),
+                guids.len(),
+                "round {round}: a duplicated item"
+            );
+        }
+        published_files_parse(&data.join("public"));
+        // No half-written temp file is ever taken for a feed.
+        if let Ok(entries) = std::fs::read_dir(data.join("public")) {
+            for e in entries {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                assert!(
+                    name.starts_with('.')
+                        || ["k.rss", "k.atom", "k.json", "feeds.opml"].contains(&name.as_str()),
+                    "{name}"
+                );
+            }
+        }
+    }
+    eprintln!(
+        "kill points (ms, run had finished): {:?}",
+        kills
+            .iter()
+            .map(|(d, f)| (d.as_millis(), *f))
+            .collect::<Vec<_>>()
+    );
+    // The next run resumes and completes: every article once, published and parseable.
+    binary_setup(&server, dir.path(), N, "data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    integrity_ok(&db);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.items("k", 1000).unwrap().len(), N);
+    assert_eq!(published_files_parse(&data.join("public")), 3);
+    for i in 0..N {
+        assert!(server.hits(&format!("/k/{i}")) >= 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), 3, "data");
+    // One article never answers (and the timeout is 30 s): the run is busy when the signal comes.
+    server.set("/k/1", Reply::Silent);
+    let mut child = clearfeed(dir.path(), &["run"]).spawn().unwrap();
+    tokio::time::timeout(Duration::from_secs(60), server.silent_reached.notified())
+        .await
+        .expect("the daemon reaches the silent article");
+    let pid = child.id().to_string();
+    let sent = std::time::Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!(
+        "stopped {} ms after SIGTERM with {status}",
+        sent.elapsed().as_millis()
+    );
+    assert!(status.success(), "{status}: {}", {
+        let mut e = String::new();
+        use std::io::Read;
+        child.stderr.take().unwrap().read_to_string(&mut e).unwrap();
+        e
+    });
+    integrity_ok(&dir.path().join("data").join("clearfeed.db"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_data_directory_is_a_clear_error_and_corrupts_nothing() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A data directory that cannot be created: its parent is a regular file (this holds even
+    // for root, for whom permission bits do not stop writes).
+    std::fs::write(dir.path().join("plainfile"), "not a directory").unwrap();
+    binary_setup(&server, dir.path(), 2, "plainfile/data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot create data directory") && err.contains("plainfile"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("plainfile")).unwrap(),
+        "not a directory"
+    );
+
+    // A working data directory whose public directory cannot be written: the run stores its
+    // items, reports the publishing error clearly, and leaves the database sound.
+    binary_setup(&server, dir.path(), 2, "data");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("public"), "in the way").unwrap();
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(!out.status.success());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("publishing") && text.contains("public"),
+        "{text}"
+    );
+    integrity_ok(&data.join("clearfeed.db"));
+    let store = Store::open(&data.join("clearfeed.db")).unwrap();
+    assert_eq!(store.items("k", 10).unwrap().len(), 2);
+    // Once the obstacle is gone, the next run publishes.
+    std::fs::remove_file(data.join("public")).unwrap();
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(published_files_parse(&data.join("public")), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), 2, "data");
+    let data = dir.path().join("data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = Store::open(&data.join("clearfeed.db"))
+        .unwrap()
+        .items("k", 10)
+        .unwrap();
+    // Now many more articles, and a file size limit standing in for a full disk: writes past it
+    // fail with EFBIG (SIGXFSZ ignored), as they would with ENOSPC.
+    binary_setup(&server, dir.path(), 400, "data");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" --config \"$1\" once")
+        .arg(env!("CARGO_BIN_EXE_clearfeed"))
+        .arg(dir.path().join("clearfeed.toml"));
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("{text}");
+    assert!(
+        !out.status.success(),
+        "the run cannot have succeeded: {text}"
+    );
+    assert!(
+        text.contains("database") || text.contains("cannot write") || text.contains("too large"),
+        "a clear error: {text}"
+    );
+    integrity_ok(&data.join("clearfeed.db"));
+    let store = Store::open(&data.join("clearfeed.db")).unwrap();
+    let after = store.items("k", 1000).unwrap();
+    for item in &before {
+        assert!(
+            after
+                .iter()
+                .any(|i| i.guid == item.guid && i.content_hash == item.content_hash)
+        );
+    }
+    published_files_parse(&data.join("public"));
 }
