@@ -71,7 +71,7 @@ pub fn read_listing(
 /// their listed order.
 fn newest_first(entries: &mut [Candidate]) {
     if entries.iter().all(|c| c.published.is_some()) {
-        entries.sort_by(|a, b| b.published.cmp(&a.published));
+        entries.sort_by_key(|c| std::cmp::Reverse(c.published));
     }
 }
 

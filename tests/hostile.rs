@@ -411,9 +411,7 @@ async fn each_hostile_article_server_costs_only_its_item() {
         "/news/cut",
         Reply::Truncated {
             declared: 50_000,
-            body: article("Truncated body", "It stops")[..300]
-                .as_bytes()
-                .to_vec(),
+            body: article("Truncated body", "It stops").as_bytes()[..300].to_vec(),
         },
     );
 

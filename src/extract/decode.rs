@@ -115,7 +115,7 @@ fn declaration_fits(declared: &'static Encoding, body: &[u8]) -> bool {
             good >= bad
         }
     } else {
-        !(valid_utf8 && !body.is_ascii())
+        !valid_utf8 || body.is_ascii()
     }
 }
 
