@@ -6,7 +6,6 @@
 //! up to [`MAX_FALLBACK_ATTEMPTS`] times). A refetch of a stored article is a conditional GET.
 //! One bad article never stops a run; a feed fails as a whole only when its source cannot be read.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +13,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::config::{AppConfig, FeedConfig, SourceKind};
+use crate::config::{AppConfig, FeedConfig, SiteRules, SourceKind};
 use crate::extract::Extractor;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Page, Validators};
 use crate::publish::FeedMeta;
@@ -130,6 +129,9 @@ enum Outcome {
     Failed(String),
 }
 
+/// A compiled extractor and the rules it was built from.
+type ExtractorEntry = (SiteRules, Arc<Extractor>);
+
 /// Everything a feed run needs, built once per process: config, HTTP client, store, extractors.
 /// Cheap to clone (shared state behind `Arc`s).
 #[derive(Clone)]
@@ -138,7 +140,10 @@ pub struct Pipeline {
     metrics: Arc<Metrics>,
     fetcher: Fetcher,
     store: Store,
-    extractors: Arc<Mutex<HashMap<String, Arc<Extractor>>>>,
+    /// One extractor per distinct rule set, shared by every feed with those rules: compiled rules
+    /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
+    /// would grow with the number of feeds.
+    extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
 }
 
 impl Pipeline {
@@ -334,11 +339,11 @@ impl Pipeline {
 
     fn extractor(&self, feed: &FeedConfig) -> Result<Arc<Extractor>, crate::extract::ExtractError> {
         let mut cache = self.extractors.lock().expect("extractor cache poisoned");
-        if let Some(x) = cache.get(&feed.id) {
+        if let Some((_, x)) = cache.iter().find(|(rules, _)| *rules == feed.extract) {
             return Ok(x.clone());
         }
         let x = Arc::new(Extractor::new(&feed.extract)?);
-        cache.insert(feed.id.clone(), x.clone());
+        cache.push((feed.extract.clone(), x.clone()));
         Ok(x)
     }
 

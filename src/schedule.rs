@@ -261,6 +261,10 @@ async fn feed_loop(
             }
         }
         due_now = false;
+        if let Some(until) = backoff_until(&pipeline, &feed.id, Utc::now()).await {
+            tracing::info!(feed = %feed.id, %until, "backing off after failures; run skipped");
+            continue;
+        }
         let _permit = tokio::select! {
             p = permits.acquire() => match p { Ok(p) => p, Err(_) => return },
             _ = stopped(&mut rx) => return,
@@ -284,6 +288,31 @@ async fn feed_loop(
             return;
         }
     }
+}
+
+/// When a feed failed recently, the store holds a time before which it should not run again
+/// (growing with consecutive failures, or what the server asked for). Returns it if still ahead.
+async fn backoff_until(
+    pipeline: &Pipeline,
+    feed: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let id = feed.to_string();
+    match pipeline.store().call(move |s| s.feed_state(&id)).await {
+        Ok(state) => still_backing_off(state.and_then(|s| s.next_allowed), now),
+        Err(e) => {
+            // Not knowing is no reason to stop the feed; the run itself will report a broken store.
+            tracing::warn!(feed, error = %e, "cannot read the feed's state");
+            None
+        }
+    }
+}
+
+fn still_backing_off(
+    next_allowed: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    next_allowed.filter(|&t| t > now)
 }
 
 fn log_report(r: &FeedReport) {
@@ -378,6 +407,16 @@ mod tests {
             next_slot(&s, at(10, 10, 0), at(10, 2, 0)),
             Some(at(10, 20, 0))
         );
+    }
+
+    #[test]
+    fn a_backoff_in_the_future_skips_the_run() {
+        assert_eq!(
+            still_backing_off(Some(at(10, 30, 0)), at(10, 0, 0)),
+            Some(at(10, 30, 0))
+        );
+        assert_eq!(still_backing_off(Some(at(9, 0, 0)), at(10, 0, 0)), None);
+        assert_eq!(still_backing_off(None, at(10, 0, 0)), None);
     }
 
     #[test]

@@ -631,6 +631,17 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
             format!("{seconds:.3}"),
         );
     }
+    let states = match &state.pipeline {
+        Some(pipeline) => pipeline
+            .store()
+            .call(|s| s.feed_states())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "metrics: cannot read feed states");
+                Vec::new()
+            }),
+        None => Vec::new(),
+    };
     metric(
         "clearfeed_http_requests_total",
         "counter",
@@ -652,6 +663,41 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
             feed.items.len()
         ));
     }
+    if !states.is_empty() {
+        out.push_str(concat!(
+            "# HELP clearfeed_feed_consecutive_failures Failed runs since the feed's last success.\n",
+            "# TYPE clearfeed_feed_consecutive_failures gauge\n"
+        ));
+        for s in &states {
+            out.push_str(&format!(
+                "clearfeed_feed_consecutive_failures{{feed=\"{}\"}} {}\n",
+                label(&s.id),
+                s.consecutive_failures
+            ));
+        }
+        out.push_str(concat!(
+            "# HELP clearfeed_feed_articles_not_read Articles the feed's last successful run could not read.\n",
+            "# TYPE clearfeed_feed_articles_not_read gauge\n"
+        ));
+        for s in &states {
+            out.push_str(&format!(
+                "clearfeed_feed_articles_not_read{{feed=\"{}\"}} {}\n",
+                label(&s.id),
+                s.last_run_failed
+            ));
+        }
+        out.push_str(concat!(
+            "# HELP clearfeed_feed_last_success_timestamp_seconds When the feed last ran successfully.\n",
+            "# TYPE clearfeed_feed_last_success_timestamp_seconds gauge\n"
+        ));
+        for s in states.iter().filter(|s| s.last_success.is_some()) {
+            let t = s.last_success.map(|t| t.timestamp()).unwrap_or_default();
+            out.push_str(&format!(
+                "clearfeed_feed_last_success_timestamp_seconds{{feed=\"{}\"}} {t}\n",
+                label(&s.id)
+            ));
+        }
+    }
     if let Some(pipeline) = &state.pipeline {
         // Reasons are fixed `[a-z0-9_]` names from the code, so they need no label escaping.
         out.push_str("# HELP clearfeed_failures_total Failures by kind: fetch errors, extraction errors, feed errors.\n# TYPE clearfeed_failures_total counter\n");
@@ -669,6 +715,14 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
         out,
     )
         .into_response())
+}
+
+/// Escapes a Prometheus label value (backslash, quote, newline).
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Only http(s) links become `href`s on the index page; anything else (e.g. `javascript:`) is
@@ -920,6 +974,12 @@ mod tests {
         assert!(base64_decode("not base64!").is_none());
         assert_eq!(query_token(Some("a=1&token=x%20y")), Some("x y".into()));
         assert_eq!(query_token(Some("tokens=1")), None);
+    }
+
+    #[test]
+    fn prometheus_labels_are_escaped() {
+        assert_eq!(label("plain-id"), "plain-id");
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 
     #[test]

@@ -530,6 +530,10 @@ async fn each_hostile_article_server_costs_only_its_item() {
         metrics.contains("clearfeed_failures_total{reason=\"timeout\"}"),
         "{metrics}"
     );
+    assert!(
+        metrics.contains("clearfeed_feed_articles_not_read{feed=\"hostile\"} 8"),
+        "{metrics}"
+    );
 
     // In the feed's state: the feed was read, eight of its articles were not.
     let state = store.feed_state("hostile").unwrap().unwrap();

@@ -815,6 +815,11 @@ async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
         .unwrap();
     assert!(metrics.contains("clearfeed_feed_runs_total 2"), "{metrics}");
     assert!(
+        metrics.contains("clearfeed_feed_consecutive_failures{feed=\"lakeside-front\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("clearfeed_feed_last_success_timestamp_seconds{feed=\"lakeside\"} "));
+    assert!(
         metrics.contains("clearfeed_feed_items{feed=\"lakeside\"} 5"),
         "{metrics}"
     );
