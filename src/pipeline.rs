@@ -23,11 +23,6 @@ use crate::store::{FeedState, FetchLogEntry, Item, ItemMeta, Store, Upsert};
 /// How many runs a teaser fallback is retried before it is left as it is.
 pub const MAX_FALLBACK_ATTEMPTS: u32 = 3;
 
-/// Query parameters that only track readers; dropped from article URLs.
-const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ocid",
-];
-
 /// What one pass over one feed did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedReport {
@@ -43,6 +38,8 @@ pub struct FeedReport {
     pub error: Option<String>,
     /// The source answered 304 Not Modified: nothing to look at this time.
     pub source_not_modified: bool,
+    /// Why the last of the `failed` articles failed.
+    pub last_item_error: Option<String>,
 }
 
 impl std::fmt::Display for FeedReport {
@@ -76,6 +73,34 @@ pub struct Metrics {
     pub feed_failures: AtomicU64,
     /// Total seconds spent in feed runs, in milliseconds.
     pub run_millis: AtomicU64,
+    /// Failures by kind ([`FetchError::reason`], `extract_*`, `feed_*`): a total alone cannot
+    /// tell a host that times out from a site that started serving PDFs.
+    failures: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+impl Metrics {
+    /// Counts one failure of kind `reason`.
+    pub fn count_failure(&self, reason: &'static str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry(reason).or_default() += 1;
+    }
+
+    /// Failures counted so far, by kind, sorted by kind.
+    pub fn failures(&self) -> Vec<(&'static str, u64)> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+}
+
+/// The failure-counter label of an extraction error.
+fn extract_reason(e: &crate::extract::ExtractError) -> &'static str {
+    use crate::extract::ExtractError::*;
+    match e {
+        Empty => "extract_empty",
+        Binary(_) => "extract_binary",
+        NoContent => "extract_no_content",
+        BadRule { .. } => "extract_rule",
+    }
 }
 
 fn bump(counter: &AtomicU64, by: u64) {
@@ -100,8 +125,8 @@ enum FeedError {
 enum Outcome {
     Stored(Upsert),
     Unchanged,
-    /// Not stored, or stored as a teaser fallback.
-    Failed,
+    /// Not stored, or stored as a teaser fallback; why.
+    Failed(String),
 }
 
 /// A compiled extractor and the rules it was built from.
@@ -164,6 +189,13 @@ impl Pipeline {
         if let Err(err) = &result {
             report.error = Some(err.to_string());
             bump(&self.metrics.feed_failures, 1);
+            // A source that could not be fetched is already counted under its fetch reason.
+            match err {
+                FeedError::Source(_) => {}
+                FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
+                FeedError::Store(_) => self.metrics.count_failure("feed_store"),
+                FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+            }
             tracing::warn!(feed = %feed.id, "feed failed: {err}");
             let (id, msg) = (feed.id.clone(), err.to_string());
             let retry_after = match err {
@@ -186,6 +218,7 @@ impl Pipeline {
             if report.error.is_none() {
                 report.error = Some(err.to_string());
                 bump(&self.metrics.feed_failures, 1);
+                self.metrics.count_failure("feed_publish");
             }
         }
         bump(
@@ -240,6 +273,8 @@ impl Pipeline {
                 new_state.description = listing.description.clone();
                 self.process_entries(feed, listing.entries, run_start, report)
                     .await;
+                new_state.last_run_failed = report.failed as u32;
+                new_state.last_item_error = report.last_item_error.clone();
             }
         }
         let (id, keep) = (feed.id.clone(), self.config.max_items_for(feed));
@@ -292,7 +327,10 @@ impl Pipeline {
                 Outcome::Stored(Upsert::New) => report.new += 1,
                 Outcome::Stored(Upsert::Updated) => report.updated += 1,
                 Outcome::Stored(Upsert::Unchanged) | Outcome::Unchanged => report.unchanged += 1,
-                Outcome::Failed => report.failed += 1,
+                Outcome::Failed(why) => {
+                    report.failed += 1;
+                    report.last_item_error = Some(why);
+                }
             }
         }
         bump(&self.metrics.items_new, report.new as u64);
@@ -320,7 +358,7 @@ impl Pipeline {
             Ok(outcome) => outcome,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                Outcome::Failed
+                Outcome::Failed(err.to_string())
             }
         }
     }
@@ -411,10 +449,14 @@ impl Pipeline {
                         return Ok(Outcome::Stored(upsert));
                     }
                     Ok(Err(e)) => {
+                        self.metrics.count_failure(extract_reason(&e));
                         page_validators = (etag, last_modified);
-                        format!("extraction: {e}")
+                        format!("{}: extraction: {e}", c.url)
                     }
-                    Err(e) => format!("extraction panicked: {e}"),
+                    Err(e) => {
+                        self.metrics.count_failure("extract_panic");
+                        format!("{}: extraction panicked: {e}", c.url)
+                    }
                 }
             }
             Err(e) if e.is_gone() => {
@@ -423,7 +465,7 @@ impl Pipeline {
                 self.store
                     .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
                     .await?;
-                return Ok(Outcome::Failed);
+                return Ok(Outcome::Failed(e.to_string()));
             }
             Err(e) => e.to_string(),
         };
@@ -451,7 +493,7 @@ impl Pipeline {
                 .call(move |s| s.upsert_item(&item, &meta))
                 .await?;
         }
-        Ok(Outcome::Failed)
+        Ok(Outcome::Failed(failure))
     }
 
     /// A fetch with its metrics and fetch-log row.
@@ -471,6 +513,7 @@ impl Pipeline {
             }
             Err(e) => {
                 bump(&self.metrics.fetch_errors, 1);
+                self.metrics.count_failure(e.reason());
                 (e.status(), e.to_string(), 0)
             }
         };
@@ -562,10 +605,7 @@ pub fn canonical_url(url: &url::Url) -> url::Url {
     if url.query().is_some() {
         let kept: Vec<(String, String)> = url
             .query_pairs()
-            .filter(|(k, _)| {
-                let k = k.to_ascii_lowercase();
-                !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_str())
-            })
+            .filter(|(k, _)| !crate::extract::sanitize::is_tracking_param(k))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         if kept.is_empty() {
@@ -685,7 +725,9 @@ fn teaser_item(
     reason: &str,
     first_seen: chrono::DateTime<Utc>,
 ) -> Item {
-    let clean = ammonia::clean(teaser.unwrap_or(""));
+    // The same allow-list as extracted articles (tracking parameters out, links absolute).
+    let clean =
+        crate::extract::sanitize::Sanitizer::new().clean(teaser.unwrap_or(""), Some(canonical));
     let text = scraper::Html::parse_fragment(&clean)
         .root_element()
         .text()

@@ -676,6 +676,17 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
             ));
         }
         out.push_str(concat!(
+            "# HELP clearfeed_feed_articles_not_read Articles the feed's last successful run could not read.\n",
+            "# TYPE clearfeed_feed_articles_not_read gauge\n"
+        ));
+        for s in &states {
+            out.push_str(&format!(
+                "clearfeed_feed_articles_not_read{{feed=\"{}\"}} {}\n",
+                label(&s.id),
+                s.last_run_failed
+            ));
+        }
+        out.push_str(concat!(
             "# HELP clearfeed_feed_last_success_timestamp_seconds When the feed last ran successfully.\n",
             "# TYPE clearfeed_feed_last_success_timestamp_seconds gauge\n"
         ));
@@ -684,6 +695,15 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
             out.push_str(&format!(
                 "clearfeed_feed_last_success_timestamp_seconds{{feed=\"{}\"}} {t}\n",
                 label(&s.id)
+            ));
+        }
+    }
+    if let Some(pipeline) = &state.pipeline {
+        // Reasons are fixed `[a-z0-9_]` names from the code, so they need no label escaping.
+        out.push_str("# HELP clearfeed_failures_total Failures by kind: fetch errors, extraction errors, feed errors.\n# TYPE clearfeed_failures_total counter\n");
+        for (reason, n) in pipeline.metrics().failures() {
+            out.push_str(&format!(
+                "clearfeed_failures_total{{reason=\"{reason}\"}} {n}\n"
             ));
         }
     }

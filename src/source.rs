@@ -59,8 +59,20 @@ pub fn read_listing(
         SourceKind::Page(rules) => parse_page(body, base, rules)?,
     };
     dedupe(&mut listing.entries);
+    newest_first(&mut listing.entries);
     listing.entries.truncate(max_entries);
     Ok(listing)
+}
+
+/// Puts the newest entries first when every entry is dated, so that the cap keeps the newest and
+/// not whatever the source happens to list first (some feeds run oldest first, and a feed that
+/// lists its whole archive must not push today's articles past the cap). When any entry lacks a
+/// date, the source's order is all there is and is kept. The sort is stable: equal dates keep
+/// their listed order.
+fn newest_first(entries: &mut [Candidate]) {
+    if entries.iter().all(|c| c.published.is_some()) {
+        entries.sort_by_key(|c| std::cmp::Reverse(c.published));
+    }
 }
 
 /// Parses an upstream feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed). Entries without a usable http(s)
@@ -266,6 +278,31 @@ mod tests {
         let l = read_listing(&SourceKind::Feed, xml.as_bytes(), &base(), 25).unwrap();
         assert_eq!(l.entries.len(), 25);
         assert_eq!(l.entries[0].url.as_str(), "https://e.example/0");
+    }
+
+    #[test]
+    fn the_cap_keeps_the_newest_of_a_dated_feed_listed_oldest_first() {
+        let mut xml = String::from("<rss version=\"2.0\"><channel><title>t</title>");
+        for day in 1..=20 {
+            xml.push_str(&format!(
+                "<item><link>https://e.example/{day}</link><pubDate>{day:02} Nov 2026 08:00:00 GMT</pubDate></item>"
+            ));
+        }
+        xml.push_str("</channel></rss>");
+        let l = read_listing(&SourceKind::Feed, xml.as_bytes(), &base(), 3).unwrap();
+        let urls: Vec<_> = l.entries.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://e.example/20",
+                "https://e.example/19",
+                "https://e.example/18"
+            ]
+        );
+        // One undated entry: the source's order is kept.
+        let undated = xml.replacen("<pubDate>01 Nov 2026 08:00:00 GMT</pubDate>", "", 1);
+        let l = read_listing(&SourceKind::Feed, undated.as_bytes(), &base(), 1).unwrap();
+        assert_eq!(l.entries[0].url.as_str(), "https://e.example/1");
     }
 
     #[test]

@@ -106,6 +106,11 @@ pub struct FeedState {
     pub next_allowed: Option<DateTime<Utc>>,
     /// Items currently published (not pruned).
     pub item_count: u64,
+    /// Articles the last successful run could not read (the feed itself was read); each is
+    /// stored as a teaser fallback or dropped (404/410).
+    pub last_run_failed: u32,
+    /// Why the last of those failed (fetch or extraction error), for `status`.
+    pub last_item_error: Option<String>,
 }
 
 /// One HTTP fetch, for the log.
@@ -154,7 +159,8 @@ pub enum StoreError {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     id TEXT PRIMARY KEY,
     etag TEXT,
@@ -208,7 +214,12 @@ CREATE TABLE fetch_log (
     bytes INTEGER NOT NULL
 );
 CREATE INDEX fetch_log_at ON fetch_log (at);
-"#];
+"#,
+    r#"
+ALTER TABLE feeds ADD COLUMN last_run_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN last_item_error TEXT;
+"#,
+];
 
 /// The SQLite store. Cheap to clone (one shared connection).
 #[derive(Clone)]
@@ -320,7 +331,8 @@ impl Store {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
                         last_success, last_error, consecutive_failures, next_allowed,
-                        (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0)
+                        (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0),
+                        last_run_failed, last_item_error
                  FROM feeds WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map(params![feed], |r| {
@@ -335,6 +347,8 @@ impl Store {
                         last_error: r.get(8)?,
                         consecutive_failures: r.get(9)?,
                         item_count: r.get::<_, i64>(11)? as u64,
+                        last_run_failed: r.get(12)?,
+                        last_item_error: r.get(13)?,
                         ..Default::default()
                     },
                     r.get::<_, Option<String>>(6)?,
@@ -355,7 +369,8 @@ impl Store {
     }
 
     /// A successful read of the feed's source: new validators and source metadata (each `None`
-    /// keeps what is stored, so a 304 run changes only the times), failures reset.
+    /// keeps what is stored, so a 304 run changes only the times), failures reset. The run's
+    /// article failures (`last_run_failed`, `last_item_error`) replace the previous run's.
     pub fn record_feed_success(
         &self,
         state: &FeedState,
@@ -365,8 +380,8 @@ impl Store {
             conn.execute(
                 "INSERT INTO feeds (id, etag, last_modified, title, site_url, description,
                                     last_attempt, last_success, last_error, consecutive_failures,
-                                    next_allowed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, 0, NULL)
+                                    next_allowed, last_run_failed, last_item_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, 0, NULL, ?8, ?9)
                  ON CONFLICT (id) DO UPDATE SET
                     etag = COALESCE(?2, etag),
                     last_modified = COALESCE(?3, last_modified),
@@ -374,7 +389,8 @@ impl Store {
                     site_url = COALESCE(?5, site_url),
                     description = COALESCE(?6, description),
                     last_attempt = ?7, last_success = ?7, last_error = NULL,
-                    consecutive_failures = 0, next_allowed = NULL",
+                    consecutive_failures = 0, next_allowed = NULL,
+                    last_run_failed = ?8, last_item_error = ?9",
                 params![
                     state.id,
                     state.etag,
@@ -382,7 +398,9 @@ impl Store {
                     state.title,
                     state.site_url,
                     state.description,
-                    ts(at)
+                    ts(at),
+                    state.last_run_failed,
+                    state.last_item_error,
                 ],
             )?;
             Ok(())
@@ -848,7 +866,14 @@ pub fn status_table(config: &crate::config::AppConfig, states: &[FeedState]) -> 
             fmt_time(state.and_then(|s| s.last_success)),
             state.map_or(0, |s| s.consecutive_failures).to_string(),
             state
-                .and_then(|s| s.last_error.clone())
+                .and_then(|s| {
+                    s.last_error.clone().or_else(|| {
+                        // The feed was read, but some of its articles were not.
+                        s.last_item_error.as_ref().map(|e| {
+                            format!("{} article(s) not read, last: {e}", s.last_run_failed)
+                        })
+                    })
+                })
                 .unwrap_or_else(|| "-".into()),
         ]);
     }

@@ -411,6 +411,31 @@ mod tests {
     }
 
     #[test]
+    fn rules_file_is_applied_and_bad_rules_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("page.txt");
+        std::fs::write(
+            &page,
+            format!("{STORY}\nSponsored by Harbour Ferries Ltd\n\nThe timetable is unchanged from last year.\n"),
+        )
+        .unwrap();
+        let rules = dir.path().join("site.toml");
+        std::fs::write(&rules, "drop_text = [\"Sponsored by .*\"]\n").unwrap();
+        let mut a = args(ExtractFormat::Jsonl, &[page.to_str().unwrap()]);
+        a.rules = Some(rules.clone());
+        let mut out = Vec::new();
+        assert_eq!(run(&a, &mut out).unwrap(), ExitCode::SUCCESS);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let text = v["text"].as_str().unwrap();
+        assert!(!text.contains("Sponsored"), "{text}");
+        assert!(text.ends_with("The timetable is unchanged from last year."));
+
+        std::fs::write(&rules, "title = \"h1[\"\n").unwrap();
+        let err = format!("{:#}", run(&a, &mut Vec::new()).unwrap_err());
+        assert!(err.contains("site.toml") && err.contains("title"), "{err}");
+    }
+
+    #[test]
     fn json_has_every_field_even_when_unknown() {
         let article = Article {
             paragraphs: vec!["Only a paragraph here.".into()],

@@ -9,7 +9,7 @@
 //!
 //! It does not decode bytes, read metadata or sanitize HTML: the caller does that with the blocks.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use scraper::{ElementRef, Html, Selector};
 
@@ -86,23 +86,21 @@ impl ContentRules {
 pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     let mut arena = Arena::build(doc, rules);
 
+    // Key points first: site rules, then a list under a "Key points" heading or in a
+    // highlights box. They are taken out of the tree so the body does not repeat them.
     let mut bullets = Vec::new();
-    let mut bullet_lists: Vec<u32> = Vec::new();
     arena.site_bullets(rules, &mut bullets);
-    if bullets.is_empty() {
-        if let Some((list, heading)) = arena.find_key_points(&rules.cruft) {
-            bullets = arena.list_items(list, &rules.cruft);
-            if bullets.is_empty() {
-                bullet_lists.clear();
-            } else {
-                arena.remove(list);
-                if let Some(h) = heading {
-                    arena.remove(h);
-                }
+    if bullets.is_empty()
+        && let Some((list, heading)) = arena.find_key_points(&rules.cruft)
+    {
+        bullets = arena.list_items(list, &rules.cruft);
+        if !bullets.is_empty() {
+            arena.remove(list);
+            if let Some(h) = heading {
+                arena.remove(h);
             }
         }
     }
-    let _ = &mut bullet_lists;
     // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
     arena.remove_boilerplate();
     arena.remove_cruft_boxes(&rules.cruft);
@@ -250,7 +248,11 @@ impl Tag {
             "s" | "strike" | "del" => Tag::Format("s"),
             "kbd" => Tag::Format("kbd"),
             "span" | "font" | "time" | "label" | "ins" | "tt" | "var" | "big" | "nobr" | "wbr"
-            | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" => Tag::Inline,
+            | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" | "ruby" | "rb" => {
+                Tag::Inline
+            }
+            // Ruby annotations (furigana) would double the text.
+            "rt" | "rp" => Tag::Drop,
             "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "math" | "button"
             | "select" | "textarea" | "input" | "object" | "embed" | "canvas" | "video"
             | "audio" | "head" | "title" | "meta" | "link" | "map" | "dialog" | "option"
@@ -286,6 +288,9 @@ impl Tag {
     }
 }
 
+/// Most commas one block can score (see `choose_containers`).
+const COMMA_CAP: f32 = 8.0;
+
 const F_REMOVED: u16 = 1;
 const F_BOILER: u16 = 2;
 const F_HAS_BLOCK: u16 = 4;
@@ -293,9 +298,11 @@ const F_SITE_REMOVE: u16 = 8;
 const F_SITE_BODY: u16 = 16;
 const F_ARTICLE_HINT: u16 = 32;
 const F_BULLET_HINT: u16 = 64;
+/// `itemprop="articleBody"`: the page's own statement of where the body is.
+const F_BODY_PROP: u16 = 128;
 /// A whitespace-only text node (not kept in the arena) came right before this element: the space
 /// between `</strong> <a>` must survive in the text.
-const F_SPACE_BEFORE: u16 = 128;
+const F_SPACE_BEFORE: u16 = 256;
 
 #[derive(Debug)]
 struct Item<'a> {
@@ -495,7 +502,9 @@ impl<'a> Arena<'a> {
                         flags |= F_SPACE_BEFORE;
                     }
                     let (weight, boiler, bullet) = class_weight(e);
-                    if boiler {
+                    // Class names on inline wrappers inside a paragraph are too noisy to trust
+                    // (tracking and widget classes on spans around real text): only boxes go.
+                    if boiler && !tag.is_inline() {
                         flags |= F_BOILER;
                     }
                     if bullet {
@@ -509,6 +518,11 @@ impl<'a> Arena<'a> {
                     }
                     if matches!(tag, Tag::Article) || weight >= 50 {
                         flags |= F_ARTICLE_HINT;
+                    }
+                    if e.attr("itemprop")
+                        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+                    {
+                        flags |= F_BODY_PROP;
                     }
                     if tag == Tag::Img && is_tracking_pixel(e) {
                         tag = Tag::Drop;
@@ -913,7 +927,11 @@ impl<'a> Arena<'a> {
                 && it.own_text >= 25
                 && it.own_link * 2 < it.own_text
             {
-                let s = 1.0 + it.own_commas as f32 + (it.own_text as f32 / 100.0).min(3.0);
+                // Commas mark prose, but a comma-separated list (names, tags) is not prose:
+                // cap their weight per block.
+                let s = 1.0
+                    + (it.own_commas as f32).min(COMMA_CAP)
+                    + (it.own_text as f32 / 100.0).min(3.0);
                 let mut p = it.parent;
                 let mut level = 0;
                 while p != u32::MAX && level < 5 {
@@ -947,6 +965,32 @@ impl<'a> Arena<'a> {
         let Some((mut top, top_score)) = best else {
             return vec![0];
         };
+        // The page's own articleBody wins when it holds real text next to the scored guess.
+        let is_ancestor = |a: u32, d: u32| a <= d && d < self.items[a as usize].end;
+        if let Some(h) = (0..n as u32)
+            .filter(|&j| {
+                let it = &self.items[j as usize];
+                it.flags & F_BODY_PROP != 0 && it.flags & F_REMOVED == 0
+            })
+            .max_by_key(|&j| self.items[j as usize].p_text)
+        {
+            let hp = self.items[h as usize].p_text;
+            let tp = self.items[top as usize].p_text;
+            if hp >= 300 && self.link_density(h) < 0.35 {
+                let switch = if is_ancestor(h, top) {
+                    // The guess is a part of the declared body: take all of it.
+                    true
+                } else if is_ancestor(top, h) {
+                    // The guess wraps the declared body and more: narrow when it is most of it.
+                    hp * 10 >= tp * 7
+                } else {
+                    hp * 3 >= tp
+                };
+                if switch {
+                    top = h;
+                }
+            }
+        }
         // Prefer an enclosing <article>/articleBody that holds the top candidate and most of its
         // ancestors' paragraph text: the scores often peak on an inner wrapper.
         let mut p = self.items[top as usize].parent;
@@ -1060,6 +1104,8 @@ struct RawBlock {
     link_chars: usize,
     /// The list a list item belongs to (for the summary-list check), else `u32::MAX`.
     list: u32,
+    /// The box the block sits in (parent of the element holding its text), for repeats.
+    section: u32,
 }
 
 struct Emitter<'r, 'a> {
@@ -1081,6 +1127,8 @@ struct Emitter<'r, 'a> {
     kind: BlockKind,
     list: u32,
     in_link: bool,
+    /// The element whose children are being read.
+    holder: u32,
 }
 
 impl<'r, 'a> Emitter<'r, 'a> {
@@ -1100,6 +1148,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             kind: BlockKind::Paragraph,
             list: u32::MAX,
             in_link: false,
+            holder: 0,
         }
     }
 
@@ -1145,6 +1194,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                     chars,
                     link_chars: self.link_chars,
                     list: self.list,
+                    section: self.section(),
                 });
             }
         } else if self.imgs > 0 && !self.strict {
@@ -1157,6 +1207,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 chars: 0,
                 link_chars: 0,
                 list: u32::MAX,
+                section: self.section(),
             });
         }
         self.text.clear();
@@ -1170,6 +1221,10 @@ impl<'r, 'a> Emitter<'r, 'a> {
             self.html.push_str(t);
             self.html.push('>');
         }
+    }
+
+    fn section(&self) -> u32 {
+        self.item(self.holder).parent
     }
 
     fn item(&self, i: u32) -> &'r Item<'a> {
@@ -1282,12 +1337,14 @@ impl<'r, 'a> Emitter<'r, 'a> {
             return;
         }
         self.depth += 1;
+        let prev_holder = std::mem::replace(&mut self.holder, i);
         let end = self.item(i).end;
         let mut c = i + 1;
         while c < end {
             self.node(c);
             c = self.item(c).end;
         }
+        self.holder = prev_holder;
         self.depth -= 1;
     }
 
@@ -1303,6 +1360,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 chars: text.chars().count(),
                 link_chars: self.link_chars,
                 list: u32::MAX,
+                section: self.section(),
             });
         }
         self.text.clear();
@@ -1431,6 +1489,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             chars,
             link_chars: 0,
             list: u32::MAX,
+            section: self.section(),
         });
     }
 
@@ -1483,6 +1542,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             chars: 0,
             link_chars: 0,
             list: u32::MAX,
+            section: self.section(),
         });
     }
 }
@@ -1554,7 +1614,10 @@ pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
 /// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
 /// bullets themselves.
 fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
-    let mut seen: HashSet<String> = bullets.iter().map(|b| b.to_lowercase()).collect();
+    let mut seen: HashMap<String, u32> = bullets
+        .iter()
+        .map(|b| (b.to_lowercase(), u32::MAX))
+        .collect();
     let mut out = Vec::with_capacity(raw.len());
     for r in raw {
         let b = r.block;
@@ -1572,8 +1635,20 @@ fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<B
         if b.kind != BlockKind::Heading && r.link_chars * 10 >= r.chars * 9 && r.chars < 200 {
             continue;
         }
-        if b.kind != BlockKind::Preformatted && !seen.insert(b.text.to_lowercase()) {
-            continue;
+        if b.kind != BlockKind::Preformatted {
+            // Template repeats (teaser and lead, captions, a second copy of the article for
+            // another screen size) are dropped: they come from another box. A long paragraph
+            // repeated within the same box is the author's own repetition and stays.
+            match seen.entry(b.text.to_lowercase()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(r.section);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    if !(r.chars > 300 && *o.get() == r.section) {
+                        continue;
+                    }
+                }
+            }
         }
         out.push(b);
     }

@@ -67,12 +67,14 @@ pub fn decode(
     if let Some(kind) = sniff_binary(body) {
         return Err(ExtractError::Binary(kind.to_string()));
     }
-    let (encoding, source) = if let Some(enc) = content_type.and_then(header_charset) {
-        (enc, Source::ContentType)
-    } else if let Some(enc) = meta_charset(body) {
-        (enc, Source::Meta)
+    let declared = if let Some(enc) = content_type.and_then(header_charset) {
+        Some((enc, Source::ContentType))
     } else {
-        (detect(body, url_host), Source::Detected)
+        meta_charset(body).map(|enc| (enc, Source::Meta))
+    };
+    let (encoding, source) = match declared {
+        Some((enc, source)) if declaration_fits(enc, body) => (enc, source),
+        _ => (detect(body, url_host), Source::Detected),
     };
     let (text, _) = encoding.decode_without_bom_handling(body);
     finish(text.into_owned(), encoding, source)
@@ -91,6 +93,30 @@ fn finish(
         encoding,
         source,
     })
+}
+
+/// Whether a declared charset can be true of these bytes. Declarations lie (a server-wide
+/// `charset=iso-8859-1` over pages saved as UTF-8, or `utf-8` over legacy bytes), and believing
+/// the lie turns every accented letter into mojibake or U+FFFD. Two checks are certain enough to
+/// overrule a declaration: bytes declared UTF-8 that are not valid UTF-8, and bytes declared in
+/// another encoding that are valid UTF-8 with non-ASCII in them (legacy text is practically
+/// never valid UTF-8 by accident). Only the UTF-8 well-formedness of the body is looked at.
+fn declaration_fits(declared: &'static Encoding, body: &[u8]) -> bool {
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    if declared == UTF_8 {
+        // A UTF-8 page with a stray byte or two (a pasted legacy snippet) is still UTF-8: only
+        // when broken sequences outnumber well-formed multi-byte characters is it another charset.
+        valid_utf8 || {
+            let (mut good, mut bad) = (0usize, 0usize);
+            for chunk in body.utf8_chunks() {
+                good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+                bad += usize::from(!chunk.invalid().is_empty());
+            }
+            good >= bad
+        }
+    } else {
+        !valid_utf8 || body.is_ascii()
+    }
 }
 
 /// The encoding named by a Content-Type header's `charset=` parameter, if it is one we know.
@@ -196,6 +222,37 @@ pub fn sniff_binary(body: &[u8]) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_lying_declaration_is_overruled_by_the_bytes() {
+        // Declared Latin-1, sent as UTF-8.
+        let d = dec(
+            "<p>Caf\u{e9} cr\u{e8}me</p>".as_bytes(),
+            Some("text/html; charset=iso-8859-1"),
+        );
+        assert!(d.text.contains("Caf\u{e9} cr\u{e8}me"), "{}", d.text);
+        assert_eq!(d.source, Source::Detected);
+        // Declared UTF-8 (header and meta), sent as windows-1252.
+        let latin = b"<meta charset=utf-8><p>Caf\xe9 cr\xe8me, na\xefve fa\xe7ade</p>";
+        let d = dec(latin, Some("text/html; charset=utf-8"));
+        assert!(d.text.contains("Caf\u{e9} cr\u{e8}me"), "{}", d.text);
+        assert!(!d.text.contains('\u{fffd}'));
+        // A UTF-8 page with one stray byte stays UTF-8 (one replacement character, not mojibake).
+        let mut bytes = "<p>Caf\u{e9} \u{2014} cr\u{e8}me</p><p>na\u{ef}ve</p>"
+            .as_bytes()
+            .to_vec();
+        bytes.insert(bytes.len() - 14, 0xff);
+        let d = dec(&bytes, Some("text/html; charset=utf-8"));
+        assert_eq!(d.source, Source::ContentType);
+        assert!(
+            d.text.contains("Caf\u{e9} \u{2014} cr\u{e8}me"),
+            "{}",
+            d.text
+        );
+        // An honest declaration is still taken.
+        let d = dec(b"<p>Caf\xe9</p>", Some("text/html; charset=iso-8859-1"));
+        assert_eq!(d.source, Source::ContentType);
+    }
+
     fn dec(body: &[u8], ct: Option<&str>) -> Decoded {
         decode(body, ct, None).expect("decodes")
     }
@@ -287,6 +344,23 @@ mod tests {
         );
         assert_eq!(d.source, Source::Meta);
         assert!(d.text.contains("日本"), "{}", d.text);
+    }
+
+    #[test]
+    fn valid_utf8_wins_over_a_stale_declaration() {
+        let body = "<meta charset=\"gb2312\"><title>新电脑已可利用记忆自学</title>".as_bytes();
+        let d = dec(body, None);
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.contains("新电脑已可利用记忆自学"));
+        let d = dec(
+            "<p>café</p>".as_bytes(),
+            Some("text/html; charset=ISO-8859-1"),
+        );
+        assert_eq!(d.encoding, UTF_8);
+        assert!(d.text.contains("café"));
+        // Pure ASCII keeps its declared (compatible) encoding.
+        let d = dec(b"<meta charset=windows-1252><p>plain</p>", None);
+        assert_eq!(d.source, Source::Meta);
     }
 
     #[test]

@@ -15,10 +15,10 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
 
-use super::{ExtractError, collapse_whitespace};
+use super::{ExtractError, collapse_whitespace, dedupe_key};
 
 /// Rules compiled once per extractor. The built-in sources are read in one walk over the
-/// document (see [`Scan`]) instead of one selector query each: on large pages every query is a
+/// document (see `Scan`) instead of one selector query each: on large pages every query is a
 /// full traversal, and metadata should cost little next to finding the body.
 #[derive(Debug, Clone)]
 pub struct MetaRules {
@@ -76,6 +76,28 @@ impl MetaRules {
                     .filter(|s| !s.contains('/'))
             });
 
+        let byline = ld
+            .authors
+            .clone()
+            .or_else(|| {
+                [
+                    "author",
+                    "parsely-author",
+                    "sailthru.author",
+                    "dc.creator",
+                    "dc:creator",
+                    "dcterms.creator",
+                    "dcterms:creator",
+                    "article:author",
+                ]
+                .iter()
+                .filter_map(|k| m(k))
+                .find(|v| !looks_like_url(v))
+                .map(str::to_owned)
+            })
+            .or_else(|| scan.author.clone())
+            .and_then(|b| clean_byline(&b));
+
         let h1 = scan.h1.clone();
         let title = self
             .site_title
@@ -89,30 +111,17 @@ impl MetaRules {
             .or_else(|| m("og:title").map(collapse_whitespace))
             .or_else(|| m("twitter:title").map(collapse_whitespace))
             .or_else(|| m("parsely-title").map(collapse_whitespace))
-            .or_else(|| h1.clone())
-            .or_else(|| scan.title.clone())
-            .map(|t| strip_site_suffix(&t, site_name.as_deref(), h1.as_deref(), page_url))
-            // Older templates set the headline in an `<h2>` (the `<h1>`, if any, is the logo).
-            .map(|t| strip_site_suffix(&t, site_name.as_deref(), scan.h2.as_deref(), page_url));
-
-        let byline = ld
-            .authors
-            .clone()
-            .or_else(|| {
-                [
-                    "author",
-                    "parsely-author",
-                    "sailthru.author",
-                    "dc.creator",
-                    "article:author",
-                ]
-                .iter()
-                .filter_map(|k| m(k))
-                .find(|v| !looks_like_url(v))
-                .map(str::to_owned)
-            })
-            .or_else(|| scan.author.clone())
-            .and_then(|b| clean_byline(&b));
+            .or_else(|| dom_title(scan.title.as_deref(), h1.as_deref()))
+            .map(|t| {
+                let names: Vec<&str> = site_name
+                    .iter()
+                    .chain(&byline)
+                    .map(String::as_str)
+                    .collect();
+                let t = strip_site_suffix(&t, &names, h1.as_deref(), page_url);
+                // Older templates set the headline in an `<h2>` (the `<h1>` may be the logo).
+                strip_site_suffix(&t, &names, scan.h2.as_deref(), page_url)
+            });
 
         let published = ld
             .published
@@ -130,7 +139,11 @@ impl MetaRules {
                     "publish-date",
                     "dc.date.issued",
                     "dc.date",
+                    "dc:date",
                     "dcterms.date",
+                    "dcterms:date",
+                    "dcterms.created",
+                    "dcterms:created",
                     "date",
                 ]
                 .iter()
@@ -157,6 +170,7 @@ impl MetaRules {
                     "og:image:secure_url",
                     "twitter:image",
                     "twitter:image:src",
+                    "parsely-image-url",
                     "image",
                     "thumbnailurl",
                 ]
@@ -243,7 +257,9 @@ impl<'a> Scan<'a> {
     fn of(doc: &'a Html) -> Self {
         let mut scan = Scan::default();
         let mut time_marked = false;
-        for e in doc.root_element().descendent_elements() {
+        // The node arena in creation order: document order for parsed pages, and a linear scan
+        // is markedly cheaper than walking the tree.
+        for e in doc.tree.nodes().filter_map(ElementRef::wrap) {
             let el = e.value();
             match el.name() {
                 "meta" => {
@@ -251,9 +267,14 @@ impl<'a> Scan<'a> {
                         continue;
                     };
                     for key_attr in ["property", "name", "itemprop", "http-equiv"] {
-                        if let Some(key) = el.attr(key_attr) {
+                        // RDFa allows several properties in one attribute: "dc:creator og:author".
+                        for key in el
+                            .attr(key_attr)
+                            .into_iter()
+                            .flat_map(str::split_whitespace)
+                        {
                             scan.metas
-                                .entry(key.trim().to_ascii_lowercase())
+                                .entry(key.to_ascii_lowercase())
                                 .or_insert_with(|| content.trim().to_owned());
                         }
                     }
@@ -320,19 +341,50 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// `rel=author`, `itemprop=author`, or a `byline` / `byline__name` / `author-name` class.
+/// `rel=author`, `itemprop=author`, or a byline-like class (`byline`, `c-byline__author`,
+/// `author-name`, `article-author`, …). Runs on every element of the page, so it allocates nothing.
 fn is_author_element(el: &scraper::node::Element) -> bool {
-    let has_token = |attr: &str, token: &str| {
-        el.attr(attr).is_some_and(|v| {
-            v.split_ascii_whitespace()
-                .any(|t| t.eq_ignore_ascii_case(token))
-        })
+    const AUTHOR_CLASSES: [&str; 7] = [
+        "author",
+        "author-name",
+        "authorname",
+        "article-author",
+        "post-author",
+        "entry-author",
+        "story-author",
+    ];
+    let mut attrs = el.attrs().peekable();
+    if attrs.peek().is_none() {
+        return false;
+    }
+    let has_token = |v: &str, token: &str| {
+        v.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(token))
     };
-    has_token("rel", "author")
-        || has_token("itemprop", "author")
-        || el
-            .classes()
-            .any(|c| matches!(c, "byline" | "byline__name" | "author-name"))
+    attrs.any(|(name, value)| match name {
+        "rel" | "itemprop" => has_token(value, "author"),
+        "class" => value.split_ascii_whitespace().any(|c| {
+            c.as_bytes()
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b"byline"))
+                || AUTHOR_CLASSES.iter().any(|a| a.eq_ignore_ascii_case(c))
+        }),
+        _ => false,
+    })
+}
+
+/// The headline from the visible page: `<title>` (its suffix is removed later), unless the
+/// `<h1>` is contained in it — then the `<h1>` is the same headline without decoration. An `<h1>`
+/// unrelated to the title is often a section or site name, so the title wins over it; the `<h1>`
+/// is used only when the title is missing or too short to be a headline.
+fn dom_title(title: Option<&str>, h1: Option<&str>) -> Option<String> {
+    let norm = dedupe_key;
+    match (title, h1) {
+        (Some(t), Some(h)) if !norm(h).is_empty() && norm(t).contains(&norm(h)) => Some(h.into()),
+        (Some(t), Some(h)) if t.split_whitespace().count() < 2 => Some(h.into()),
+        (Some(t), _) => Some(t.into()),
+        (None, h) => h.map(str::to_owned),
+    }
 }
 
 /// The parts of JSON-LD objects we use. The first article-typed object gives the article fields;
@@ -414,11 +466,11 @@ fn ld_types(obj: &serde_json::Map<String, Value>) -> Vec<String> {
     }
 }
 
-/// `NewsArticle`, `ReportageNewsArticle`, `BlogPosting`, `LiveBlogPosting`, `Report`, … — any
+/// `NewsArticle`, `ReportageNewsArticle`, `BlogPosting`, `SocialMediaPosting`, `Report`, … — any
 /// schema.org type that is a kind of article, with or without a `schema:` prefix.
 fn is_article_type(t: &str) -> bool {
     let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-    t.ends_with("Article") || t.ends_with("BlogPosting") || t == "Report" || t == "Review"
+    t.ends_with("Article") || t.ends_with("Posting") || t == "Report" || t == "Review"
 }
 
 /// Collects every JSON object in a JSON-LD value: top-level, arrays, `@graph`, and one level of
@@ -453,11 +505,23 @@ fn collect_ld_objects<'a>(
 /// valid JSON, so a second attempt replaces them with spaces.
 fn parse_json_lenient(raw: &str) -> Option<Value> {
     let raw = raw.trim();
+    // Templates wrap the JSON in HTML comments or CDATA sections (`<![CDATA[ … ]]>`, sometimes
+    // behind `//` so scripts ignore it).
     let raw = raw
         .strip_prefix("<!--")
         .and_then(|r| r.strip_suffix("-->"))
         .unwrap_or(raw)
         .trim();
+    let raw = raw
+        .trim_start_matches("//")
+        .trim_start()
+        .strip_prefix("<![CDATA[")
+        .map(|r| {
+            let r = r.trim_end();
+            let r = r.strip_suffix("]]>").unwrap_or(r).trim_end();
+            r.strip_suffix("//").unwrap_or(r).trim()
+        })
+        .unwrap_or(raw);
     serde_json::from_str(raw).ok().or_else(|| {
         let cleaned: String = raw
             .chars()
@@ -536,6 +600,16 @@ fn looks_like_url(s: &str) -> bool {
 /// is too long to be a name list.
 fn clean_byline(s: &str) -> Option<String> {
     let s = collapse_whitespace(s);
+    // Dates and button labels sit in byline boxes too; names have no digits.
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let first = s.to_lowercase();
+    if digits >= 2
+        || ["updated", "last updated", "published", "follow"]
+            .iter()
+            .any(|p| first.starts_with(p))
+    {
+        return None;
+    }
     let lower = s.to_lowercase();
     let s = ["by ", "von ", "par ", "por "]
         .iter()
@@ -566,31 +640,45 @@ pub fn iso639_1(tag: &str) -> Option<String> {
         .then(|| primary.to_ascii_lowercase())
 }
 
-/// Removes a " - Site", " | Site", " – Site" (or "Site | ") part from a page title when that part
-/// is the site's name, matches the host name, or when what remains is the page's `<h1>`.
+/// Removes " - Site", " | Site", " – Site" (or "Site | ") parts from a page title when the part is
+/// one of `names` (the site's name, the author's), matches the host name, or when what remains is
+/// the page's `<h1>`. Repeated, so "Headline - Author - Site" loses both decorations.
 pub fn strip_site_suffix(
     title: &str,
-    site_name: Option<&str>,
+    names: &[&str],
     h1: Option<&str>,
     page_url: Option<&Url>,
 ) -> String {
+    let mut title = collapse_whitespace(title);
+    for _ in 0..3 {
+        match strip_once(&title, names, h1, page_url) {
+            Some(shorter) => title = shorter,
+            None => break,
+        }
+    }
+    title
+}
+
+fn strip_once(
+    title: &str,
+    names: &[&str],
+    h1: Option<&str>,
+    page_url: Option<&Url>,
+) -> Option<String> {
     const SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " :: ", " · ", " » "];
-    let title = collapse_whitespace(title);
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    let site = site_name.map(norm).filter(|s| !s.is_empty());
-    let h1n = h1.map(norm).filter(|s| !s.is_empty());
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| dedupe_key(n))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let h1n = h1.map(dedupe_key).filter(|s| !s.is_empty());
     let host = page_url
         .and_then(Url::host_str)
-        .map(|h| norm(h.trim_start_matches("www.")));
+        .map(|h| dedupe_key(h.trim_start_matches("www.")));
     let is_site = |part: &str| {
-        let p = norm(part);
+        let p = dedupe_key(part);
         p.len() >= 3
-            && (site.as_deref() == Some(p.as_str())
+            && (names.contains(&p)
                 || host
                     .as_deref()
                     .is_some_and(|h| h.starts_with(&p) || p.starts_with(h)))
@@ -599,21 +687,21 @@ pub fn strip_site_suffix(
         if let Some(idx) = title.rfind(sep) {
             let (head, tail) = (&title[..idx], &title[idx + sep.len()..]);
             if !head.trim().is_empty()
-                && (is_site(tail) || h1n.as_deref() == Some(norm(head).as_str()))
+                && (is_site(tail) || h1n.as_deref() == Some(dedupe_key(head).as_str()))
             {
-                return head.trim().to_owned();
+                return Some(head.trim().to_owned());
             }
         }
         if let Some(idx) = title.find(sep) {
             let (head, tail) = (&title[..idx], &title[idx + sep.len()..]);
             if !tail.trim().is_empty()
-                && (is_site(head) || h1n.as_deref() == Some(norm(tail).as_str()))
+                && (is_site(head) || h1n.as_deref() == Some(dedupe_key(tail).as_str()))
             {
-                return tail.trim().to_owned();
+                return Some(tail.trim().to_owned());
             }
         }
     }
-    title
+    None
 }
 
 /// Parses the date formats pages actually use: RFC 3339, RFC 2822, ISO 8601 without a colon in
@@ -763,8 +851,8 @@ const ISO639_3_TO_1: &[(&str, &str)] = &[
 /// The language of a text by detection, only when the detector is confident: a wrong language
 /// tag is worse than none (readers pick fonts and hyphenation by it).
 pub fn detect_language(text: &str) -> Option<String> {
-    // A few thousand characters are plenty and keep detection cheap on long articles.
-    let sample = match text.char_indices().nth(4000) {
+    // A paragraph or two is plenty for a confident answer and keeps detection cheap.
+    let sample = match text.char_indices().nth(1000) {
         Some((i, _)) => &text[..i],
         None => text,
     };
@@ -881,6 +969,49 @@ mod tests {
     }
 
     #[test]
+    fn cdata_json_ld_space_separated_properties_and_posting_types() {
+        let html = r#"<meta property="dc:creator twitter:site_name" content="Creator Name">
+            <script type="application/ld+json">
+            //<![CDATA[
+            {"@type":"SocialMediaPosting","datePublished":"2014-09-02T08:35:27-04:00"}
+            //]]>
+            </script>"#;
+        let m = meta(html, None);
+        assert_eq!(m.byline.as_deref(), Some("Creator Name"));
+        assert_eq!(
+            m.published.unwrap().to_rfc3339(),
+            "2014-09-02T08:35:27-04:00"
+        );
+    }
+
+    #[test]
+    fn title_beats_an_unrelated_h1_but_not_its_own_decorated_copy() {
+        let m = meta("<title>Base URL test</title><h1>Lorem</h1>", None);
+        assert_eq!(m.title.as_deref(), Some("Base URL test"));
+        let m = meta(
+            "<title>Mill fire: live updates — Valley Post</title><h1>Mill fire: live updates</h1>",
+            None,
+        );
+        assert_eq!(m.title.as_deref(), Some("Mill fire: live updates"));
+        let m = meta("<h1>Only a heading here</h1>", None);
+        assert_eq!(m.title.as_deref(), Some("Only a heading here"));
+    }
+
+    #[test]
+    fn byline_boxes_with_dates_or_buttons_are_not_names() {
+        let m = meta(
+            r#"<div class="article-byline">Last Updated: January 7, 2025</div>"#,
+            None,
+        );
+        assert_eq!(m.byline, None);
+        let m = meta(
+            r#"<span class="c-byline__author">By Erin Park</span>"#,
+            None,
+        );
+        assert_eq!(m.byline.as_deref(), Some("Erin Park"));
+    }
+
+    #[test]
     fn site_title_rule_wins_and_bad_selector_is_an_error() {
         let rules = MetaRules::new(Some(".headline")).unwrap();
         let doc = Html::parse_document(
@@ -938,9 +1069,19 @@ mod tests {
             ),
             ("Q&A - what next", None, None, "Q&A - what next"),
         ];
+        // Author and site decorations both go.
+        assert_eq!(
+            strip_site_suffix(
+                "The great big lie - Jo Welch - Medium",
+                &["Medium", "Jo Welch"],
+                None,
+                None
+            ),
+            "The great big lie"
+        );
         for (title, site, h1, want) in cases {
             assert_eq!(
-                &strip_site_suffix(title, *site, *h1, Some(&url)),
+                &strip_site_suffix(title, site.as_slice(), *h1, Some(&url)),
                 want,
                 "{title}"
             );

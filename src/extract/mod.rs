@@ -10,7 +10,7 @@
 //!    language detected when undeclared;
 //! 5. [`sanitize`] runs last on the HTML that leaves the program.
 //!
-//! The `clearfeed extract` command lives in [`command`] (in `cli.rs`'s terms: `extract::command`).
+//! The `clearfeed extract` command (`extract::command`, called from `cli.rs`) lives in `command.rs`.
 
 pub mod content;
 pub mod cruft;

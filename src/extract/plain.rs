@@ -31,9 +31,11 @@ pub struct PlainArticle {
     pub captions: Vec<String>,
 }
 
-/// Tags that only occur in HTML documents. One of them anywhere near the top means HTML.
+/// Opening or closing tags of document structure. Two of them near the top mean HTML (a page or a
+/// fragment such as `<p>…</p>`); inline tags (`<b>`, `<i>`) are not counted, since text dumps quote
+/// those in passing.
 static HTML_DOC_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|meta\s|title>|article[\s>]|div[\s>]|p[\s>]|br\s*/?>|script[\s>]|link\s)").expect("valid regex")
+    Regex::new(r"(?i)<(?:!doctype\s+html|/?(?:html|head|body|article|section|main|div|p|h[1-6]|ul|ol|li|table|figure|script|style)[\s>]|meta\s|title>|br\s*/?>|link\s)").expect("valid regex")
 });
 
 /// A video's duration or a clip timestamp standing alone on its line: "02:42", "1:02:03", "(3:15)".
@@ -60,10 +62,7 @@ const BULLET_MARKERS: &[char] = &['•', '▪', '–', '-', '*', '●', '◦', '
 /// first 64 KiB are examined; a text that quotes one tag in passing is still text if it has fewer
 /// than two.
 pub fn looks_like_html(text: &str) -> bool {
-    let head = match text.char_indices().nth(65_536) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
+    let head = &text[..floor_char_boundary(text, 65_536)];
     HTML_DOC_TAG.find_iter(head).take(2).count() >= 2
         || head
             .trim_start()
@@ -136,6 +135,13 @@ pub fn bullet_text(line: &str) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// A line of running prose, as opposed to a byline, dateline or label: a sentence of some length,
+/// or a long line whatever its punctuation.
+fn is_prose(s: &str) -> bool {
+    let words = super::word_count(s);
+    (words >= 8 && ends_sentence(s)) || words >= 25
+}
+
 fn ends_sentence(s: &str) -> bool {
     s.trim_end().ends_with([
         '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
@@ -188,6 +194,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
     let mut article = PlainArticle::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut after_timestamp = false;
+    let mut in_body = false;
     // Header lines seen before the headline is known, and whether the header is over.
     let mut header: Vec<String> = Vec::new();
     let mut header_done = false;
@@ -233,13 +240,21 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
             continue;
         }
         if let Some(item) = bullet_text(&block) {
-            if article.paragraphs.is_empty() {
-                article.bullets.push(item.to_owned());
-            } else {
+            // Key points sit between the headline and the first paragraph of prose (bylines and
+            // datelines may come between). Bullets before any headline are a menu; bullets
+            // after the prose has begun are a list in the body.
+            if article.title.is_none() && header.is_empty() && article.paragraphs.is_empty() {
+                continue;
+            }
+            flush_header(&mut article, &mut header, &mut header_done);
+            if in_body {
                 article.paragraphs.push(block);
+            } else {
+                article.bullets.push(item.to_owned());
             }
             continue;
         }
+        in_body = in_body || is_prose(&block);
         if article.paragraphs.is_empty() && article.bullets.is_empty() {
             // The page header: chrome, the headline, then perhaps a byline and a date line.
             if let Some(author) = byline_line(&block) {
@@ -362,6 +377,8 @@ mod tests {
         assert!(looks_like_html("<!DOCTYPE html><title>x</title>"));
         assert!(looks_like_html("<html><body><p>x</p></body></html>"));
         assert!(looks_like_html("<div class=a><p>One</p><p>Two</p></div>"));
+        assert!(looks_like_html("<p>Just one paragraph.</p>"));
+        assert!(looks_like_html("<h2>Heading</h2>\nText"));
         assert!(!looks_like_html(
             "Title\n\nA paragraph about the <p> tag.\n"
         ));
@@ -454,6 +471,43 @@ Engineers said the design could withstand a once-in-a-century flood.
             ]
         );
         assert_eq!(a.captions.len(), 1);
+    }
+
+    #[test]
+    fn bullets_after_byline_are_key_points_and_menus_before_the_title_are_not() {
+        let text = "\
+• Home
+• World
+• Sport
+Tram line extension opens three months early
+By Noor Haddad
+Published 09:40, 4 June
+• Six new stops serve the northern suburbs
+• Trams run every eight minutes at peak times
+The city's tram line extension opened on Saturday, three months ahead of schedule and under budget.
+Commuters on the first service said the journey into the centre had been cut by a quarter of an hour.
+• a later list item
+";
+        let a = extract(text, &rules());
+        assert_eq!(
+            a.title.as_deref(),
+            Some("Tram line extension opens three months early")
+        );
+        assert_eq!(
+            a.bullets,
+            vec![
+                "Six new stops serve the northern suburbs",
+                "Trams run every eight minutes at peak times"
+            ]
+        );
+        assert_eq!(
+            a.paragraphs.first().map(String::as_str),
+            Some("By Noor Haddad")
+        );
+        assert_eq!(
+            a.paragraphs.last().map(String::as_str),
+            Some("• a later list item")
+        );
     }
 
     #[test]

@@ -104,6 +104,67 @@ const DROPPED_WITH_CONTENT: &[&str] = &[
 /// and a feed item has no business embedding megabytes of base64).
 const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 
+/// Query parameters that only track readers (click ids, newsletter and campaign tags); `utm_*`
+/// is matched as a prefix. Removed from every link clearfeed publishes and from item URLs.
+pub const TRACKING_PARAMS: &[&str] = &[
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "yclid",
+    "_ga",
+    "_gl",
+    "ocid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "vero_id",
+    "oly_anon_id",
+    "oly_enc_id",
+    "wickedid",
+];
+
+/// Whether a query parameter name is a tracking tag ([`TRACKING_PARAMS`] or `utm_*`).
+pub fn is_tracking_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+}
+
+/// A URL (absolute or relative, as written in an attribute) without its tracking parameters; the
+/// other parameters keep their order and spelling. Works on the text, so relative links work too.
+pub fn strip_tracking_params(url: &str) -> Cow<'_, str> {
+    let Some(q) = url.find('?') else {
+        return Cow::Borrowed(url);
+    };
+    let end = url[q..].find('#').map_or(url.len(), |f| q + f);
+    let query = &url[q + 1..end];
+    let keep: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && !is_tracking_param(name)
+        })
+        .collect();
+    if keep.len() == query.split('&').count() {
+        return Cow::Borrowed(url);
+    }
+    let mut out = url[..q].to_string();
+    if !keep.is_empty() {
+        out.push('?');
+        out.push_str(&keep.join("&"));
+    }
+    out.push_str(&url[end..]);
+    Cow::Owned(out)
+}
+
 thread_local! {
     /// The base URL of the page being sanitized on this thread. ammonia's relative-URL hook takes
     /// no context, and building a `Builder` per page would repeat its set-up for every article, so
@@ -143,6 +204,10 @@ impl Sanitizer {
             .add_url_schemes(URL_SCHEMES)
             .link_rel(Some("noopener noreferrer nofollow"))
             .strip_comments(true)
+            .attribute_filter(|_, attr, value| match attr {
+                "href" | "src" => Some(strip_tracking_params(value)),
+                _ => Some(Cow::Borrowed(value)),
+            })
             .url_relative(UrlRelative::Custom(Box::new(resolve_relative)));
         Sanitizer { builder: b }
     }
@@ -171,7 +236,7 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn clean(html: &str) -> String {
@@ -215,7 +280,7 @@ mod tests {
 
     /// Parses the output again and checks it structurally: only allowed tags, no event handler or
     /// unknown attribute, and every URL absolute http(s)/mailto.
-    fn assert_structurally_safe(name: &str, out: &str) {
+    pub(crate) fn assert_structurally_safe(name: &str, out: &str) {
         let frag = scraper::Html::parse_fragment(out);
         for el in frag.root_element().descendent_elements().skip(1) {
             let tag = el.value().name();
@@ -393,6 +458,25 @@ mod tests {
                 assert!(!out.contains(bad), "{name}: output contains {bad:?}: {out}");
             }
         }
+    }
+
+    #[test]
+    fn tracking_parameters_leave_links_and_images() {
+        let out = clean(
+            r#"<p><a href="https://shop.example/item?id=7&utm_source=news&amp;utm_medium=email&fbclid=abc#specs">x</a> <a href="/next?gclid=1&mc_cid=2&mc_eid=3">n</a> <a href="https://e.example/?igshid=z">i</a><img src="/p.jpg?w=640&_hsenc=q"></p>"#,
+        );
+        assert!(
+            out.contains(r#"href="https://shop.example/item?id=7#specs""#),
+            "{out}"
+        );
+        assert!(out.contains(r#"href="https://news.example/next""#), "{out}");
+        assert!(out.contains(r#"href="https://e.example/""#), "{out}");
+        assert!(
+            out.contains(r#"src="https://news.example/p.jpg?w=640""#),
+            "{out}"
+        );
+        assert_eq!(strip_tracking_params("/a?b=1&c=2"), "/a?b=1&c=2");
+        assert_eq!(strip_tracking_params("/a?UTM_Campaign=x"), "/a");
     }
 
     #[test]

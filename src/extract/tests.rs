@@ -373,3 +373,85 @@ fn example_page_end_to_end() {
     assert!(a.text.ends_with("open to visitors on summer weekends."));
     assert!(a.word_count() > 300);
 }
+
+/// Hostile markup inside the article body itself: whatever the body engine keeps, the published
+/// HTML carries nothing executable.
+#[test]
+fn hostile_body_markup_is_neutralised_end_to_end() {
+    // Distinct paragraphs (identical ones would be dropped as repeats).
+    let f = [
+        "The harbour board met on Tuesday to discuss the dredging contract, which has been delayed twice since the spring.",
+        "Board members said the dispute over costs had been settled in principle but not yet in writing.",
+        "The contractor said its crews and equipment could be on site within three weeks of a signature.",
+        "Fishing crews have complained for months that the silted channel is unsafe at low tide.",
+        "A decision on the revised contract is expected at the board's next meeting in October.",
+    ];
+    let html = format!(
+        r#"<html><head><title>Dredging contract delayed again</title></head><body><article>
+        <h1>Dredging contract delayed again</h1>
+        <p>{f0} <img src="x" onerror="alert(1)"> <a href="javascript:alert(2)">details</a></p>
+        <p>{f1} <a href="/docs/report.pdf" onclick="steal()" style="color:red" data-track="x">the report</a></p>
+        <p>{f2} <svg onload="alert(3)"><script>alert(4)</script></svg></p>
+        <figure><img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="map"><figcaption>Map of the channel. Credit: Harbour Board</figcaption></figure>
+        <p>{f3} <iframe src="https://evil.example/"></iframe><math><mi xlink:href="javascript:alert(5)">x</mi></math></p>
+        <p>{f4} <object data="x.swf"></object><form action="https://evil.example/"><input name="q"></form></p>
+        </article></body></html>"#,
+        f0 = f[0],
+        f1 = f[1],
+        f2 = f[2],
+        f3 = f[3],
+        f4 = f[4],
+    );
+    let a = extractor()
+        .article(&page(
+            html.as_bytes(),
+            Some("https://harbour.example/news/dredging"),
+        ))
+        .unwrap();
+    super::sanitize::tests::assert_structurally_safe("article body", &a.content_html);
+    let lower = a.content_html.to_lowercase();
+    for bad in [
+        "javascript:",
+        "onerror",
+        "onclick",
+        "<script",
+        "<svg",
+        "<iframe",
+        "data:",
+        "style=",
+    ] {
+        assert!(!lower.contains(bad), "{bad:?} in {}", a.content_html);
+    }
+    assert!(
+        a.content_html
+            .contains(r#"<a href="https://harbour.example/docs/report.pdf" rel="noopener noreferrer nofollow">the report</a>"#),
+        "{}",
+        a.content_html
+    );
+    assert_eq!(a.paragraphs.len(), 5);
+}
+
+/// Batch users share one extractor across threads (the pipeline keeps it in an `Arc`).
+#[test]
+fn extractor_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Extractor>();
+    let x = std::sync::Arc::new(extractor());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let x = x.clone();
+            std::thread::spawn(move || {
+                let body = format!(
+                    "Thread {i} story headline here\n\nThe story number {i} is told in one full sentence for the test.\n"
+                );
+                let base = format!("https://t{i}.example/");
+                let a = x.article(&page(body.as_bytes(), Some(&base))).unwrap();
+                (i, a.url)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, url) = h.join().unwrap();
+        assert_eq!(url, Some(format!("https://t{i}.example/")));
+    }
+}

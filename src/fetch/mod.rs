@@ -144,6 +144,10 @@ pub enum FetchError {
     RedirectScheme { url: String, to: String },
     #[error("{url}: host is backing off for another {}s", remaining.as_secs())]
     HostOnHold { url: String, remaining: Duration },
+    /// The body broke off before it was complete (a Content-Length that promised more than
+    /// arrived, a reset connection, a corrupt compressed stream).
+    #[error("{url}: body broken off: {reason}")]
+    Body { url: String, reason: String },
     #[error("{url}: {reason}")]
     Other { url: String, reason: String },
     #[error("cannot build the HTTP client: {0}")]
@@ -166,6 +170,7 @@ impl FetchError {
             RobotsUnreachable { .. }
             | Timeout { .. }
             | Connect { .. }
+            | Body { .. }
             | HostOnHold { .. }
             | Other { .. } => Disposition::RetryLater,
             Client(_) => Disposition::FailFeed,
@@ -175,6 +180,31 @@ impl FetchError {
     /// 404/410: the article is gone; drop it rather than keep a placeholder.
     pub fn is_gone(&self) -> bool {
         matches!(self, FetchError::Gone { .. })
+    }
+
+    /// A short, stable name for the kind of failure: the label of the per-reason error counters
+    /// in `/metrics`, so that an operator can tell a wave of timeouts from a wave of refusals.
+    pub fn reason(&self) -> &'static str {
+        use FetchError::*;
+        match self {
+            Scheme { .. } => "scheme",
+            Blocked { .. } => "blocked_address",
+            Robots { .. } => "robots",
+            RobotsUnreachable { .. } => "robots_unreachable",
+            Gone { .. } => "gone",
+            Status { status: 429, .. } => "http_429",
+            Status { status, .. } if *status >= 500 => "http_5xx",
+            Status { .. } => "http_4xx",
+            Timeout { .. } => "timeout",
+            Connect { .. } => "connect",
+            TooLarge { .. } => "too_large",
+            TooManyRedirects { .. } => "too_many_redirects",
+            RedirectScheme { .. } => "redirect_scheme",
+            HostOnHold { .. } => "host_on_hold",
+            Body { .. } => "body_broken",
+            Other { .. } => "other",
+            Client(_) => "client",
+        }
     }
 
     /// The HTTP status, when the server answered.
@@ -189,7 +219,10 @@ impl FetchError {
     fn is_transient(&self) -> bool {
         matches!(
             self,
-            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Other { .. }
+            FetchError::Timeout { .. }
+                | FetchError::Connect { .. }
+                | FetchError::Body { .. }
+                | FetchError::Other { .. }
         ) || matches!(self, FetchError::Status { status, .. } if *status == 429 || *status >= 500)
     }
 }
@@ -587,6 +620,12 @@ fn classify(url: &url::Url, err: reqwest::Error) -> FetchError {
     }
     if err.is_connect() {
         return FetchError::Connect {
+            url: shown,
+            reason: error_chain(&err),
+        };
+    }
+    if err.is_body() || err.is_decode() {
+        return FetchError::Body {
             url: shown,
             reason: error_chain(&err),
         };

@@ -1,0 +1,1320 @@
+//! Hostile servers and hostile upstream feeds, end to end: a raw HTTP server on 127.0.0.1 that
+//! can misbehave below the level a framework allows (never answer, promise a longer body than it
+//! sends, lie about its charset, send binary as HTML), a real SQLite file in a temp dir, and the
+//! library's own pipeline. Each fault must cost at most its own item (or its own feed, for a
+//! feed-level fault), be logged with its reason, show in the feed's state and the failure
+//! counters, and leave every other feed and every stored item as it was.
+//!
+//! The faults `tests/pipeline_back.rs` already covers (404/410, oversized body, gzip bomb,
+//! dripping page, 5xx retries, Retry-After, ftp redirects, address guard, kill -9 at fixed
+//! points) are not repeated here.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use clearfeed::config::{AppConfig, FeedConfig, FetchConfig};
+use clearfeed::pipeline::{FeedReport, Pipeline};
+use clearfeed::store::{Item, Store};
+
+// ---------------------------------------------------------------------------------------------
+// A raw HTTP/1.1 server
+
+/// What the server does for one path.
+#[derive(Clone)]
+enum Reply {
+    /// A complete response (Content-Length set from the body unless a header gives one).
+    Full {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Headers promising `declared` bytes, then `body` (shorter), then the connection closes.
+    Truncated { declared: usize, body: Vec<u8> },
+    /// Accepts the connection, reads the request, and never answers.
+    Silent,
+}
+
+#[derive(Clone, Default)]
+struct Server {
+    addr: Option<SocketAddr>,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+    /// Signalled when a request reaches a silent route.
+    silent_reached: Arc<tokio::sync::Notify>,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Server {
+            addr: Some(listener.local_addr().unwrap()),
+            ..Default::default()
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let s = s.clone();
+                tokio::spawn(async move { s.handle(stream).await });
+            }
+        });
+        server
+    }
+
+    async fn handle(&self, mut stream: tokio::net::TcpStream) {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+            if head.len() > 64 * 1024 {
+                return;
+            }
+        }
+        let line = String::from_utf8_lossy(&head);
+        let path = line.split(' ').nth(1).unwrap_or("/").to_string();
+        self.hits.lock().unwrap().push(path.clone());
+        let reply = self.routes.lock().unwrap().get(&path).cloned();
+        let reply = reply.unwrap_or(Reply::Full {
+            status: 404,
+            headers: vec![],
+            body: b"not here".to_vec(),
+        });
+        let (status, headers, body, declared) = match reply {
+            Reply::Silent => {
+                self.silent_reached.notify_one();
+                // Hold the connection open and say nothing, ever.
+                std::future::pending::<()>().await;
+                unreachable!()
+            }
+            Reply::Full {
+                status,
+                headers,
+                body,
+            } => {
+                let len = body.len();
+                (status, headers, body, len)
+            }
+            Reply::Truncated { declared, body } => (
+                200,
+                vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                body,
+                declared,
+            ),
+        };
+        let mut out = format!("HTTP/1.1 {status} X\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        {
+            out.push_str(&format!("Content-Length: {declared}\r\n"));
+        }
+        for (k, v) in headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        let _ = stream.write_all(out.as_bytes()).await;
+        let _ = stream.write_all(&body).await;
+        let _ = stream.shutdown().await;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr.unwrap())
+    }
+
+    fn set(&self, path: &str, reply: Reply) {
+        self.routes.lock().unwrap().insert(path.into(), reply);
+    }
+
+    fn ok(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.set(
+            path,
+            Reply::Full {
+                status: 200,
+                headers: vec![("Content-Type".into(), content_type.into())],
+                body: body.into(),
+            },
+        );
+    }
+
+    fn with_headers(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) {
+        self.set(
+            path,
+            Reply::Full {
+                status: 200,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body,
+            },
+        );
+    }
+
+    fn redirect(&self, from: &str, to: &str) {
+        self.set(
+            from,
+            Reply::Full {
+                status: 302,
+                headers: vec![("Location".into(), self.url(to))],
+                body: Vec::new(),
+            },
+        );
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+
+    fn hits_under(&self, prefix: &str) -> Vec<String> {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// An invented article page in ordinary news markup.
+fn article(title: &str, para: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} - Valley Courier</title></head><body>
+<header><nav><a href="/">Home</a> <a href="/news/">News</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Rui Okafor</p>
+<p>{para}</p>
+<p>The council will publish the full minutes of the meeting next week, together with the
+engineers' report on the state of the old footbridge and the cost of the repairs.</p>
+<p>Residents may send their comments to the town clerk before the end of the month.</p>
+</article></main><footer>Valley Courier</footer></body></html>"#
+    )
+}
+
+/// An RSS feed of (guid, link, title, pubDate) entries; empty fields are left out.
+fn rss(items: &[(&str, &str, &str, &str)]) -> String {
+    let mut out = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Valley Courier</title><link>http://courier.invalid/</link><description>Valley news</description>"#,
+    );
+    for (guid, link, title, date) in items {
+        out.push_str("<item>");
+        if !guid.is_empty() {
+            out.push_str(&format!("<guid isPermaLink=\"false\">{guid}</guid>"));
+        }
+        if !link.is_empty() {
+            out.push_str(&format!("<link>{link}</link>"));
+        }
+        if !date.is_empty() {
+            out.push_str(&format!("<pubDate>{date}</pubDate>"));
+        }
+        out.push_str(&format!(
+            "<title>{title}</title><description>Teaser of {title}</description></item>"
+        ));
+    }
+    out.push_str("</channel></rss>");
+    out
+}
+
+fn fetch_config() -> FetchConfig {
+    FetchConfig {
+        allow_private_networks: true,
+        per_host_delay: Duration::ZERO,
+        retries: 1,
+        retry_backoff: Duration::from_millis(5),
+        // Real time on real sockets: a silent server costs two attempts of this.
+        timeout: Duration::from_millis(800),
+        max_page_bytes: 256 * 1024,
+        max_redirects: 5,
+        ..FetchConfig::default()
+    }
+}
+
+fn pipeline(dir: &Path, feeds: &[FeedConfig], fetch: FetchConfig) -> Pipeline {
+    Pipeline::new(AppConfig {
+        data_dir: dir.to_path_buf(),
+        feeds: feeds.to_vec(),
+        fetch,
+        ..AppConfig::default()
+    })
+    .unwrap()
+}
+
+fn feed(server: &Server, id: &str, path: &str) -> FeedConfig {
+    FeedConfig::from_feed_url(id, url::Url::parse(&server.url(path)).unwrap())
+}
+
+fn ok(report: &FeedReport) {
+    assert!(report.error.is_none(), "feed failed: {report:?}");
+}
+
+/// Everything a reader sees of a feed's items, to prove a hostile neighbour changed nothing.
+fn snapshot(store: &Store, feed: &str) -> Vec<(String, String, String)> {
+    let mut items: Vec<_> = store
+        .items(feed, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|i: Item| (i.guid, i.content_hash, i.content_html))
+        .collect();
+    items.sort();
+    items
+}
+
+fn failures(p: &Pipeline) -> HashMap<&'static str, u64> {
+    p.metrics().failures().into_iter().collect()
+}
+
+/// `/metrics` as the real server renders it for this pipeline.
+async fn served_metrics(p: &Pipeline, data_dir: &Path) -> String {
+    let state = clearfeed::serve::AppState::new(data_dir.join("public")).with_pipeline(p.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, clearfeed::serve::app(state))
+            .await
+            .unwrap()
+    });
+    reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A neighbouring, well-behaved feed with two articles.
+fn neighbour(server: &Server) -> FeedConfig {
+    let items = [
+        ("n-1", server.url("/n/1"), "Bridge reopens"),
+        ("n-2", server.url("/n/2"), "Market moves"),
+    ];
+    let xml = rss(&items
+        .iter()
+        .map(|(g, l, t)| (*g, l.as_str(), *t, "Mon, 23 Nov 2026 08:00:00 GMT"))
+        .collect::<Vec<_>>());
+    server.ok("/neighbour.xml", "application/rss+xml", xml);
+    for (_, l, t) in &items {
+        let path = url::Url::parse(l).unwrap().path().to_string();
+        server.ok(
+            &path,
+            "text/html; charset=utf-8",
+            article(t, "A quiet story."),
+        );
+    }
+    feed(server, "neighbour", "/neighbour.xml")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_hostile_article_server_costs_only_its_item() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let near = neighbour(&server);
+
+    let entries = [
+        ("ok", "/news/ok", "A normal story"),
+        ("silent", "/news/silent", "Server never answers"),
+        ("loop", "/loop/a", "Redirect loop"),
+        ("chain", "/chain/0", "Too many redirects"),
+        ("brotli", "/news/brotli", "Brotli bomb"),
+        ("latin-lie", "/news/latin-lie", "Says Latin-1, sends UTF-8"),
+        ("utf8-lie", "/news/utf8-lie", "Says UTF-8, sends Latin-1"),
+        ("invalid", "/news/invalid", "Invalid UTF-8"),
+        ("nul", "/news/nul", "NUL-filled body"),
+        ("pdf", "/news/pdf", "A PDF served as HTML"),
+        ("png", "/news/png", "A PNG served as HTML"),
+        ("cut", "/news/cut", "Truncated body"),
+    ];
+    let xml = rss(&entries
+        .iter()
+        .map(|(g, p, t)| (*g, u(p), *t))
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|(g, l, t)| (*g, l.as_str(), *t, ""))
+        .collect::<Vec<_>>());
+    server.ok("/hostile.xml", "application/rss+xml", xml);
+
+    server.ok(
+        "/news/ok",
+        "text/html; charset=utf-8",
+        article("A normal story", "Nothing strange happened."),
+    );
+    server.set("/news/silent", Reply::Silent);
+    server.redirect("/loop/a", "/loop/b");
+    server.redirect("/loop/b", "/loop/a");
+    for i in 0..20 {
+        server.redirect(&format!("/chain/{i}"), &format!("/chain/{}", i + 1));
+    }
+    // 16 MiB of spaces inside a page: a few KiB of brotli on the wire, far over the cap unpacked.
+    let bomb = {
+        let mut raw = b"<html><body><p>".to_vec();
+        raw.extend(std::iter::repeat_n(b' ', 16 * 1024 * 1024));
+        let mut out = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 5,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &raw[..], &mut out, &params).unwrap();
+        out
+    };
+    assert!(bomb.len() < 64 * 1024, "the wire size is under the cap");
+    server.with_headers(
+        "/news/brotli",
+        &[("Content-Type", "text/html"), ("Content-Encoding", "br")],
+        bomb,
+    );
+    let accented = "The caf\u{e9} on the square serves cr\u{e8}me br\u{fb}l\u{e9}e again.";
+    server.ok(
+        "/news/latin-lie",
+        "text/html; charset=iso-8859-1",
+        article("Says Latin-1, sends UTF-8", accented),
+    );
+    let latin1: Vec<u8> = article("Says UTF-8, sends Latin-1", accented)
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    server.ok("/news/utf8-lie", "text/html; charset=utf-8", latin1);
+    // A UTF-8 page with two stray bytes from some legacy snippet between its paragraphs.
+    let mut invalid = article("Invalid UTF-8", "Broken \u{2014} bytes \u{2014} here.").into_bytes();
+    let at = invalid
+        .windows(12)
+        .position(|w| w == b"<p>Residents")
+        .unwrap();
+    invalid.splice(at..at, [0xff, b' ', 0xc3, b'(']);
+    server.ok("/news/invalid", "text/html; charset=utf-8", invalid);
+    server.ok("/news/nul", "text/html", vec![0u8; 100_000]);
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    pdf.extend(std::iter::repeat_n(b'x', 2000));
+    server.ok("/news/pdf", "text/html; charset=utf-8", pdf);
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    png.extend((0..4000u32).map(|i| (i * 7 % 251) as u8));
+    server.ok("/news/png", "text/html", png);
+    server.set(
+        "/news/cut",
+        Reply::Truncated {
+            declared: 50_000,
+            body: article("Truncated body", "It stops").as_bytes()[..300].to_vec(),
+        },
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = feed(&server, "hostile", "/hostile.xml");
+    let p = pipeline(dir.path(), &[near.clone(), hostile.clone()], fetch_config());
+    ok(&p.run_feed(&near).await);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let before = snapshot(&store, "neighbour");
+    assert_eq!(before.len(), 2);
+
+    let r = p.run_feed(&hostile).await;
+    ok(&r);
+    // ok and the three charset cases are read; the other eight fail, each on its own.
+    assert_eq!((r.new, r.failed), (4, 8), "{r:?}");
+
+    let items = store.items("hostile", 100).unwrap();
+    let item = |path: &str| {
+        items
+            .iter()
+            .find(|i| i.url.ends_with(path))
+            .unwrap_or_else(|| panic!("no item for {path}: {items:#?}"))
+    };
+    // Every entry is there, the failed ones as marked teaser fallbacks.
+    assert_eq!(items.len(), entries.len());
+    for path in [
+        "/news/silent",
+        "/loop/a",
+        "/chain/0",
+        "/news/brotli",
+        "/news/nul",
+        "/news/pdf",
+        "/news/png",
+        "/news/cut",
+    ] {
+        let it = item(path);
+        assert!(it.content_html.contains("could not be read"), "{it:?}");
+        assert!(
+            it.content_html.len() < 2000,
+            "no hostile bytes kept: {it:?}"
+        );
+    }
+    // A lying charset is overruled by the bytes: no mojibake, no replacement characters.
+    for path in ["/news/latin-lie", "/news/utf8-lie"] {
+        let it = item(path);
+        assert!(
+            it.content_html.contains("caf\u{e9}") && it.content_html.contains("cr\u{e8}me"),
+            "{path}: {}",
+            it.content_html
+        );
+        assert!(!it.content_html.contains('\u{fffd}'));
+        assert!(
+            !it.content_html.contains("Ã"),
+            "mojibake: {}",
+            it.content_html
+        );
+    }
+    // Invalid UTF-8 costs at most a few characters, not the article.
+    let invalid = item("/news/invalid");
+    assert!(
+        invalid.content_html.contains("council will publish")
+            && invalid
+                .content_html
+                .contains("Broken \u{2014} bytes \u{2014} here."),
+        "{invalid:?}"
+    );
+    assert!(
+        item("/news/ok")
+            .content_html
+            .contains("Nothing strange happened")
+    );
+
+    // Redirects: the loop stops, the chain stops at the limit (the first hop plus five).
+    assert!(server.hits("/loop/a") <= 2 * 3 + 1, "loop followed too far");
+    assert!(
+        server.hits_under("/chain/").len() <= 2 * 6,
+        "{:?}",
+        server.hits_under("/chain/")
+    );
+    assert_eq!(server.hits("/chain/7"), 0);
+
+    // Logged with the reason, in the fetch log and the failure counters.
+    let log = store.fetch_log(200).unwrap();
+    let outcome = |path: &str| {
+        log.iter()
+            .find(|e| e.url.ends_with(path))
+            .map(|e| e.outcome.clone())
+            .unwrap_or_default()
+    };
+    assert!(outcome("/news/silent").contains("timed out"), "{log:#?}");
+    assert!(
+        outcome("/loop/a").contains("more than 5 redirects"),
+        "{log:#?}"
+    );
+    assert!(
+        outcome("/chain/0").contains("more than 5 redirects"),
+        "{log:#?}"
+    );
+    assert!(outcome("/news/brotli").contains("larger than"), "{log:#?}");
+    assert!(outcome("/news/cut").contains("broken off"), "{log:#?}");
+    let f = failures(&p);
+    assert!(f.get("timeout").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert!(
+        f.get("too_many_redirects").copied().unwrap_or(0) >= 2,
+        "{f:?}"
+    );
+    assert!(f.get("too_large").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert!(f.get("body_broken").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert_eq!(f.get("extract_binary").copied(), Some(3), "{f:?}");
+    let metrics = served_metrics(&p, dir.path()).await;
+    assert!(
+        metrics.contains("clearfeed_failures_total{reason=\"extract_binary\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("clearfeed_failures_total{reason=\"timeout\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("clearfeed_feed_articles_not_read{feed=\"hostile\"} 8"),
+        "{metrics}"
+    );
+
+    // In the feed's state: the feed was read, eight of its articles were not.
+    let state = store.feed_state("hostile").unwrap().unwrap();
+    assert_eq!(state.last_error, None);
+    assert_eq!(state.consecutive_failures, 0);
+    assert_eq!(state.last_run_failed, 8);
+    assert!(state.last_item_error.is_some());
+    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    assert!(table.contains("8 article(s) not read"), "{table}");
+
+    // The neighbour is untouched, and runs as before.
+    assert_eq!(snapshot(&store, "neighbour"), before);
+    let again = p.run_feed(&near).await;
+    ok(&again);
+    assert_eq!(snapshot(&store, "neighbour"), before);
+    let n = store.feed_state("neighbour").unwrap().unwrap();
+    assert_eq!((n.last_run_failed, n.last_error), (0, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_upstream_feed_fails_only_itself() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let near = neighbour(&server);
+    // A feed that works once, then turns bad: what it stored must survive.
+    let good_then_bad = rss(&[
+        (
+            "t-1",
+            &u("/t/1"),
+            "First story",
+            "Mon, 23 Nov 2026 09:00:00 GMT",
+        ),
+        (
+            "t-2",
+            &u("/t/2"),
+            "Second story",
+            "Mon, 23 Nov 2026 10:00:00 GMT",
+        ),
+    ]);
+    server.ok("/turns.xml", "application/rss+xml", good_then_bad.clone());
+    server.ok("/t/1", "text/html", article("First story", "One."));
+    server.ok("/t/2", "text/html", article("Second story", "Two."));
+    // Cut in the middle of an item, served whole.
+    let cut_xml = {
+        let full = rss(&[
+            ("c-1", &u("/t/1"), "Cut one", ""),
+            ("c-2", &u("/t/2"), "Cut two", ""),
+        ]);
+        full[..full.find("Cut two").unwrap()].to_string()
+    };
+    server.ok("/cut.xml", "application/rss+xml", cut_xml);
+    // Served with a Content-Length longer than what arrives.
+    server.set(
+        "/short.xml",
+        Reply::Truncated {
+            declared: 90_000,
+            body: good_then_bad.as_bytes()[..200].to_vec(),
+        },
+    );
+    server.ok(
+        "/garbage.xml",
+        "application/rss+xml",
+        (0..5000u32)
+            .map(|i| (i * 31 % 256) as u8)
+            .collect::<Vec<_>>(),
+    );
+    server.ok(
+        "/html.xml",
+        "application/rss+xml",
+        "<html><body><p>We moved our feed!</p></body></html>",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let turns = feed(&server, "turns", "/turns.xml");
+    let bad: Vec<FeedConfig> = [
+        ("cut", "/cut.xml"),
+        ("short", "/short.xml"),
+        ("garbage", "/garbage.xml"),
+        ("html", "/html.xml"),
+    ]
+    .iter()
+    .map(|(id, path)| feed(&server, id, path))
+    .collect();
+    let mut all = vec![near.clone(), turns.clone()];
+    all.extend(bad.iter().cloned());
+    let p = pipeline(dir.path(), &all, fetch_config());
+    ok(&p.run_feed(&near).await);
+    let r = p.run_feed(&turns).await;
+    ok(&r);
+    assert_eq!(r.new, 2);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let near_before = snapshot(&store, "neighbour");
+    let turns_before = snapshot(&store, "turns");
+
+    // Now it serves a malformed feed (a new ETag-less body: a full fetch).
+    server.ok(
+        "/turns.xml",
+        "application/rss+xml",
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>unclosed",
+    );
+    let reports = clearfeed::pipeline::run_once(&p, &all[1..], false).await;
+    for r in &reports {
+        assert!(r.error.is_some(), "a hostile feed fails as a whole: {r:?}");
+        assert_eq!(r.new, 0, "{r:?}");
+    }
+    // Each failure is recorded in its feed's state with the reason.
+    for r in &reports {
+        let state = store.feed_state(&r.feed).unwrap().unwrap();
+        assert_eq!(state.consecutive_failures, 1, "{state:?}");
+        let err = state.last_error.unwrap();
+        let expected = if r.feed == "short" {
+            "broken off"
+        } else {
+            "not a readable RSS, Atom or JSON feed"
+        };
+        assert!(err.contains(expected), "{}: {err}", r.feed);
+    }
+    let f = failures(&p);
+    assert_eq!(f.get("feed_unreadable").copied(), Some(4), "{f:?}");
+    assert!(f.get("body_broken").copied().unwrap_or(0) >= 1, "{f:?}");
+    assert_eq!(
+        p.metrics()
+            .feed_failures
+            .load(std::sync::atomic::Ordering::Relaxed),
+        5
+    );
+    // What was stored before is intact, the neighbour too, and it still runs.
+    assert_eq!(snapshot(&store, "turns"), turns_before);
+    assert_eq!(snapshot(&store, "neighbour"), near_before);
+    ok(&p.run_feed(&near).await);
+    assert_eq!(snapshot(&store, "neighbour"), near_before);
+    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    assert!(table.contains("not a readable RSS"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_of_100_000_items_costs_only_its_newest_max_items() {
+    const N: usize = 100_000;
+    const MAX: usize = 5;
+    let server = Server::start().await;
+    // Oldest first, one minute apart: the newest are at the end.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap();
+    let mut xml = String::with_capacity(N * 120);
+    xml.push_str(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Archive</title>"#);
+    for i in 0..N {
+        let date = (start + chrono::Duration::minutes(i as i64)).to_rfc2822();
+        xml.push_str(&format!(
+            "<item><link>{}</link><pubDate>{date}</pubDate></item>",
+            server.url(&format!("/a/{i}"))
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    let size = xml.len();
+    server.ok("/archive.xml", "application/rss+xml", xml);
+    for i in N - MAX..N {
+        server.ok(
+            &format!("/a/{i}"),
+            "text/html",
+            article(&format!("Story {i}"), "Recent."),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "archive", "/archive.xml");
+    let p = Pipeline::new(AppConfig {
+        data_dir: dir.path().to_path_buf(),
+        feeds: vec![f.clone()],
+        max_items: MAX,
+        fetch: FetchConfig {
+            max_page_bytes: 2 * size as u64,
+            ..fetch_config()
+        },
+        ..AppConfig::default()
+    })
+    .unwrap();
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (MAX, 0), "{r:?}");
+    // Only the newest were fetched: no request for any of the other 99 995.
+    let mut fetched = server.hits_under("/a/");
+    fetched.sort();
+    let expected: Vec<String> = (N - MAX..N).map(|i| format!("/a/{i}")).collect();
+    assert_eq!(fetched, expected);
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    assert_eq!(store.items("archive", 1000).unwrap().len(), MAX);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_and_future_dates_neither_fail_nor_float_to_the_top() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let entries = [
+        ("rfc", "/d/rfc", "Tue, 24 Nov 2026 08:00:00 GMT"),
+        ("no-weekday", "/d/no-weekday", "24 Nov 2026 07:00:00 +0000"),
+        ("iso", "/d/iso", "2026-11-24T06:00:00Z"),
+        ("words", "/d/words", "last Tuesday, around noon"),
+        ("empty", "/d/empty", ""),
+        ("future", "/d/future", "Fri, 01 Jan 2100 00:00:00 GMT"),
+        ("year-zero", "/d/year-zero", "Sat, 01 Jan 0000 00:00:00 GMT"),
+    ];
+    let links: Vec<(String, String)> = entries
+        .iter()
+        .map(|(g, p, _)| (g.to_string(), u(p)))
+        .collect();
+    let xml = rss(&entries
+        .iter()
+        .zip(&links)
+        .map(|((g, _, d), (_, l))| (*g, l.as_str(), *g, *d))
+        .collect::<Vec<_>>());
+    server.ok("/dates.xml", "application/rss+xml", xml);
+    for (g, p, _) in &entries {
+        server.ok(p, "text/html", article(&format!("Dated {g}"), "Some news."));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "dates", "/dates.xml");
+    let p = pipeline(dir.path(), std::slice::from_ref(&f), fetch_config());
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (entries.len(), 0), "{r:?}");
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let items = store.items("dates", 100).unwrap();
+    let by = |g: &str| items.iter().find(|i| i.guid == g).unwrap();
+    let now = chrono::Utc::now();
+    for it in &items {
+        if let Some(p) = it.published {
+            assert!(p <= now + chrono::Duration::days(1), "{it:?}");
+        }
+    }
+    assert_eq!(
+        by("rfc").published.unwrap().to_rfc3339(),
+        "2026-11-24T08:00:00+00:00"
+    );
+    assert_eq!(
+        by("future").published,
+        None,
+        "a date in 2100 is not believed"
+    );
+    assert_eq!(by("words").published, None);
+    assert_eq!(by("empty").published, None);
+    assert_ne!(
+        items[0].guid, "future",
+        "the future-dated item is not pinned on top"
+    );
+}
+
+/// Markup that must never reach a reader in executable form, embedded in an otherwise ordinary
+/// article (the extractor must still find the article around it).
+const XSS_CORPUS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    r#"<img src=x onerror="alert(1)">"#,
+    r#"<a href="javascript:alert(1)">more</a>"#,
+    r#"<a href="jav&#x09;ascript:alert(1)">tab</a>"#,
+    r#"<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">ent</a>"#,
+    "<a href=\" \n JaVaScRiPt:alert(1)\">ws</a>",
+    r#"<a href="vbscript:msgbox(1)">vb</a>"#,
+    r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">d</a>"#,
+    r#"<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=">"#,
+    r#"<svg onload=alert(1)><script>alert(2)</script></svg>"#,
+    r#"<svg><a><animate attributeName=href values=javascript:alert(1) /><text>x</text></a></svg>"#,
+    r#"<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>"#,
+    r#"<span style="width: expression(alert(1))">css</span>"#,
+    r#"<base href="javascript:alert(1)//">"#,
+    r#"<meta http-equiv="refresh" content="0;url=javascript:alert(1)">"#,
+    r#"<form action="https://evil.example/"><input name=q><button formaction="javascript:alert(1)">go</button></form>"#,
+    r#"<object data="x.swf"></object><embed src="x.swf">"#,
+    r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>"#,
+    r#"<a href="x" "onmouseover"=alert(1)>mal</a>"#,
+    r#"<a/href="x"/onclick=alert(1)>slash</a>"#,
+    r#"<b <!-- c --> onclick=alert(1)>comment in tag</b>"#,
+    r#"<!--<img src="--><img src=x onerror=alert(1)//">"#,
+    r#"<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>"#,
+    r#"<a href="https://shop.example/deal?id=4&utm_source=news&fbclid=abc&gclid=z">tracked</a>"#,
+];
+
+/// Checks one published item's HTML (as a reader gets it after the feed's own escaping is
+/// undone): only plain document tags, no event handler or style attribute, every URL http(s) or
+/// mailto, no tracking parameters.
+fn assert_inert(what: &str, html: &str) {
+    const TAGS: &[&str] = &[
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dfn",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+    ];
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script", "<svg", "<math", "<iframe", "<object", "<embed", "<form", "<base", "<meta",
+        "<style",
+    ] {
+        assert!(!lower.contains(bad), "{what}: {bad} in {html}");
+    }
+    let frag = scraper::Html::parse_fragment(html);
+    for el in frag.root_element().descendent_elements().skip(1) {
+        let tag = el.value().name();
+        assert!(TAGS.contains(&tag), "{what}: <{tag}> in {html}");
+        for (attr, value) in el.value().attrs() {
+            assert!(
+                !attr.starts_with("on")
+                    && attr != "style"
+                    && attr != "srcdoc"
+                    && attr != "formaction",
+                "{what}: {attr} on <{tag}> in {html}"
+            );
+            if matches!(attr, "href" | "src") {
+                assert!(
+                    ["http://", "https://", "mailto:"]
+                        .iter()
+                        .any(|p| value.starts_with(p)),
+                    "{what}: {attr}={value:?}"
+                );
+                assert!(
+                    !value.contains("utm_")
+                        && !value.contains("fbclid")
+                        && !value.contains("gclid"),
+                    "{what}: tracking left in {value}"
+                );
+            }
+        }
+    }
+}
+
+/// No character XML 1.0 forbids, and none JSON readers choke on.
+fn assert_clean_chars(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|&c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    }) {
+        panic!("{what}: forbidden character {c:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xss_corpus_leaves_nothing_executable_in_any_published_format() {
+    let server = Server::start().await;
+    let u = |p: &str| server.url(p);
+    let mut body = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Council \u{1}votes\u{b} on the \u{fffe}ferry - Valley Courier</title></head><body><main><article><h1>Council votes on the ferry</h1>",
+    );
+    for (i, snippet) in XSS_CORPUS.iter().enumerate() {
+        body.push_str(&format!(
+            "<p>Paragraph {i} of the council report on the ferry timetable, with the figures the \
+             harbour office published this week{snippet} and the reactions of the passengers.\u{7}</p>"
+        ));
+    }
+    body.push_str("</article></main></body></html>");
+    server.ok("/news/xss", "text/html; charset=utf-8", body);
+    // An article that cannot be read: its (hostile) teaser is what gets published.
+    server.set(
+        "/news/forbidden",
+        Reply::Full {
+            status: 403,
+            headers: vec![],
+            body: Vec::new(),
+        },
+    );
+    let teaser: String = XSS_CORPUS.concat();
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Courier</title><link>{}</link><description>d</description>
+<item><guid>x-1</guid><link>{}</link><title>Council votes</title><description><![CDATA[<p>Teaser</p>]]></description></item>
+<item><guid>x-2</guid><link>{}</link><title>Members &lt;script&gt;alert(1)&lt;/script&gt; only</title><description><![CDATA[{}]]></description></item>
+</channel></rss>"#,
+        u("/"),
+        u("/news/xss"),
+        u("/news/forbidden"),
+        teaser
+    );
+    server.ok("/xss.xml", "application/rss+xml", xml);
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = feed(&server, "xss", "/xss.xml");
+    let p = pipeline(dir.path(), std::slice::from_ref(&f), fetch_config());
+    let r = p.run_feed(&f).await;
+    ok(&r);
+    assert_eq!((r.new, r.failed), (1, 1), "{r:?}");
+    let public = dir.path().join("public");
+    let mut checked = 0;
+    for ext in ["rss", "atom", "json"] {
+        let bytes = std::fs::read(public.join(format!("xss.{ext}"))).unwrap();
+        let text = String::from_utf8(bytes.clone()).expect("published feeds are UTF-8");
+        assert_clean_chars(ext, &text);
+        if ext == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).expect("well-formed JSON");
+            for item in v["items"].as_array().unwrap() {
+                for key in ["content_html", "summary"] {
+                    if let Some(s) = item[key].as_str() {
+                        assert_inert(&format!("json {key}"), s);
+                        checked += 1;
+                    }
+                }
+            }
+        } else {
+            let mut reader = quick_xml::Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!(
+                        "{ext} is not well-formed XML at {}: {e}",
+                        reader.buffer_position()
+                    ),
+                }
+            }
+        }
+        let parsed = feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(parsed.entries.len(), 2, "{ext}");
+        for e in &parsed.entries {
+            if let Some(body) = e.content.as_ref().and_then(|c| c.body.as_deref()) {
+                assert_inert(&format!("{ext} content"), body);
+                checked += 1;
+            }
+            if let Some(s) = &e.summary {
+                assert_inert(&format!("{ext} summary"), &s.content);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} bodies were checked");
+    // The article itself survived its hostile markup.
+    let store = Store::open(&dir.path().join("clearfeed.db")).unwrap();
+    let item = store
+        .items("xss", 10)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.guid == "x-1")
+        .unwrap();
+    assert!(
+        item.content_html
+            .contains("Paragraph 20 of the council report")
+    );
+    assert!(
+        item.content_html
+            .contains("href=\"https://shop.example/deal?id=4\""),
+        "{}",
+        item.content_html
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash safety: the real binary, killed or starved
+
+/// A config directory for the `clearfeed` binary: one feed of `n` articles on `server`.
+fn binary_setup(server: &Server, dir: &Path, n: usize, data_dir: &str) {
+    let entries: Vec<(String, String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("k-{i}"),
+                server.url(&format!("/k/{i}")),
+                format!("Story {i}"),
+            )
+        })
+        .collect();
+    let xml = rss(&entries
+        .iter()
+        .map(|(g, l, t)| (g.as_str(), l.as_str(), t.as_str(), ""))
+        .collect::<Vec<_>>());
+    server.ok("/k.xml", "application/rss+xml", xml);
+    for i in 0..n {
+        server.ok(
+            &format!("/k/{i}"),
+            "text/html; charset=utf-8",
+            article(&format!("Story {i}"), &format!("Paragraph of story {i}.")),
+        );
+    }
+    std::fs::create_dir_all(dir.join("feeds")).unwrap();
+    std::fs::write(
+        dir.join("clearfeed.toml"),
+        format!(
+            "data_dir = \"{data_dir}\"\nlisten = \"127.0.0.1:0\"\n[fetch]\nallow_private_networks = true\nper_host_delay = \"0s\"\nconcurrency = 2\ntimeout = \"30s\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("feeds").join("k.toml"),
+        format!("[source]\nurl = \"{}\"\n", server.url("/k.xml")),
+    )
+    .unwrap();
+}
+
+fn clearfeed(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_clearfeed"));
+    cmd.arg("--config")
+        .arg(dir.join("clearfeed.toml"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn integrity_ok(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// Every published file that exists is complete: it parses, as its format.
+fn published_files_parse(public: &Path) -> usize {
+    let mut n = 0;
+    for ext in ["rss", "atom", "json"] {
+        let path = public.join(format!("k.{ext}"));
+        if let Ok(bytes) = std::fs::read(&path) {
+            feed_rs::parser::parse(&bytes[..])
+                .unwrap_or_else(|e| panic!("{} is torn: {e}", path.display()));
+            n += 1;
+        }
+    }
+    if let Ok(opml) = std::fs::read_to_string(public.join("feeds.opml")) {
+        let mut reader = quick_xml::Reader::from_str(&opml);
+        while !matches!(
+            reader.read_event().expect("feeds.opml is torn"),
+            quick_xml::events::Event::Eof
+        ) {}
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
+    use rand::Rng;
+    const N: usize = 64;
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), N, "data");
+    let data = dir.path().join("data");
+    let db = data.join("clearfeed.db");
+    let mut rng = rand::rng();
+    let mut kills = Vec::new();
+    for round in 0..8 {
+        // Each round lists eight more articles, so every run has work to be interrupted in.
+        let listed: Vec<(String, String)> = (0..(round + 1) * N / 8)
+            .map(|i| (format!("k-{i}"), server.url(&format!("/k/{i}"))))
+            .collect();
+        let xml = rss(&listed
+            .iter()
+            .map(|(g, l)| (g.as_str(), l.as_str(), g.as_str(), ""))
+            .collect::<Vec<_>>());
+        server.ok("/k.xml", "application/rss+xml", xml);
+        let mut child = clearfeed(dir.path(), &["once"]).spawn().unwrap();
+        // A random point in the run: start-up, listing, articles, storing or publishing.
+        let after = Duration::from_millis(rng.random_range(10..400));
+        tokio::time::sleep(after).await;
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        kills.push((after, finished));
+        if db.exists() {
+            integrity_ok(&db);
+            let store = Store::open(&db).unwrap();
+            let guids: Vec<String> = store
+                .items("k", 1000)
+                .unwrap()
+                .into_iter()
+                .map(|i| i.guid)
+                .collect();
+            let unique: std::collections::HashSet<_> = guids.iter().collect();
+            assert_eq!(
+                unique.len(),
+                guids.len(),
+                "round {round}: a duplicated item"
+            );
+        }
+        published_files_parse(&data.join("public"));
+        // No half-written temp file is ever taken for a feed.
+        if let Ok(entries) = std::fs::read_dir(data.join("public")) {
+            for e in entries {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                assert!(
+                    name.starts_with('.')
+                        || ["k.rss", "k.atom", "k.json", "feeds.opml"].contains(&name.as_str()),
+                    "{name}"
+                );
+            }
+        }
+    }
+    eprintln!(
+        "kill points (ms, run had finished): {:?}",
+        kills
+            .iter()
+            .map(|(d, f)| (d.as_millis(), *f))
+            .collect::<Vec<_>>()
+    );
+    // The next run resumes and completes: every article once, published and parseable.
+    binary_setup(&server, dir.path(), N, "data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    integrity_ok(&db);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.items("k", 1000).unwrap().len(), N);
+    assert_eq!(published_files_parse(&data.join("public")), 3);
+    for i in 0..N {
+        assert!(server.hits(&format!("/k/{i}")) >= 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), 3, "data");
+    // One article never answers (and the timeout is 30 s): the run is busy when the signal comes.
+    server.set("/k/1", Reply::Silent);
+    let mut child = clearfeed(dir.path(), &["run"]).spawn().unwrap();
+    tokio::time::timeout(Duration::from_secs(60), server.silent_reached.notified())
+        .await
+        .expect("the daemon reaches the silent article");
+    let pid = child.id().to_string();
+    let sent = std::time::Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!(
+        "stopped {} ms after SIGTERM with {status}",
+        sent.elapsed().as_millis()
+    );
+    assert!(status.success(), "{status}: {}", {
+        let mut e = String::new();
+        use std::io::Read;
+        child.stderr.take().unwrap().read_to_string(&mut e).unwrap();
+        e
+    });
+    integrity_ok(&dir.path().join("data").join("clearfeed.db"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_data_directory_is_a_clear_error_and_corrupts_nothing() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A data directory that cannot be created: its parent is a regular file (this holds even
+    // for root, for whom permission bits do not stop writes).
+    std::fs::write(dir.path().join("plainfile"), "not a directory").unwrap();
+    binary_setup(&server, dir.path(), 2, "plainfile/data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot create data directory") && err.contains("plainfile"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("plainfile")).unwrap(),
+        "not a directory"
+    );
+
+    // A working data directory whose public directory cannot be written: the run stores its
+    // items, reports the publishing error clearly, and leaves the database sound.
+    binary_setup(&server, dir.path(), 2, "data");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("public"), "in the way").unwrap();
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(!out.status.success());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("publishing") && text.contains("public"),
+        "{text}"
+    );
+    integrity_ok(&data.join("clearfeed.db"));
+    let store = Store::open(&data.join("clearfeed.db")).unwrap();
+    assert_eq!(store.items("k", 10).unwrap().len(), 2);
+    // Once the obstacle is gone, the next run publishes.
+    std::fs::remove_file(data.join("public")).unwrap();
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(published_files_parse(&data.join("public")), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    binary_setup(&server, dir.path(), 2, "data");
+    let data = dir.path().join("data");
+    let out = clearfeed(dir.path(), &["once"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = Store::open(&data.join("clearfeed.db"))
+        .unwrap()
+        .items("k", 10)
+        .unwrap();
+    // Now many more articles, and a file size limit standing in for a full disk: writes past it
+    // fail with EFBIG (SIGXFSZ ignored), as they would with ENOSPC.
+    binary_setup(&server, dir.path(), 400, "data");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" --config \"$1\" once")
+        .arg(env!("CARGO_BIN_EXE_clearfeed"))
+        .arg(dir.path().join("clearfeed.toml"));
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("{text}");
+    assert!(
+        !out.status.success(),
+        "the run cannot have succeeded: {text}"
+    );
+    assert!(
+        text.contains("database") || text.contains("cannot write") || text.contains("too large"),
+        "a clear error: {text}"
+    );
+    integrity_ok(&data.join("clearfeed.db"));
+    let store = Store::open(&data.join("clearfeed.db")).unwrap();
+    let after = store.items("k", 1000).unwrap();
+    for item in &before {
+        assert!(
+            after
+                .iter()
+                .any(|i| i.guid == item.guid && i.content_hash == item.content_hash)
+        );
+    }
+    published_files_parse(&data.join("public"));
+}
