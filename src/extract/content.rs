@@ -1584,7 +1584,7 @@ fn leading_summary_list(blocks: &mut Vec<RawBlock>) -> Vec<String> {
 }
 
 /// Most words a block before the lead may have and still be dropped as page furniture.
-const PREAMBLE_MAX_WORDS: usize = 40;
+const PREAMBLE_MAX_WORDS: usize = 30;
 
 /// Drops the short fragments a body often starts with before its first real paragraph: section
 /// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines
@@ -1598,9 +1598,20 @@ pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
     }) else {
         return;
     };
-    let short = blocks[..lead].iter().all(|b| {
-        b.kind == BlockKind::Figure || crate::extract::word_count(&b.text) <= PREAMBLE_MAX_WORDS
-    });
+    // A fragment is short and holds no sentence end followed by more text: "… in the spring.
+    // Details" is a sentence with a trailing link, prose that stays.
+    let fragment = |t: &str| {
+        crate::extract::word_count(t) <= PREAMBLE_MAX_WORDS
+            && !{
+                let t = t.trim_end().trim_end_matches(['。', '！', '？']);
+                [". ", "! ", "? ", "。", "！", "？"]
+                    .iter()
+                    .any(|p| t.contains(p))
+            }
+    };
+    let short = blocks[..lead]
+        .iter()
+        .all(|b| b.kind == BlockKind::Figure || fragment(&b.text));
     if !short {
         return;
     }

@@ -500,9 +500,13 @@ Commuters on the first service said the journey into the centre had been cut by 
                 "Trams run every eight minutes at peak times"
             ]
         );
+        // The byline is metadata, and the update stamp under it is no body text.
+        assert_eq!(a.byline.as_deref(), Some("Noor Haddad"));
         assert_eq!(
             a.paragraphs.first().map(String::as_str),
-            Some("By Noor Haddad")
+            Some(
+                "The city's tram line extension opened on Saturday, three months ahead of schedule and under budget."
+            )
         );
         assert_eq!(
             a.paragraphs.last().map(String::as_str),
