@@ -1584,7 +1584,7 @@ fn leading_summary_list(blocks: &mut Vec<RawBlock>) -> Vec<String> {
 }
 
 /// Most words a block before the lead may have and still be dropped as page furniture.
-const PREAMBLE_MAX_WORDS: usize = 30;
+const PREAMBLE_MAX_WORDS: usize = 20;
 
 /// Drops the short fragments a body often starts with before its first real paragraph: section
 /// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines
