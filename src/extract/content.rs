@@ -1600,8 +1600,10 @@ pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
     };
     // A fragment is short and holds no sentence end followed by more text: "… in the spring.
     // Details" is a sentence with a trailing link, prose that stays.
+    // One that ends a sentence ("Broken bytes here.") is a short paragraph, not furniture.
     let fragment = |t: &str| {
         crate::extract::word_count(t) <= PREAMBLE_MAX_WORDS
+            && !t.trim_end().ends_with(['.', '!', '?', '。', '！', '？'])
             && !{
                 let t = t.trim_end().trim_end_matches(['。', '！', '？']);
                 [". ", "! ", "? ", "。", "！", "？"]
