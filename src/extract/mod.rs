@@ -191,7 +191,11 @@ impl Extractor {
             .filter(|b| b.kind != BlockKind::Heading)
             .map(|b| b.text.clone())
             .collect();
-        if article.paragraphs.is_empty() {
+        // Headings with figures under them (a gallery, an image post) are an article too; a page
+        // of bare headings or a lone image is not.
+        let has_figure = blocks.iter().any(|b| b.kind == BlockKind::Figure);
+        let has_heading = blocks.iter().any(|b| b.kind == BlockKind::Heading);
+        if article.paragraphs.is_empty() && !(has_figure && has_heading) {
             return Err(ExtractError::NoContent);
         }
         if article.language.is_none() {
@@ -217,8 +221,11 @@ impl Extractor {
             let Some(key) = dedupe_hash(&block.text) else {
                 continue;
             };
+            // The engine has already dropped template repeats (those from another box); a long
+            // paragraph it kept twice was repeated by the author inside the body and stays.
+            let repeat = !seen.insert(key) && block.text.chars().count() <= LONG_REPEAT;
             if plain::is_caption_line(&block.text)
-                || !seen.insert(key)
+                || repeat
                 || (has_bullets
                     && block.kind == BlockKind::Heading
                     && self.content.cruft.is_bullet_heading(&block.text))
@@ -251,6 +258,9 @@ fn first_img_src(html: &str) -> Option<String> {
         .replace("&amp;", "&");
     (!src.trim().is_empty()).then_some(src)
 }
+
+/// Characters above which a repeated paragraph counts as long (see the engine's `finalize`).
+const LONG_REPEAT: usize = 300;
 
 /// Collapses runs of whitespace (including non-breaking spaces) into single spaces and trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {

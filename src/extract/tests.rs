@@ -455,3 +455,39 @@ fn extractor_is_shareable_across_threads() {
         assert_eq!(url, Some(format!("https://t{i}.example/")));
     }
 }
+
+#[test]
+fn headings_over_figures_are_an_article_but_a_lone_figure_is_not() {
+    let x = extractor();
+    let figure = block(
+        BlockKind::Figure,
+        "",
+        r#"<figure><img src="/harbour.jpg"></figure>"#,
+    );
+    let gallery = vec![
+        block(
+            BlockKind::Heading,
+            "The old harbour",
+            "<h2>The old harbour</h2>",
+        ),
+        figure.clone(),
+    ];
+    let article = x.finish(Article::default(), &gallery).unwrap();
+    assert_eq!(article.text, "The old harbour");
+    assert!(article.paragraphs.is_empty());
+    assert!(matches!(
+        x.finish(Article::default(), &[figure]),
+        Err(ExtractError::NoContent)
+    ));
+}
+
+#[test]
+fn assembly_keeps_a_long_paragraph_the_body_repeats_but_drops_a_short_one() {
+    let x = extractor();
+    let long = "The council met for six hours on Tuesday. ".repeat(10);
+    let short = "Read the full report on the council website.";
+    let blocks = vec![para(&long), para(short), para(&long), para(short)];
+    let cleaned = x.clean_blocks(blocks, "Council meets", false);
+    let texts: Vec<&str> = cleaned.iter().map(|b| b.text.as_str()).collect();
+    assert_eq!(texts, vec![long.as_str(), short, long.as_str()]);
+}
