@@ -1078,13 +1078,16 @@ fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
     }
 }
 
-fn escape_into(out: &mut String, s: &str) {
+/// Appends `s` escaped for HTML element content and quoted attributes (the one escaper every
+/// stage that writes HTML uses).
+pub(crate) fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }
