@@ -16,33 +16,33 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 
-use crate::demo::{SampleArticle, render_article_page};
+use crate::demo::{SampleArticle, SitePage, SiteStats, render_article_page};
 
 /// Politeness used for the benchmark; printed with the results since they bound the cycle time.
 const PER_HOST_DELAY: &str = "100ms";
 const PER_HOST_CONCURRENCY: usize = 2;
 const CONCURRENCY: usize = 16;
 
-/// Counts what the generated site was asked, by kind.
+/// Counts what the generated site was asked: requests, conditional ones and 304s as on any
+/// fixture site, plus robots.txt requests.
 #[derive(Debug, Default)]
 struct Counters {
-    requests: AtomicU64,
-    conditional: AtomicU64,
-    not_modified: AtomicU64,
+    site: SiteStats,
     robots: AtomicU64,
 }
 
 impl Counters {
     fn snapshot(&self) -> [u64; 4] {
+        let (requests, conditional, not_modified) = self.site.snapshot();
         [
-            self.requests.load(Ordering::Relaxed),
-            self.conditional.load(Ordering::Relaxed),
-            self.not_modified.load(Ordering::Relaxed),
+            requests,
+            conditional,
+            not_modified,
             self.robots.load(Ordering::Relaxed),
         ]
     }
@@ -55,8 +55,6 @@ struct SiteState {
     counters: Arc<Counters>,
     base: Arc<String>,
 }
-
-const LAST_MODIFIED: &str = "Mon, 11 May 2026 06:00:00 GMT";
 
 const SUBJECTS: [&str; 6] = [
     "The harbour board",
@@ -139,52 +137,10 @@ fn upstream_feed(state: &SiteState) -> String {
     xml
 }
 
-fn etag_of(body: &str) -> String {
-    use sha2::Digest;
-    let d = sha2::Sha256::digest(body.as_bytes());
-    format!(
-        "\"{}\"",
-        d[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
-}
-
-fn respond(state: &SiteState, headers: &HeaderMap, ctype: &'static str, body: String) -> Response {
-    let etag = etag_of(&body);
-    let inm = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    let ims = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok());
-    if inm.is_some() || ims.is_some() {
-        state.counters.conditional.fetch_add(1, Ordering::Relaxed);
-    }
-    let fresh = match inm {
-        Some(tags) => tags.split(',').any(|t| t.trim() == etag),
-        None => ims.is_some_and(|s| {
-            let since = DateTime::parse_from_rfc2822(s).ok();
-            let modified = DateTime::parse_from_rfc2822(LAST_MODIFIED).ok();
-            matches!((since, modified), (Some(s), Some(m)) if m <= s)
-        }),
-    };
-    let validators = [
-        (header::ETAG, etag),
-        (header::LAST_MODIFIED, LAST_MODIFIED.to_string()),
-    ];
-    if fresh {
-        state.counters.not_modified.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
-    }
-    (validators, [(header::CONTENT_TYPE, ctype)], body).into_response()
-}
-
 async fn feed_xml(State(state): State<SiteState>, headers: HeaderMap) -> Response {
-    state.counters.requests.fetch_add(1, Ordering::Relaxed);
-    let body = upstream_feed(&state);
-    respond(&state, &headers, "application/rss+xml; charset=utf-8", body)
+    state.counters.site.count(&headers);
+    SitePage::new("application/rss+xml; charset=utf-8", upstream_feed(&state))
+        .respond(&headers, &state.counters.site)
 }
 
 async fn article(
@@ -192,7 +148,7 @@ async fn article(
     UrlPath(slug): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    state.counters.requests.fetch_add(1, Ordering::Relaxed);
+    state.counters.site.count(&headers);
     let n = slug
         .strip_prefix("story-")
         .and_then(|n| n.parse::<usize>().ok())
@@ -201,11 +157,11 @@ async fn article(
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     let page = render_article_page(&generated_article(state.feed, n), &[], &state.base);
-    respond(&state, &headers, "text/html; charset=utf-8", page)
+    SitePage::html(page).respond(&headers, &state.counters.site)
 }
 
 async fn robots(State(state): State<SiteState>) -> &'static str {
-    state.counters.requests.fetch_add(1, Ordering::Relaxed);
+    state.counters.site.requests.fetch_add(1, Ordering::Relaxed);
     state.counters.robots.fetch_add(1, Ordering::Relaxed);
     "User-agent: *\nAllow: /\n"
 }

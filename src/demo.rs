@@ -59,6 +59,40 @@ impl SitePage {
     pub fn html(body: impl Into<Bytes>) -> Self {
         Self::new("text/html; charset=utf-8", body)
     }
+
+    /// Answers a GET for this page: 304 when the request's validators match it (its strong ETag,
+    /// or the site's fixed Last-Modified), the page otherwise. Counts the 304s in `stats`.
+    pub(crate) fn respond(&self, headers: &HeaderMap, stats: &SiteStats) -> Response {
+        let inm = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok());
+        let ims = headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok());
+        let fresh = match (inm, ims) {
+            (Some(tags), _) => tags.split(',').any(|t| t.trim() == self.etag),
+            (None, Some(since)) => {
+                let since = DateTime::parse_from_rfc2822(since).ok();
+                let modified = DateTime::parse_from_rfc2822(SITE_LAST_MODIFIED).ok();
+                matches!((since, modified), (Some(s), Some(m)) if m <= s)
+            }
+            (None, None) => false,
+        };
+        let validators = [
+            (header::ETAG, self.etag.clone()),
+            (header::LAST_MODIFIED, SITE_LAST_MODIFIED.to_string()),
+        ];
+        if fresh {
+            stats.not_modified.fetch_add(1, Ordering::Relaxed);
+            return (StatusCode::NOT_MODIFIED, validators).into_response();
+        }
+        (
+            validators,
+            [(header::CONTENT_TYPE, self.content_type)],
+            self.body.clone(),
+        )
+            .into_response()
+    }
 }
 
 /// What a fixture site was asked, for checking politeness (a second pass over unchanged content
@@ -72,6 +106,16 @@ pub struct SiteStats {
 }
 
 impl SiteStats {
+    /// Counts one request, and whether it carried validators (`If-None-Match`/`If-Modified-Since`).
+    pub(crate) fn count(&self, headers: &HeaderMap) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if headers.contains_key(header::IF_NONE_MATCH)
+            || headers.contains_key(header::IF_MODIFIED_SINCE)
+        {
+            self.conditional.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub fn snapshot(&self) -> (u64, u64, u64) {
         (
             self.requests.load(Ordering::Relaxed),
@@ -143,42 +187,11 @@ async fn serve_page(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    stats.requests.fetch_add(1, Ordering::Relaxed);
-    let inm = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    let ims = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok());
-    if inm.is_some() || ims.is_some() {
-        stats.conditional.fetch_add(1, Ordering::Relaxed);
-    }
+    stats.count(&headers);
     let Some(page) = pages.get(uri.path()) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    let fresh = match (inm, ims) {
-        (Some(tags), _) => tags.split(',').any(|t| t.trim() == page.etag),
-        (None, Some(since)) => {
-            let since = DateTime::parse_from_rfc2822(since).ok();
-            let modified = DateTime::parse_from_rfc2822(SITE_LAST_MODIFIED).ok();
-            matches!((since, modified), (Some(s), Some(m)) if m <= s)
-        }
-        (None, None) => false,
-    };
-    let validators = [
-        (header::ETAG, page.etag.clone()),
-        (header::LAST_MODIFIED, SITE_LAST_MODIFIED.to_string()),
-    ];
-    if fresh {
-        stats.not_modified.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
-    }
-    (
-        validators,
-        [(header::CONTENT_TYPE, page.content_type)],
-        page.body.clone(),
-    )
-        .into_response()
+    page.respond(&headers, &stats)
 }
 
 // ---------------------------------------------------------------------------------------------
