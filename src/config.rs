@@ -13,39 +13,17 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+
+pub use crate::extract::SiteRules;
+use crate::fetch::de_duration;
+pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, Settings};
+use crate::schedule::parse_cron_line as parse_schedule;
+pub use crate::source::{PageRules, SourceKind};
 use toml::Spanned;
-
-/// Site-specific extraction rules, as data. Given in a feed's `[extract]` table or a `--rules` file.
-/// Every field is optional; rules that are given win over the generic algorithm.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SiteRules {
-    /// CSS selectors for the article body; the first that matches is the body.
-    pub body: Vec<String>,
-    /// CSS selectors for the key points: either list containers (their `li` become bullets) or the items.
-    pub bullets: Vec<String>,
-    /// CSS selectors for elements removed before anything else.
-    pub remove: Vec<String>,
-    /// CSS selector for the headline.
-    pub title: Option<String>,
-    /// Regular expressions; a paragraph whose whole text matches one is dropped as cruft.
-    pub drop_text: Vec<String>,
-}
-
-/// The schedule used when a feed file gives none: every 30 minutes, on the minute.
-pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
-
-/// The user agent sent when `user_agent` is not set. It names the program and where to read about
-/// it, so a site operator who sees it in a log knows who is asking and why.
-pub const DEFAULT_USER_AGENT: &str = concat!(
-    "clearfeed/",
-    env!("CARGO_PKG_VERSION"),
-    " (+https://github.com/clearfeed/clearfeed; feed reader)"
-);
 
 /// Global settings from `clearfeed.toml` plus the feeds found beside it.
 ///
@@ -95,139 +73,6 @@ impl Default for AppConfig {
     }
 }
 
-/// The `[fetch]` table: how clearfeed talks to other people's servers.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FetchConfig {
-    /// Requests in flight at once, over all hosts.
-    pub concurrency: usize,
-    /// Requests in flight at once to one host.
-    pub per_host_concurrency: usize,
-    /// Minimum time between the starts of two requests to one host (a robots.txt `Crawl-delay`
-    /// larger than this wins, up to `max_backoff`).
-    #[serde(deserialize_with = "de_duration")]
-    pub per_host_delay: Duration,
-    #[serde(deserialize_with = "de_duration")]
-    pub connect_timeout: Duration,
-    /// Whole-request budget, body included (a server that drips bytes hits this).
-    #[serde(deserialize_with = "de_duration")]
-    pub timeout: Duration,
-    /// Body size cap, applied to the decompressed bytes while they stream in.
-    pub max_page_bytes: u64,
-    pub max_redirects: usize,
-    /// Fetch from private, loopback, link-local and unique-local addresses. Off by default: article
-    /// links come from third parties and must not reach the operator's own network.
-    pub allow_private_networks: bool,
-    /// Extra attempts after a timeout, connection error or 5xx.
-    pub retries: u32,
-    /// First retry delay; doubled each attempt, with jitter.
-    #[serde(deserialize_with = "de_duration")]
-    pub retry_backoff: Duration,
-    /// The longest a request waits for a host that asked us to slow down (Retry-After) or that keeps
-    /// failing. A longer wait is not taken: the request fails with "retry later" so that one bad host
-    /// cannot hold a run (and the feeds behind it) hostage.
-    #[serde(deserialize_with = "de_duration")]
-    pub max_backoff: Duration,
-    /// A stored article younger than this (since first seen) is revalidated with a conditional GET
-    /// on every run, to pick up corrections. `0s` (the default) means a stored article is fetched
-    /// again only when its source entry signals a change (new title or updated date).
-    #[serde(deserialize_with = "de_duration")]
-    pub refresh: Duration,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        FetchConfig {
-            concurrency: 8,
-            per_host_concurrency: 2,
-            per_host_delay: Duration::from_secs(1),
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            max_page_bytes: 5 * 1024 * 1024,
-            max_redirects: 5,
-            allow_private_networks: false,
-            retries: 2,
-            retry_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(120),
-            refresh: Duration::ZERO,
-        }
-    }
-}
-
-/// One feed, from `feeds/<id>.toml`.
-#[derive(Debug, Clone)]
-pub struct FeedConfig {
-    /// The file stem.
-    pub id: String,
-    pub title: String,
-    /// Cron expression as written (5 or 6 fields); see [`parse_schedule`].
-    pub schedule: String,
-    /// Source URL (upstream feed or listing page).
-    pub source_url: url::Url,
-    pub extract: SiteRules,
-    /// How the source is read.
-    pub source: SourceKind,
-    /// Hosts this feed may fetch from even when they resolve to private addresses.
-    pub allow_hosts: Vec<String>,
-    /// Overrides the global `max_items` for this feed.
-    pub max_items: Option<usize>,
-    /// The file the feed came from (empty for feeds built in code).
-    pub file: PathBuf,
-}
-
-impl FeedConfig {
-    /// A feed read from an upstream RSS/Atom/JSON feed, every other setting at its default.
-    pub fn from_feed_url(id: &str, url: url::Url) -> Self {
-        FeedConfig {
-            id: id.to_string(),
-            title: id.to_string(),
-            schedule: DEFAULT_SCHEDULE.to_string(),
-            source_url: url,
-            extract: SiteRules::default(),
-            source: SourceKind::Feed,
-            allow_hosts: Vec::new(),
-            max_items: None,
-            file: PathBuf::new(),
-        }
-    }
-}
-
-/// How a feed's source is read.
-#[derive(Debug, Clone)]
-pub enum SourceKind {
-    /// An upstream RSS 0.9x/1.0/2.0, Atom or JSON Feed; its entries are the articles.
-    Feed,
-    /// An HTML listing page; the articles are the links matching `links`.
-    Page(PageRules),
-}
-
-/// How to find article links on a listing page.
-#[derive(Debug, Clone)]
-pub struct PageRules {
-    /// CSS selector for the links (`a` elements, or elements containing one).
-    pub links: String,
-    /// A link is kept only if its absolute URL matches one of these (when any are given).
-    pub include: Vec<regex::Regex>,
-    /// A link matching any of these is dropped.
-    pub exclude: Vec<regex::Regex>,
-}
-
-/// Parses a cron line: standard 5-field crontab lines (minute first) get a `0` seconds field
-/// prepended, because the cron crate wants seconds; 6- and 7-field lines are taken as they are.
-pub fn parse_schedule(line: &str) -> Result<cron::Schedule, String> {
-    let fields = line.split_whitespace().count();
-    let normalized = match fields {
-        5 => format!("0 {}", line.trim()),
-        6 | 7 => line.trim().to_string(),
-        n => {
-            return Err(format!(
-                "a cron line has 5 fields (minute hour day month weekday) or 6 with seconds first; this one has {n}"
-            ));
-        }
-    };
-    cron::Schedule::from_str(&normalized).map_err(|e| e.to_string())
-}
-
 /// One configuration problem: where it is and what to do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}{}: {message}{}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), hint.as_ref().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
@@ -245,14 +90,10 @@ pub struct ConfigError {
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl AppConfig {
-    /// Loads `--config` (optional: a missing file means all defaults) and every `*.toml` in the
-    /// feeds directory. Errors in the main file are returned; errors in a feed file disable that
-    /// feed, are logged, and are kept in `feed_errors`.
-    pub fn load(global: &crate::cli::GlobalArgs) -> Result<AppConfig, ConfigErrors> {
-        Self::load_from(&global.config, global.data_dir.clone())
-    }
-
-    /// [`AppConfig::load`] without the CLI types.
+    /// Loads `config_path` (optional: a missing file means all defaults) and every `*.toml` in the
+    /// feeds directory; `data_dir_override` (the `--data-dir` option) wins over the file. Errors in
+    /// the main file are returned; errors in a feed file disable that feed, are logged, and are kept
+    /// in `feed_errors`.
     pub fn load_from(
         config_path: &Path,
         data_dir_override: Option<PathBuf>,
@@ -308,19 +149,33 @@ impl AppConfig {
         Ok(config)
     }
 
+    /// The settings every feed run shares, as the pipeline takes them.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            data_dir: self.data_dir.clone(),
+            base_url: self.base_url.clone(),
+            user_agent: self.user_agent.clone(),
+            fetch: self.fetch.clone(),
+            max_items: self.max_items,
+            retention: self.retention,
+            feeds: self.feeds.clone(),
+        }
+    }
+
     /// The directory published files are written to.
     pub fn public_dir(&self) -> PathBuf {
-        self.data_dir.join("public")
+        self.settings().public_dir()
     }
 
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join("clearfeed.db")
+        self.settings().db_path()
     }
+}
 
-    /// Items kept for one feed.
-    pub fn max_items_for(&self, feed: &FeedConfig) -> usize {
-        feed.max_items.unwrap_or(self.max_items)
+impl From<AppConfig> for Settings {
+    fn from(c: AppConfig) -> Settings {
+        c.settings()
     }
 }
 
@@ -363,17 +218,6 @@ pub fn load_feeds_dir(dir: &Path) -> (Vec<FeedConfig>, Vec<ConfigError>) {
         }
     }
     (feeds, errors)
-}
-
-/// `clearfeed check`: validate all configuration.
-pub fn check_command(global: &crate::cli::GlobalArgs) -> anyhow::Result<std::process::ExitCode> {
-    let (text, errors) = check(&global.config, global.data_dir.clone());
-    print!("{text}");
-    Ok(if errors == 0 {
-        std::process::ExitCode::SUCCESS
-    } else {
-        std::process::ExitCode::FAILURE
-    })
 }
 
 /// What `check` prints, and how many errors it found.
@@ -480,15 +324,6 @@ impl OneOrMany {
             OneOrMany::Many(v) => v,
         }
     }
-}
-
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    humantime::parse_duration(&text).map_err(|e| {
-        serde::de::Error::custom(format!(
-            "invalid duration {text:?}: {e} (write e.g. \"500ms\", \"1s\", \"2m\", \"1h 30m\")"
-        ))
-    })
 }
 
 fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

@@ -18,11 +18,8 @@
 //!
 //! `extract` and `summarize` are pure (bytes and rules in, values out): no network, no clock.
 
-pub mod bench;
-pub mod bench_pipeline;
-pub mod cli;
+pub mod app;
 pub mod config;
-pub mod demo;
 pub mod extract;
 pub mod fetch;
 pub mod pipeline;

@@ -1,14 +1,5 @@
-//! The `clearfeed` binary: parse the command line, hand over to the library, map errors to exit codes.
-
-use clap::Parser;
+//! The `clearfeed` binary: everything happens in [`clearfeed::app`].
 
 fn main() -> std::process::ExitCode {
-    let cli = clearfeed::cli::Cli::parse();
-    match clearfeed::cli::run(cli) {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    clearfeed::app::main()
 }

@@ -6,18 +6,15 @@
 //! a feed run does (`pipeline`) or how feeds are served (`serve`).
 
 use std::future::Future;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, watch};
 
-use crate::cli::LogFormat;
-use crate::config::{AppConfig, FeedConfig};
-use crate::pipeline::{FeedReport, Pipeline};
+use crate::pipeline::{FeedConfig, FeedReport, Pipeline};
 
-/// The schedule a feed gets when its file names none: every 30 minutes.
-pub const DEFAULT_SCHEDULE: &str = "*/30 * * * *";
 /// Feed passes allowed to run at once when the configuration does not say.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// Upper bound of the per-feed offset added to each fire time.
@@ -33,12 +30,28 @@ pub enum ScheduleError {
 }
 
 /// Parses a cron expression: standard 5-field crontab lines as well as the cron crate's 6/7-field
-/// form with seconds (see [`crate::config::parse_schedule`], which `check` validates with too).
+/// form with seconds. `check` validates feed files with it too.
 pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, ScheduleError> {
-    crate::config::parse_schedule(expr).map_err(|message| ScheduleError::Invalid {
+    parse_cron_line(expr).map_err(|message| ScheduleError::Invalid {
         expr: expr.to_string(),
         message,
     })
+}
+
+/// Parses a cron line: standard 5-field crontab lines (minute first) get a `0` seconds field
+/// prepended, because the cron crate wants seconds; 6- and 7-field lines are taken as they are.
+pub fn parse_cron_line(line: &str) -> Result<cron::Schedule, String> {
+    let fields = line.split_whitespace().count();
+    let normalized = match fields {
+        5 => format!("0 {}", line.trim()),
+        6 | 7 => line.trim().to_string(),
+        n => {
+            return Err(format!(
+                "a cron line has 5 fields (minute hour day month weekday) or 6 with seconds first; this one has {n}"
+            ));
+        }
+    };
+    cron::Schedule::from_str(&normalized).map_err(|e| e.to_string())
 }
 
 /// The first scheduled time strictly after `after`.
@@ -77,39 +90,6 @@ pub fn next_slot(
     next_after(schedule, last.max(now))
 }
 
-/// Sets up logging to stderr, human-readable or one JSON object per line. The level comes from
-/// `RUST_LOG` (default `info`). Calling it twice is harmless, so every command may call it.
-pub fn init_tracing(format: LogFormat) {
-    init_tracing_with(format, "info");
-}
-
-/// [`init_tracing`] with another default filter for when `RUST_LOG` is unset.
-pub fn init_tracing_with(format: LogFormat, default_filter: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
-}
-
-/// Loads the application configuration for the daemon and the server.
-pub fn load_config(global: &crate::cli::GlobalArgs) -> anyhow::Result<AppConfig> {
-    Ok(AppConfig::load(global)?)
-}
-
-/// [`load_config`] from an explicit file (the demo and the benchmark write their own).
-pub fn load_config_from(
-    path: &std::path::Path,
-    data_dir: Option<std::path::PathBuf>,
-) -> anyhow::Result<AppConfig> {
-    Ok(AppConfig::load_from(path, data_dir)?)
-}
-
 /// Settings of the daemon that are not per feed.
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
@@ -117,8 +97,6 @@ pub struct DaemonOptions {
     pub concurrency: usize,
     /// See [`SHUTDOWN_GRACE`].
     pub grace: Duration,
-    /// Makes the feeds private; see [`crate::serve::AppState::with_access_token`].
-    pub access_token: Option<String>,
     /// Receives every finished feed run's report (for status displays and tests).
     pub reports: Option<tokio::sync::mpsc::UnboundedSender<FeedReport>>,
 }
@@ -128,7 +106,6 @@ impl Default for DaemonOptions {
         DaemonOptions {
             concurrency: DEFAULT_CONCURRENCY,
             grace: SHUTDOWN_GRACE,
-            access_token: None,
             reports: None,
         }
     }
@@ -143,12 +120,12 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     }
 }
 
-/// The daemon: every feed on its schedule, feeds without published files once right away, the
-/// HTTP server on `listener` (when given), until `shutdown` completes. In-flight passes then get
-/// `options.grace` to finish.
+/// The daemon: every feed of `feeds` on its schedule (feeds without published files once right
+/// away) until `shutdown` completes. In-flight passes then get `options.grace` to finish. Serving
+/// the feeds is not this module's job: the caller runs the server beside it.
 pub async fn run_daemon(
     pipeline: Pipeline,
-    listener: Option<tokio::net::TcpListener>,
+    feeds: Vec<FeedConfig>,
     options: DaemonOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -157,20 +134,10 @@ pub async fn run_daemon(
         shutdown.await;
         let _ = tx.send(true);
     });
-    let public = pipeline.config().public_dir();
-    let server = listener.map(|listener| {
-        let state = crate::serve::AppState::new(public.clone())
-            .with_pipeline(pipeline.clone())
-            .with_access_token(options.access_token.as_deref());
-        let mut rx = rx.clone();
-        tokio::spawn(crate::serve::serve(listener, state, async move {
-            stopped(&mut rx).await
-        }))
-    });
-
+    let public = pipeline.settings().public_dir();
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for feed in pipeline.config().feeds.clone() {
+    for feed in feeds {
         let schedule = match parse_schedule(&feed.schedule) {
             Ok(s) => s,
             Err(e) => {
@@ -195,9 +162,6 @@ pub async fn run_daemon(
             tracing::error!(error = %e, "feed task ended abnormally");
         }
     }
-    if let Some(server) = server {
-        server.await??;
-    }
     tracing::info!("daemon stopped");
     Ok(())
 }
@@ -209,28 +173,46 @@ pub async fn run_all(
     feeds: &[FeedConfig],
     concurrency: usize,
 ) -> Vec<FeedReport> {
+    run_all_with(pipeline, feeds, concurrency, |_| {}).await
+}
+
+/// [`run_all`], calling `on_report` with each report as its feed finishes (for progress displays).
+pub async fn run_all_with(
+    pipeline: &Pipeline,
+    feeds: &[FeedConfig],
+    concurrency: usize,
+    mut on_report: impl FnMut(&FeedReport),
+) -> Vec<FeedReport> {
+    use futures_util::StreamExt;
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let handles: Vec<_> = feeds
+    let mut running: futures_util::stream::FuturesUnordered<_> = feeds
         .iter()
         .cloned()
-        .map(|feed| {
+        .enumerate()
+        .map(|(pos, feed)| {
             let pipeline = pipeline.clone();
             let permits = permits.clone();
-            tokio::spawn(async move {
+            let id = feed.id.clone();
+            let handle = tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 pipeline.run_feed(&feed).await
-            })
+            });
+            async move {
+                let report = handle.await.unwrap_or_else(|e| FeedReport {
+                    feed: id,
+                    error: Some(format!("the feed run crashed: {e}")),
+                    ..Default::default()
+                });
+                (pos, report)
+            }
         })
         .collect();
-    let mut reports = Vec::with_capacity(handles.len());
-    for (handle, feed) in handles.into_iter().zip(feeds) {
-        reports.push(handle.await.unwrap_or_else(|e| FeedReport {
-            feed: feed.id.clone(),
-            error: Some(format!("the feed run crashed: {e}")),
-            ..Default::default()
-        }));
+    let mut reports: Vec<Option<FeedReport>> = vec![None; feeds.len()];
+    while let Some((pos, report)) = running.next().await {
+        on_report(&report);
+        reports[pos] = Some(report);
     }
-    reports
+    reports.into_iter().flatten().collect()
 }
 
 /// One feed's timer: wait for its next slot (plus its jitter), take a permit, run, repeat.
@@ -325,39 +307,6 @@ fn log_report(r: &FeedReport) {
     }
 }
 
-/// `clearfeed run`.
-pub fn run_command(
-    global: &crate::cli::GlobalArgs,
-    args: &crate::cli::ListenArgs,
-) -> anyhow::Result<std::process::ExitCode> {
-    init_tracing(global.log_format);
-    let config = load_config(global)?;
-    let listen = args.listen.unwrap_or(config.listen);
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let pipeline = Pipeline::new(config)?;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-        tracing::info!(address = %listener.local_addr()?, "serving feeds");
-        // Feed passes at once: the same bound as requests in flight, since a pass mostly waits
-        // on its requests.
-        let options = DaemonOptions {
-            concurrency: pipeline.config().fetch.concurrency,
-            access_token: crate::serve::access_token_from_env(),
-            ..Default::default()
-        };
-        run_daemon(
-            pipeline,
-            Some(listener),
-            options,
-            crate::serve::shutdown_signal(),
-        )
-        .await
-    })?;
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,7 +370,7 @@ mod tests {
 
     #[test]
     fn jitter_is_stable_small_and_spreads_feeds() {
-        let every_30 = parse_schedule(DEFAULT_SCHEDULE).unwrap();
+        let every_30 = parse_schedule(crate::pipeline::DEFAULT_SCHEDULE).unwrap();
         let a = jitter_for("harbour", &every_30);
         assert_eq!(a, jitter_for("harbour", &every_30));
         assert!(a < Duration::from_secs(60));

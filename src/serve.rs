@@ -843,28 +843,6 @@ async fn index(
         .into_response())
 }
 
-/// `clearfeed serve`.
-pub fn command(
-    global: &crate::cli::GlobalArgs,
-    args: &crate::cli::ListenArgs,
-) -> anyhow::Result<std::process::ExitCode> {
-    crate::schedule::init_tracing(global.log_format);
-    let config = crate::schedule::load_config(global)?;
-    let listen = args.listen.unwrap_or(config.listen);
-    let public = config.public_dir();
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-        tracing::info!(address = %listener.local_addr()?, public = %public.display(), "serving feeds");
-        let state = AppState::new(public).with_access_token(access_token_from_env().as_deref());
-        serve(listener, state, shutdown_signal()).await?;
-        anyhow::Ok(())
-    })?;
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,25 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{PageRules, SourceKind};
+/// How a feed's source is read.
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    /// An upstream RSS 0.9x/1.0/2.0, Atom or JSON Feed; its entries are the articles.
+    Feed,
+    /// An HTML listing page; the articles are the links matching `links`.
+    Page(PageRules),
+}
+
+/// How to find article links on a listing page.
+#[derive(Debug, Clone)]
+pub struct PageRules {
+    /// CSS selector for the links (`a` elements, or elements containing one).
+    pub links: String,
+    /// A link is kept only if its absolute URL matches one of these (when any are given).
+    pub include: Vec<regex::Regex>,
+    /// A link matching any of these is dropped.
+    pub exclude: Vec<regex::Regex>,
+}
 
 /// The articles a source lists, newest first as the source gives them.
 #[derive(Debug, Clone, Default)]

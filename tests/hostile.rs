@@ -541,7 +541,11 @@ async fn each_hostile_article_server_costs_only_its_item() {
     assert_eq!(state.consecutive_failures, 0);
     assert_eq!(state.last_run_failed, 8);
     assert!(state.last_item_error.is_some());
-    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    let table = clearfeed::app::commands::status_table(
+        &p.settings().feeds,
+        &[],
+        &store.feed_states().unwrap(),
+    );
     assert!(table.contains("8 article(s) not read"), "{table}");
 
     // The neighbour is untouched, and runs as before.
@@ -634,7 +638,7 @@ async fn a_hostile_upstream_feed_fails_only_itself() {
         "application/rss+xml",
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>unclosed",
     );
-    let reports = clearfeed::pipeline::run_once(&p, &all[1..], false).await;
+    let reports = clearfeed::schedule::run_all(&p, &all[1..], all.len()).await;
     for r in &reports {
         assert!(r.error.is_some(), "a hostile feed fails as a whole: {r:?}");
         assert_eq!(r.new, 0, "{r:?}");
@@ -665,7 +669,11 @@ async fn a_hostile_upstream_feed_fails_only_itself() {
     assert_eq!(snapshot(&store, "neighbour"), near_before);
     ok(&p.run_feed(&near).await);
     assert_eq!(snapshot(&store, "neighbour"), near_before);
-    let table = clearfeed::store::status_table(p.config(), &store.feed_states().unwrap());
+    let table = clearfeed::app::commands::status_table(
+        &p.settings().feeds,
+        &[],
+        &store.feed_states().unwrap(),
+    );
     assert!(table.contains("not a readable RSS"), "{table}");
 }
 

@@ -940,16 +940,16 @@ async fn once_reports_a_line_per_feed_and_a_failed_source_fails_only_its_feed() 
     .unwrap();
     let pipeline = Pipeline::new(config.clone()).unwrap();
 
-    let only = clearfeed::pipeline::select_feeds(&config, &["gazette".to_string()]).unwrap();
-    let reports = clearfeed::pipeline::run_once(&pipeline, &only, false).await;
+    let only = clearfeed::app::commands::select_feeds(&config, &["gazette".to_string()]).unwrap();
+    let reports = clearfeed::schedule::run_all(&pipeline, &only, only.len()).await;
     assert_eq!(reports.len(), 1);
     let line = reports[0].to_string();
     assert!(line.starts_with("gazette: new "), "{line}");
     assert!(line.contains(", unchanged 0, failed "), "{line}");
     assert!(dir.path().join("data").join("clearfeed.db").exists());
 
-    let all = clearfeed::pipeline::select_feeds(&config, &[]).unwrap();
-    let reports = clearfeed::pipeline::run_once(&pipeline, &all, false).await;
+    let all = clearfeed::app::commands::select_feeds(&config, &[]).unwrap();
+    let reports = clearfeed::schedule::run_all(&pipeline, &all, all.len()).await;
     let lines: Vec<String> = reports.iter().map(|r| r.to_string()).collect();
     assert_eq!(
         lines[0],
@@ -962,12 +962,12 @@ async fn once_reports_a_line_per_feed_and_a_failed_source_fails_only_its_feed() 
     assert!(reports[1].error.as_deref().unwrap().contains("HTTP 404"));
 
     let states = pipeline.store().feed_states().unwrap();
-    let table = clearfeed::store::status_table(&config, &states);
+    let table = clearfeed::app::commands::status_table(&config.feeds, &config.feed_errors, &states);
     let missing = table.lines().find(|l| l.starts_with("missing")).unwrap();
     assert!(missing.contains("HTTP 404"), "{table}");
     assert!(table.lines().any(|l| l.starts_with("gazette ")), "{table}");
 
-    let err = clearfeed::pipeline::select_feeds(&config, &["nope".to_string()]).unwrap_err();
+    let err = clearfeed::app::commands::select_feeds(&config, &["nope".to_string()]).unwrap_err();
     assert!(err.to_string().contains("no feed \"nope\""), "{err}");
 }
 
@@ -1052,7 +1052,7 @@ async fn crash_child() {
     )
     .unwrap();
     let pipeline = Pipeline::new(config.clone()).unwrap();
-    clearfeed::pipeline::run_once(&pipeline, &config.feeds, false).await;
+    clearfeed::schedule::run_all(&pipeline, &config.feeds, config.feeds.len()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1149,7 +1149,7 @@ async fn a_kill_mid_run_loses_no_committed_item() {
     site.feed("/rss.xml", &feed_xml, "final", "application/rss+xml");
     let config = AppConfig::load_from(&dir.path().join("clearfeed.toml"), None).unwrap();
     let pipeline = Pipeline::new(config.clone()).unwrap();
-    let reports = clearfeed::pipeline::run_once(&pipeline, &config.feeds, false).await;
+    let reports = clearfeed::schedule::run_all(&pipeline, &config.feeds, config.feeds.len()).await;
     ok(&reports[0]);
     assert_eq!(reports[0].new, ARTICLES - 10, "{:?}", reports[0]);
     assert_eq!(reports[0].unchanged, 10);

@@ -640,7 +640,7 @@ const CRUFT: [&str; 12] = [
 
 struct Demo {
     _dir: tempfile::TempDir,
-    site: clearfeed::demo::LoopbackSite,
+    site: clearfeed::app::tools::site::LoopbackSite,
     config: clearfeed::config::AppConfig,
 }
 
@@ -648,13 +648,13 @@ async fn demo_setup(listen: SocketAddr) -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/", listener.local_addr().unwrap());
-    let site = clearfeed::demo::LoopbackSite::start(
+    let site = clearfeed::app::tools::site::LoopbackSite::start(
         listener,
-        clearfeed::demo::sample_site_pages(&base).unwrap(),
+        clearfeed::app::tools::demo::sample_site_pages(&base).unwrap(),
     );
-    let path = clearfeed::demo::write_demo_config(dir.path(), &base, listen).unwrap();
+    let path = clearfeed::app::tools::demo::write_demo_config(dir.path(), &base, listen).unwrap();
     let config =
-        clearfeed::schedule::load_config_from(&path, Some(dir.path().to_path_buf())).unwrap();
+        clearfeed::config::AppConfig::load_from(&path, Some(dir.path().to_path_buf())).unwrap();
     assert_eq!(config.feeds.len(), 2, "{:?}", config.feed_errors);
     Demo {
         _dir: dir,
@@ -666,7 +666,7 @@ async fn demo_setup(listen: SocketAddr) -> Demo {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
     let demo = demo_setup("127.0.0.1:8080".parse().unwrap()).await;
-    let articles = clearfeed::demo::sample_articles().unwrap();
+    let articles = clearfeed::app::tools::demo::sample_articles().unwrap();
     let public = demo.config.public_dir();
     let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
     let feeds = demo.config.feeds.clone();
@@ -759,10 +759,12 @@ async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
         reports: Some(report_tx),
         ..Default::default()
     };
-    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+    let daemon = tokio::spawn(clearfeed::app::commands::daemon(
         pipeline,
+        demo.config.feeds.clone(),
         Some(listener),
         options,
+        None,
         async move {
             let _ = stop_rx.await;
         },

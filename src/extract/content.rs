@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use scraper::{ElementRef, Html, Selector};
 
-use crate::config::SiteRules;
 use crate::extract::ExtractError;
+use crate::extract::SiteRules;
 use crate::extract::cruft::{
     CruftRules, TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
 };

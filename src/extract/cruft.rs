@@ -11,8 +11,8 @@ use std::collections::HashSet;
 
 use regex::RegexSet;
 
-use crate::config::SiteRules;
 use crate::extract::ExtractError;
+use crate::extract::SiteRules;
 
 /// Whole blocks that are boilerplate whatever the site, compared after [`normalize_label`]
 /// (lower case, surrounding punctuation and whitespace trimmed).

@@ -10,16 +10,15 @@
 //!    language detected when undeclared;
 //! 5. [`sanitize`] runs last on the HTML that leaves the program.
 //!
-//! The `clearfeed extract` command (`extract::command`, called from `cli.rs`) lives in `command.rs`.
+//! The `clearfeed extract` command lives in the app (`app::extract`); it reads pages and calls this.
 
 pub mod content;
 pub mod cruft;
 pub mod decode;
 pub mod meta;
 pub mod plain;
+mod rules;
 pub mod sanitize;
-
-mod command;
 
 use std::collections::HashSet;
 
@@ -28,13 +27,11 @@ use scraper::Html;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::SiteRules;
 use crate::fetch::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
+pub use rules::SiteRules;
 use sanitize::Sanitizer;
-
-pub use command::{ArticleJson, command, load_rules, render_text, run as run_command};
 
 /// A clean article.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

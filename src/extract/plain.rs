@@ -366,7 +366,7 @@ fn is_update_stamp(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SiteRules;
+    use crate::extract::SiteRules;
 
     fn rules() -> CruftRules {
         CruftRules::new(&SiteRules::default()).unwrap()

@@ -9,6 +9,7 @@
 //! checks on every hop, and a body cap counted on the decompressed bytes as they stream in.
 
 pub mod guard;
+mod options;
 pub mod polite;
 pub mod robots;
 
@@ -21,8 +22,8 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio::sync::Semaphore;
 
-use crate::config::FetchConfig;
 use guard::{Access, Blocked, GuardedResolver};
+pub use options::{DEFAULT_USER_AGENT, FetchConfig, de_duration};
 use polite::HostGates;
 use robots::{RobotsCache, Rules};
 

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::cli::BenchArgs;
-use crate::config::SiteRules;
+use crate::app::cli::BenchArgs;
 use crate::extract::Extractor;
+use crate::extract::SiteRules;
 use crate::fetch::Page;
 
 /// One page of a corpus with what it is scored against.
@@ -365,13 +365,6 @@ fn memory_kb(field: &str) -> Option<u64> {
 /// Resets the kernel's peak-RSS mark so `VmHWM` measures only what follows (Linux ≥ 4.0).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// `clearfeed bench-pipeline`.
-pub fn pipeline_command(
-    args: &crate::cli::BenchPipelineArgs,
-) -> anyhow::Result<std::process::ExitCode> {
-    crate::bench_pipeline::command(args)
 }
 
 #[cfg(test)]

@@ -13,12 +13,16 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::config::{AppConfig, FeedConfig, SiteRules, SourceKind};
-use crate::extract::Extractor;
+use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Page, Validators};
 use crate::publish::FeedMeta;
 use crate::source::Candidate;
+use crate::source::SourceKind;
 use crate::store::{FeedState, FetchLogEntry, Item, ItemMeta, Store, Upsert};
+
+mod feed;
+
+pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings};
 
 /// How many runs a teaser fallback is retried before it is left as it is.
 pub const MAX_FALLBACK_ATTEMPTS: u32 = 3;
@@ -136,7 +140,7 @@ type ExtractorEntry = (SiteRules, Arc<Extractor>);
 /// Cheap to clone (shared state behind `Arc`s).
 #[derive(Clone)]
 pub struct Pipeline {
-    config: Arc<AppConfig>,
+    settings: Arc<Settings>,
     metrics: Arc<Metrics>,
     fetcher: Fetcher,
     store: Store,
@@ -148,11 +152,12 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Opens `<data_dir>/clearfeed.db` (creating the data directory) and builds the HTTP client.
-    pub fn new(config: AppConfig) -> anyhow::Result<Self> {
-        let store = Store::open(&config.db_path())?;
-        let fetcher = Fetcher::new(&config.fetch, &config.user_agent)?;
+    pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
+        let settings = settings.into();
+        let store = Store::open(&settings.db_path())?;
+        let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
         Ok(Pipeline {
-            config: Arc::new(config),
+            settings: Arc::new(settings),
             metrics: Default::default(),
             fetcher,
             store,
@@ -160,8 +165,9 @@ impl Pipeline {
         })
     }
 
-    pub fn config(&self) -> &AppConfig {
-        &self.config
+    /// The settings this pipeline was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -258,7 +264,7 @@ impl Pipeline {
             }
             Fetched::Page(page) => {
                 let base = page.url.clone().unwrap_or_else(|| feed.source_url.clone());
-                let max = self.config.max_items_for(feed);
+                let max = self.settings.max_items_for(feed);
                 let kind = feed.source.clone();
                 let body = page.body;
                 let listing = tokio::task::spawn_blocking(move || {
@@ -277,9 +283,9 @@ impl Pipeline {
                 new_state.last_item_error = report.last_item_error.clone();
             }
         }
-        let (id, keep) = (feed.id.clone(), self.config.max_items_for(feed));
+        let (id, keep) = (feed.id.clone(), self.settings.max_items_for(feed));
         let older_than = self
-            .config
+            .settings
             .retention
             .and_then(|r| chrono::Duration::from_std(r).ok())
             .map(|r| run_start - r);
@@ -312,7 +318,7 @@ impl Pipeline {
                 return;
             }
         };
-        let concurrency = self.config.fetch.concurrency.max(1);
+        let concurrency = self.settings.fetch.concurrency.max(1);
         let outcomes: Vec<Outcome> = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
@@ -390,8 +396,8 @@ impl Pipeline {
             .await?;
         let mut validators = Validators::default();
         if let Some(k) = &known {
-            let young = !self.config.fetch.refresh.is_zero()
-                && chrono::Duration::from_std(self.config.fetch.refresh)
+            let young = !self.settings.fetch.refresh.is_zero()
+                && chrono::Duration::from_std(self.settings.fetch.refresh)
                     .is_ok_and(|r| Utc::now() - k.first_seen < r);
             let refetch = !k.pruned
                 && ((k.meta.fallback && k.attempts < MAX_FALLBACK_ATTEMPTS)
@@ -549,25 +555,25 @@ impl Pipeline {
             site_url: state
                 .and_then(|s| s.site_url.clone())
                 .unwrap_or_else(|| feed.source_url.to_string()),
-            base_url: self.config.base_url.as_ref().map(|u| u.to_string()),
+            base_url: self.settings.base_url.as_ref().map(|u| u.to_string()),
         }
     }
 
     /// Rewrites one feed's published files and the OPML list of every feed.
     async fn publish(&self, feed: &FeedConfig) -> Result<(), FeedError> {
-        let (id, limit) = (feed.id.clone(), self.config.max_items_for(feed));
+        let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
         let (items, states) = self
             .store
             .call(move |s| Ok((s.items(&id, limit)?, s.feed_states()?)))
             .await?;
         let meta = self.feed_meta(feed, states.iter().find(|s| s.id == feed.id));
         let all: Vec<FeedMeta> = self
-            .config
+            .settings
             .feeds
             .iter()
             .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
             .collect();
-        let public = self.config.public_dir();
+        let public = self.settings.public_dir();
         tokio::task::spawn_blocking(move || {
             crate::publish::write_feed(&public, &meta, &items)?;
             crate::publish::write_opml(&public, &all)
@@ -762,120 +768,6 @@ fn teaser_item(
     }
 }
 
-/// Logging for the commands that run the pipeline: human or JSON lines on stderr, level from
-/// `RUST_LOG` (default: warnings, which is where per-article failures are reported).
-pub fn init_logging(format: crate::cli::LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // A second initialisation (tests, or a command that already set one up) is harmless.
-    let _ = match format {
-        crate::cli::LogFormat::Human => builder.try_init(),
-        crate::cli::LogFormat::Json => builder.json().try_init(),
-    };
-}
-
-/// `clearfeed once`.
-pub fn once_command(
-    global: &crate::cli::GlobalArgs,
-    args: &crate::cli::OnceArgs,
-) -> anyhow::Result<std::process::ExitCode> {
-    use std::io::IsTerminal;
-
-    init_logging(global.log_format);
-    let config = AppConfig::load(global)?;
-    let feeds = select_feeds(&config, &args.feeds)?;
-    if feeds.is_empty() {
-        println!(
-            "no feeds: add feed files (*.toml) to {}",
-            config.feeds_dir.display()
-        );
-        return Ok(std::process::ExitCode::SUCCESS);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let reports = runtime.block_on(async {
-        let pipeline = Pipeline::new(config)?;
-        anyhow::Ok(run_once(&pipeline, &feeds, std::io::stderr().is_terminal()).await)
-    })?;
-    for report in &reports {
-        println!("{report}");
-    }
-    Ok(if reports.iter().any(|r| r.error.is_some()) {
-        std::process::ExitCode::FAILURE
-    } else {
-        std::process::ExitCode::SUCCESS
-    })
-}
-
-/// One pass over `feeds`, all at once (the fetcher's global and per-host limits pace them), with
-/// an optional progress bar on stderr. Reports come back in the order of `feeds`.
-pub async fn run_once(
-    pipeline: &Pipeline,
-    feeds: &[FeedConfig],
-    progress: bool,
-) -> Vec<FeedReport> {
-    let bar = progress.then(|| {
-        let bar = indicatif::ProgressBar::new(feeds.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
-                .expect("static template"),
-        );
-        bar
-    });
-    let runs = feeds.iter().map(|feed| {
-        let bar = bar.clone();
-        async move {
-            let report = pipeline.run_feed(feed).await;
-            if let Some(bar) = &bar {
-                bar.set_message(report.feed.clone());
-                bar.inc(1);
-            }
-            report
-        }
-    });
-    let reports = futures_util::future::join_all(runs).await;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    reports
-}
-
-/// The feeds named on the command line (all when none are), with a clear error for an unknown or
-/// disabled id.
-pub fn select_feeds(config: &AppConfig, ids: &[String]) -> anyhow::Result<Vec<FeedConfig>> {
-    if ids.is_empty() {
-        return Ok(config.feeds.clone());
-    }
-    ids.iter()
-        .map(|id| {
-            if let Some(f) = config.feeds.iter().find(|f| f.id == *id) {
-                return Ok(f.clone());
-            }
-            if let Some(err) = config
-                .feed_errors
-                .iter()
-                .find(|e| e.file.file_stem().is_some_and(|s| s == id.as_str()))
-            {
-                anyhow::bail!("feed {id:?} is disabled: {err}");
-            }
-            let known: Vec<_> = config.feeds.iter().map(|f| f.id.as_str()).collect();
-            anyhow::bail!(
-                "no feed {id:?} in {} (feeds: {})",
-                config.feeds_dir.display(),
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,9 +777,9 @@ mod tests {
     fn run_feed_future_is_send() {
         fn assert_send<T: Send>(_: &T) {}
         let dir = tempfile::tempdir().unwrap();
-        let pipeline = Pipeline::new(AppConfig {
+        let pipeline = Pipeline::new(Settings {
             data_dir: dir.path().to_path_buf(),
-            ..AppConfig::default()
+            ..Settings::default()
         })
         .unwrap();
         let feed = FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());

@@ -21,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{TimeZone, Utc};
 
-use crate::demo::{SampleArticle, SitePage, SiteStats, render_article_page};
+use super::demo::{SampleArticle, render_article_page};
+use super::site::{SitePage, SiteStats};
 
 /// Politeness used for the benchmark; printed with the results since they bound the cycle time.
 const PER_HOST_DELAY: &str = "100ms";
@@ -209,12 +210,11 @@ fn write_config(dir: &Path, bases: &[String]) -> anyhow::Result<PathBuf> {
 }
 
 /// `clearfeed bench-pipeline`. Works in a fresh temporary data directory, removed afterwards.
-pub fn command(args: &crate::cli::BenchPipelineArgs) -> anyhow::Result<std::process::ExitCode> {
-    // Per-article info logs would drown the figures; warnings and errors still show.
-    crate::schedule::init_tracing_with(crate::cli::LogFormat::Human, "warn");
+pub fn command(
+    args: &crate::app::cli::BenchPipelineArgs,
+) -> anyhow::Result<std::process::ExitCode> {
     let dir = std::env::temp_dir().join(format!("clearfeed-bench-{}", std::process::id()));
-    let runtime = tokio::runtime::Runtime::new()?;
-    let result = runtime.block_on(run(&dir, args.feeds, args.articles));
+    let result = crate::app::block_on(run(&dir, args.feeds, args.articles));
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -262,9 +262,9 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
         bases.push(base);
     }
     let config_path = write_config(dir, &bases)?;
-    let config = crate::schedule::load_config_from(&config_path, Some(dir.to_path_buf()))?;
+    let config = crate::config::AppConfig::load_from(&config_path, Some(dir.to_path_buf()))?;
+    let feed_configs = config.feeds.clone();
     let pipeline = crate::pipeline::Pipeline::new(config)?;
-    let feed_configs = pipeline.config().feeds.clone();
     println!(
         "bench-pipeline: {feeds} feeds x {articles} articles, one loopback address per feed \
          (per-host delay {PER_HOST_DELAY}, per-host concurrency {PER_HOST_CONCURRENCY}, \

@@ -1,6 +1,8 @@
 //! `clearfeed extract`: read pages (files, stdin, http(s) URLs), extract and summarize each, print
 //! them as JSON, JSON lines, text for people, or clean HTML. The extractor is built once for all
-//! inputs; a failing input in `jsonl` mode is reported on its own line and the others go on.
+//! inputs; a failing input in `jsonl` mode is reported on its own line and the others go on. URLs
+//! are fetched by the pipeline's own [`Fetcher`] (address guard, size cap, redirect checks, user
+//! agent); `--allow-private` lets it reach loopback and private addresses for local use.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -9,10 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use super::{Article, Extractor};
-use crate::cli::{ExtractArgs, ExtractFormat};
-use crate::config::SiteRules;
-use crate::fetch::Page;
+use crate::app::cli::{ExtractArgs, ExtractFormat};
+use crate::extract::{Article, Extractor, SiteRules};
+use crate::fetch::{FetchConfig, FetchRequest, Fetched, Fetcher, Page};
 use crate::summarize::{Summary, summarize};
 
 /// Pages larger than this are refused rather than read into memory.
@@ -61,14 +62,31 @@ impl<'a> ArticleJson<'a> {
 
 /// `clearfeed extract`. Exit status: 0 when every input was extracted; 1 when any failed (with
 /// `--format jsonl` after all inputs have been tried, each failure printed as an `error` line).
-pub fn command(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+pub fn command(
+    args: &ExtractArgs,
+    fetch: FetchConfig,
+    user_agent: &str,
+) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    run(args, &mut out)
+    run_with(args, fetch, user_agent, &mut out)
 }
 
-/// The command with its output stream as a parameter (tests capture it).
+/// The command with its output stream as a parameter (tests capture it), fetching URLs with the
+/// default `[fetch]` settings.
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let ua = crate::fetch::DEFAULT_USER_AGENT;
+    run_with(args, FetchConfig::default(), ua, out)
+}
+
+/// The command with the `[fetch]` settings and user agent URLs are fetched with (from
+/// `clearfeed.toml` when there is one); `--allow-private` adds to them.
+pub fn run_with(
+    args: &ExtractArgs,
+    mut fetch: FetchConfig,
+    user_agent: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let rules = match &args.rules {
         Some(path) => load_rules(path)?,
         None => SiteRules::default(),
@@ -77,7 +95,9 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> anyhow::Result<ExitCode>
         Some(path) => format!("rules file {}", path.display()),
         None => "built-in rules".to_owned(),
     })?;
-    let mut reader = Reader::new(args.base_url.clone());
+    fetch.allow_private_networks |= args.allow_private;
+    fetch.max_page_bytes = fetch.max_page_bytes.max(MAX_PAGE_BYTES as u64);
+    let mut reader = Reader::new(args.base_url.clone(), fetch, user_agent.to_string());
 
     if args.format != ExtractFormat::Jsonl && args.inputs.len() > 1 {
         bail!(
@@ -166,17 +186,21 @@ pub fn render_text(article: &Article, summary: &Summary) -> String {
     s
 }
 
-/// Reads inputs: files, `-` (stdin), and http(s) URLs. The HTTP client and its runtime are built
-/// on the first URL and reused for the rest.
+/// Reads inputs: files, `-` (stdin), and http(s) URLs. The fetcher and its runtime are built on
+/// the first URL and reused for the rest.
 struct Reader {
     base_url: Option<url::Url>,
-    http: Option<(tokio::runtime::Runtime, reqwest::Client)>,
+    fetch: FetchConfig,
+    user_agent: String,
+    http: Option<(tokio::runtime::Runtime, Fetcher)>,
 }
 
 impl Reader {
-    fn new(base_url: Option<url::Url>) -> Self {
+    fn new(base_url: Option<url::Url>, fetch: FetchConfig, user_agent: String) -> Self {
         Reader {
             base_url,
+            fetch,
+            user_agent,
             http: None,
         }
     }
@@ -206,21 +230,28 @@ impl Reader {
         Ok(Page::from_bytes(body, self.base_url.clone()))
     }
 
+    /// GETs a page through the pipeline's fetcher; a failure names its cause (status, refusal,
+    /// timeout, size).
     fn fetch(&mut self, url: url::Url) -> anyhow::Result<Page> {
         if self.http.is_none() {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the HTTP runtime")?;
-            let client = reqwest::Client::builder()
-                .user_agent(concat!("clearfeed/", env!("CARGO_PKG_VERSION")))
-                .timeout(std::time::Duration::from_secs(30))
-                .build()
-                .context("cannot build the HTTP client")?;
-            self.http = Some((runtime, client));
+            let fetcher = Fetcher::new(&self.fetch, &self.user_agent)?;
+            self.http = Some((runtime, fetcher));
         }
-        let (runtime, client) = self.http.as_ref().expect("just initialised");
-        runtime.block_on(fetch_page(client, url))
+        let (runtime, fetcher) = self.http.as_ref().expect("just initialised");
+        // The input (the URL) is named by the caller's context: say only the cause here.
+        let prefix = format!("{url}: ");
+        match runtime.block_on(fetcher.fetch(&FetchRequest::new(&url))) {
+            Ok(Fetched::Page(page)) => Ok(page),
+            Ok(Fetched::NotModified) => bail!("HTTP 304 to an unconditional request"),
+            Err(err) => {
+                let message = err.to_string();
+                bail!("{}", message.strip_prefix(&prefix).unwrap_or(&message))
+            }
+        }
     }
 }
 
@@ -232,38 +263,6 @@ fn check_size(len: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// GETs a page; a non-success status is an error that names the status and its reason.
-async fn fetch_page(client: &reqwest::Client, url: url::Url) -> anyhow::Result<Page> {
-    let mut response = client.get(url).send().await.context("request failed")?;
-    let status = response.status();
-    if !status.is_success() {
-        bail!(
-            "HTTP {} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("(no reason)")
-        );
-    }
-    let final_url = response.url().clone();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .context("reading the response body failed")?
-    {
-        body.extend_from_slice(&chunk);
-        check_size(body.len())?;
-    }
-    let mut page = Page::from_bytes(body, Some(final_url));
-    page.status = status.as_u16();
-    page.content_type = content_type;
-    Ok(page)
 }
 
 #[cfg(test)]
@@ -293,6 +292,7 @@ mod tests {
         ExtractArgs {
             format,
             base_url: None,
+            allow_private: true,
             rules: None,
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
         }
@@ -323,6 +323,23 @@ mod tests {
             });
         });
         rx.recv().unwrap()
+    }
+
+    #[test]
+    fn loopback_urls_are_refused_unless_allowed() {
+        let addr = serve_story();
+        let url = format!("http://{addr}/story");
+        let mut refused = args(ExtractFormat::Json, &[url.as_str()]);
+        refused.allow_private = false;
+        let err = run(&refused, &mut Vec::new()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("private"),
+            "the address guard names the refusal: {err:#}"
+        );
+        let mut out = Vec::new();
+        let code = run(&args(ExtractFormat::Json, &[url.as_str()]), &mut out).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        assert!(String::from_utf8(out).unwrap().contains("Night ferry"));
     }
 
     #[test]
@@ -363,7 +380,7 @@ mod tests {
         assert!(lines[1]["error"].as_str().unwrap().contains("empty input"));
         assert!(lines[2]["error"].as_str().unwrap().contains("cannot read"));
         let err = lines[3]["error"].as_str().unwrap();
-        assert!(err.contains("HTTP 404 Not Found"), "{err}");
+        assert!(err.ends_with(": HTTP 404 (gone)"), "{err}");
         assert_eq!(lines[4]["url"], url_ok.as_str());
         assert_eq!(
             lines[4]["summary"],

@@ -1,8 +1,6 @@
-//! Command-line interface: argument definitions and dispatch. Each command's work lives in the
-//! module of the stage it drives; this file only parses and routes.
+//! The command line as clap types: a leaf of the app, never seen by the library's stages.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -83,6 +81,9 @@ pub struct ExtractArgs {
     /// Base URL for resolving relative links when the input is a file or stdin.
     #[arg(long)]
     pub base_url: Option<url::Url>,
+    /// Fetch URLs on loopback and private addresses too (refused by default, as in feeds).
+    #[arg(long)]
+    pub allow_private: bool,
     /// A TOML file of site rules (`body`, `bullets`, `remove`, ...), as in a feed's `[extract]` table.
     #[arg(long)]
     pub rules: Option<PathBuf>,
@@ -137,19 +138,4 @@ pub struct BenchPipelineArgs {
     /// Articles per feed.
     #[arg(long, default_value_t = 50)]
     pub articles: usize,
-}
-
-/// Runs the parsed command and returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Extract(args) => crate::extract::command(&args),
-        Command::Bench(args) => crate::bench::command(&args),
-        Command::Run(args) => crate::schedule::run_command(&cli.global, &args),
-        Command::Once(args) => crate::pipeline::once_command(&cli.global, &args),
-        Command::Serve(args) => crate::serve::command(&cli.global, &args),
-        Command::Check => crate::config::check_command(&cli.global),
-        Command::Status => crate::store::status_command(&cli.global),
-        Command::Demo(args) => crate::demo::command(&cli.global, &args),
-        Command::BenchPipeline(args) => crate::bench::pipeline_command(&args),
-    }
 }

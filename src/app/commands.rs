@@ -1,0 +1,272 @@
+//! The commands: what each `clearfeed` subcommand does with the stages, given its parsed
+//! arguments and the configuration loaded once by [`super::run`]. Each function takes plain values
+//! where it can and returns the process exit code; printing for people happens here.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use crate::config::AppConfig;
+use crate::pipeline::{FeedConfig, Pipeline};
+use crate::schedule::DaemonOptions;
+use crate::serve::AppState;
+use crate::store::{FeedState, Store};
+
+/// `clearfeed once [FEED...]`: one pass over the chosen feeds, all at once (the fetcher's global
+/// and per-host limits pace them), a progress bar on a terminal, one line per feed.
+pub async fn once(config: AppConfig, ids: &[String]) -> anyhow::Result<ExitCode> {
+    let feeds = select_feeds(&config, ids)?;
+    if feeds.is_empty() {
+        println!(
+            "no feeds: add feed files (*.toml) to {}",
+            config.feeds_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pipeline = Pipeline::new(config)?;
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress_bar(feeds.len()));
+    let reports = crate::schedule::run_all_with(&pipeline, &feeds, feeds.len(), |r| {
+        if let Some(bar) = &bar {
+            bar.set_message(r.feed.clone());
+            bar.inc(1);
+        }
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    for report in &reports {
+        println!("{report}");
+    }
+    Ok(exit_code(reports.iter().all(|r| r.error.is_none())))
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
+            .expect("static template"),
+    );
+    bar
+}
+
+/// `clearfeed run`: the daemon and the HTTP server beside it, until Ctrl-C or SIGTERM.
+pub async fn run(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+    let listen = listen.unwrap_or(config.listen);
+    let feeds = config.feeds.clone();
+    let pipeline = Pipeline::new(config)?;
+    let listener = bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving feeds");
+    // Feed passes at once: the same bound as requests in flight, since a pass mostly waits on its
+    // requests.
+    let options = DaemonOptions {
+        concurrency: pipeline.settings().fetch.concurrency,
+        ..Default::default()
+    };
+    let token = crate::serve::access_token_from_env();
+    daemon(
+        pipeline,
+        feeds,
+        Some(listener),
+        options,
+        token,
+        crate::serve::shutdown_signal(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The daemon with its server: every feed on its schedule, and (when `listener` is given) the
+/// published feeds served on it, both until `shutdown` completes.
+pub async fn daemon(
+    pipeline: Pipeline,
+    feeds: Vec<FeedConfig>,
+    listener: Option<tokio::net::TcpListener>,
+    options: DaemonOptions,
+    access_token: Option<String>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let server = listener.map(|listener| {
+        let state = AppState::new(pipeline.settings().public_dir())
+            .with_pipeline(pipeline.clone())
+            .with_access_token(access_token.as_deref());
+        let mut rx = rx.clone();
+        tokio::spawn(crate::serve::serve(listener, state, async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }))
+    });
+    let mut rx_daemon = rx.clone();
+    let daemon = crate::schedule::run_daemon(pipeline, feeds, options, async move {
+        let _ = rx_daemon.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    daemon.await?;
+    if let Some(server) = server {
+        server.await??;
+    }
+    Ok(())
+}
+
+/// `clearfeed serve`: the published feeds only.
+pub async fn serve(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+    let listen = listen.unwrap_or(config.listen);
+    let public = config.public_dir();
+    let listener = bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, public = %public.display(), "serving feeds");
+    let token = crate::serve::access_token_from_env();
+    let state = AppState::new(public).with_access_token(token.as_deref());
+    crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))
+}
+
+/// `clearfeed check`: validate all configuration and print every problem.
+pub fn check(config_path: &Path, data_dir: Option<std::path::PathBuf>) -> ExitCode {
+    let (text, errors) = crate::config::check(config_path, data_dir);
+    print!("{text}");
+    exit_code(errors == 0)
+}
+
+/// `clearfeed status`.
+pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
+    let db = config.db_path();
+    if !db.exists() {
+        println!(
+            "no database at {} yet: run `clearfeed once` first",
+            db.display()
+        );
+    }
+    let store = Store::open(&db).context("opening the database")?;
+    let states = store.feed_states()?;
+    print!(
+        "{}",
+        status_table(&config.feeds, &config.feed_errors, &states)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `status` table: one row per configured feed (and per stored feed no longer configured).
+pub fn status_table(
+    feeds: &[FeedConfig],
+    feed_errors: &[crate::config::ConfigError],
+    states: &[FeedState],
+) -> String {
+    let fmt_time = |t: Option<DateTime<Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "never".into())
+    };
+    let mut rows = vec![[
+        "FEED".to_string(),
+        "ITEMS".into(),
+        "LAST SUCCESS".into(),
+        "FAILS".into(),
+        "LAST ERROR".into(),
+    ]];
+    let mut ids: Vec<(String, bool)> = feeds.iter().map(|f| (f.id.clone(), true)).collect();
+    for s in states {
+        if !ids.iter().any(|(id, _)| *id == s.id) {
+            ids.push((s.id.clone(), false));
+        }
+    }
+    for (id, configured) in ids {
+        let state = states.iter().find(|s| s.id == id);
+        let name = if configured {
+            id.clone()
+        } else {
+            format!("{id} (not configured)")
+        };
+        rows.push([
+            name,
+            state.map_or(0, |s| s.item_count).to_string(),
+            fmt_time(state.and_then(|s| s.last_success)),
+            state.map_or(0, |s| s.consecutive_failures).to_string(),
+            state
+                .and_then(|s| {
+                    s.last_error.clone().or_else(|| {
+                        // The feed was read, but some of its articles were not.
+                        s.last_item_error.as_ref().map(|e| {
+                            format!("{} article(s) not read, last: {e}", s.last_run_failed)
+                        })
+                    })
+                })
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    for err in feed_errors {
+        rows.push([
+            format!("{} (disabled)", err.file.display()),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            err.to_string(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..4)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        for c in 0..4 {
+            out.push_str(&format!("{:<w$}  ", r[c], w = widths[c]));
+        }
+        out.push_str(&r[4]);
+        out.push('\n');
+    }
+    out
+}
+
+/// The feeds named on the command line (all when none are), with a clear error for an unknown or
+/// disabled id.
+pub fn select_feeds(config: &AppConfig, ids: &[String]) -> anyhow::Result<Vec<FeedConfig>> {
+    if ids.is_empty() {
+        return Ok(config.feeds.clone());
+    }
+    ids.iter()
+        .map(|id| {
+            if let Some(f) = config.feeds.iter().find(|f| f.id == *id) {
+                return Ok(f.clone());
+            }
+            if let Some(err) = config
+                .feed_errors
+                .iter()
+                .find(|e| e.file.file_stem().is_some_and(|s| s == id.as_str()))
+            {
+                anyhow::bail!("feed {id:?} is disabled: {err}");
+            }
+            let known: Vec<_> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+            anyhow::bail!(
+                "no feed {id:?} in {} (feeds: {})",
+                config.feeds_dir.display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })
+        .collect()
+}
+
+/// Exit status 0 when `ok`, 1 otherwise.
+pub fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,99 @@
+//! The `clearfeed` program around the library: clap arguments ([`cli`]), the per-command set-up
+//! done once here (logging, the configuration, the async runtime), and the dispatch to one
+//! function per command ([`commands`], [`extract`]). The tools that are not pipeline stages — the
+//! demo, the benchmarks and the loopback fixture site — live in [`tools`].
+//!
+//! Shaped like ripgrep's `main → run → ExitCode`: `main` parses, [`run`] does the work and returns
+//! the exit status, an error is printed once with its causes.
+
+pub mod cli;
+pub mod commands;
+pub mod extract;
+pub mod tools;
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::AppConfig;
+use cli::{Cli, Command, GlobalArgs, LogFormat};
+
+/// The binary's entry point: parse the command line, run it, map an error to exit status 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    if let Some(level) = default_log_level(&cli.command) {
+        init_logging(global.log_format, level);
+    }
+    match cli.command {
+        Command::Extract(args) => {
+            let config = load(global)?;
+            extract::command(&args, config.fetch, &config.user_agent)
+        }
+        Command::Bench(args) => tools::bench::command(&args),
+        Command::Check => Ok(commands::check(&global.config, global.data_dir.clone())),
+        Command::Status => commands::status(&load(global)?),
+        Command::Run(args) => block_on(commands::run(load(global)?, args.listen)),
+        Command::Once(args) => block_on(commands::once(load(global)?, &args.feeds)),
+        Command::Serve(args) => block_on(commands::serve(load(global)?, args.listen)),
+        Command::Demo(args) => {
+            let dir = (global.data_dir.clone()).unwrap_or_else(|| "data/demo".into());
+            block_on(tools::demo::run_demo(dir, args.listen, args.once))
+        }
+        Command::BenchPipeline(args) => tools::bench_pipeline::command(&args),
+    }
+}
+
+/// The level logged at when `RUST_LOG` is unset, for the commands that log at all: the daemon and
+/// the server report what they do (`info`); one-shot passes report only problems (`warn`), since
+/// their results are printed.
+fn default_log_level(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Run(_) | Command::Serve(_) | Command::Demo(_) => Some("info"),
+        Command::Once(_) | Command::BenchPipeline(_) => Some("warn"),
+        Command::Extract(_) | Command::Bench(_) | Command::Check | Command::Status => None,
+    }
+}
+
+/// Loads `--config` (and `--data-dir`) once for the command.
+fn load(global: &GlobalArgs) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig::load_from(
+        &global.config,
+        global.data_dir.clone(),
+    )?)
+}
+
+/// Builds the multi-threaded runtime (once per process) and runs `work` on it.
+pub fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(work)
+}
+
+/// Logging to stderr, human-readable or one JSON object per line, at `RUST_LOG` or `default_level`.
+/// The one place a subscriber is installed; a second call (tests) is harmless.
+pub fn init_logging(format: LogFormat, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,101 @@
+//! The plain values a feed run is given: one feed's own settings ([`FeedConfig`]) and the settings
+//! shared by every run ([`Settings`]). `config` builds them from files; tools and tests build them
+//! in code. Nothing here reads a file.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::extract::SiteRules;
+use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::source::SourceKind;
+
+/// The schedule used when a feed file gives none: every 30 minutes, on the minute.
+pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
+
+/// One feed, from `feeds/<id>.toml`.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// The file stem.
+    pub id: String,
+    pub title: String,
+    /// Cron expression as written (5 or 6 fields); see [`crate::schedule::parse_schedule`].
+    pub schedule: String,
+    /// Source URL (upstream feed or listing page).
+    pub source_url: url::Url,
+    pub extract: SiteRules,
+    /// How the source is read.
+    pub source: SourceKind,
+    /// Hosts this feed may fetch from even when they resolve to private addresses.
+    pub allow_hosts: Vec<String>,
+    /// Overrides the global `max_items` for this feed.
+    pub max_items: Option<usize>,
+    /// The file the feed came from (empty for feeds built in code).
+    pub file: PathBuf,
+}
+
+impl FeedConfig {
+    /// A feed read from an upstream RSS/Atom/JSON feed, every other setting at its default.
+    pub fn from_feed_url(id: &str, url: url::Url) -> Self {
+        FeedConfig {
+            id: id.to_string(),
+            title: id.to_string(),
+            schedule: DEFAULT_SCHEDULE.to_string(),
+            source_url: url,
+            extract: SiteRules::default(),
+            source: SourceKind::Feed,
+            allow_hosts: Vec::new(),
+            max_items: None,
+            file: PathBuf::new(),
+        }
+    }
+}
+
+/// What every feed run shares: where data lives, how to fetch, how much to keep.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the database and `public/` live.
+    pub data_dir: PathBuf,
+    /// Public base URL the feeds are reachable at (for self links), e.g. `https://feeds.example.org`.
+    pub base_url: Option<url::Url>,
+    /// Sent with every request.
+    pub user_agent: String,
+    /// HTTP client, politeness and address-guard settings (`[fetch]`).
+    pub fetch: FetchConfig,
+    /// Items kept (and published) per feed unless the feed says otherwise; older ones are pruned.
+    pub max_items: usize,
+    /// Items older than this (by first sight) are pruned; `None` keeps them until `max_items` does.
+    pub retention: Option<Duration>,
+    /// Every configured feed: the OPML list published beside each feed names them all.
+    pub feeds: Vec<FeedConfig>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data"),
+            base_url: None,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            fetch: FetchConfig::default(),
+            max_items: 100,
+            retention: None,
+            feeds: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Where the published feeds are written.
+    pub fn public_dir(&self) -> PathBuf {
+        self.data_dir.join("public")
+    }
+
+    /// The SQLite database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("clearfeed.db")
+    }
+
+    /// How many items `feed` keeps.
+    pub fn max_items_for(&self, feed: &FeedConfig) -> usize {
+        feed.max_items.unwrap_or(self.max_items)
+    }
+}
