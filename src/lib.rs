@@ -22,6 +22,7 @@ pub mod app;
 pub mod config;
 pub mod extract;
 pub mod fetch;
+pub mod model;
 pub mod pipeline;
 pub mod publish;
 pub mod schedule;

@@ -17,76 +17,15 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::store::Item;
+use crate::model::Item;
+
+pub use crate::model::{FeedMeta, Format};
 
 /// Program name and version, written as the feeds' generator.
 const GENERATOR: &str = concat!("clearfeed ", env!("CARGO_PKG_VERSION"));
 
 /// Suggested reader refresh interval in minutes (RSS `ttl`), matching the default schedule.
 const TTL_MINUTES: u32 = 30;
-
-/// The three published formats of a feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Rss,
-    Atom,
-    Json,
-}
-
-impl Format {
-    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
-
-    /// File extension (and URL suffix) of this format.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Rss => "rss",
-            Format::Atom => "atom",
-            Format::Json => "json",
-        }
-    }
-
-    pub fn from_extension(ext: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.extension() == ext)
-    }
-
-    /// The media type readers expect, with the charset our files are written in.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Atom => "application/atom+xml; charset=utf-8",
-            Format::Json => "application/feed+json; charset=utf-8",
-        }
-    }
-}
-
-/// What a published feed says about itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedMeta {
-    /// Feed id; the files are `<id>.rss`, `<id>.atom`, `<id>.json`.
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    /// The source site (channel link).
-    pub site_url: String,
-    /// Public base URL the feeds are served under, for self links (`<base>/feeds/<id>.rss`).
-    pub base_url: Option<String>,
-}
-
-impl FeedMeta {
-    /// Where this feed is served in `format`: absolute under `base_url`, else the server-relative path.
-    pub fn feed_url(&self, format: Format) -> String {
-        let path = format!("feeds/{}.{}", self.id, format.extension());
-        match &self.base_url {
-            Some(base) => format!("{}/{}", base.trim_end_matches('/'), path),
-            None => format!("/{path}"),
-        }
-    }
-
-    /// Only an absolute URL can be a self link (RSS `atom:link`, Atom `link rel=self`).
-    fn absolute_feed_url(&self, format: Format) -> Option<String> {
-        self.base_url.as_ref().map(|_| self.feed_url(format))
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {

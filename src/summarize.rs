@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::extract::Article;
+use crate::extract::{Article, is_real_paragraph};
 
 /// Below this many words a lead is extended with the following paragraph in a bullet-less summary.
 const SHORT_LEAD_WORDS: usize = 25;
@@ -58,44 +58,6 @@ pub fn summarize(article: &Article) -> Summary {
         lead,
         text,
     }
-}
-
-/// Whether a paragraph reads as prose that can open a summary: a full sentence of some length, not
-/// a byline ("By Ana Ruiz"), a dateline alone ("LONDON —"), an update stamp or a caption.
-pub fn is_real_paragraph(p: &str) -> bool {
-    let p = p.trim();
-    let words = crate::extract::word_count(p);
-    if words == 0 || crate::extract::plain::is_caption_line(p) {
-        return false;
-    }
-    let lower = p.to_lowercase();
-    let stamp = [
-        "by ",
-        "updated",
-        "published",
-        "posted",
-        "last updated",
-        "first published",
-    ]
-    .iter()
-    .any(|s| lower.starts_with(s));
-    if stamp && words <= 14 {
-        return false;
-    }
-    let ends_sentence = p.ends_with([
-        '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
-    ]);
-    // An all-capitals fragment is a dateline or a label, whatever its punctuation.
-    let letters: Vec<char> = p.chars().filter(|c| c.is_alphabetic()).collect();
-    let shouting = letters.len() >= 3
-        && letters.iter().all(|c| !c.is_lowercase())
-        && letters.iter().any(|c| c.is_uppercase());
-    if shouting && words <= 6 {
-        return false;
-    }
-    // Without a closing full stop only a long paragraph counts: a short unpunctuated line under
-    // the headline is a standfirst or a label, and the lead is the body's first paragraph.
-    (ends_sentence && words >= 6) || words >= 30
 }
 
 #[cfg(test)]

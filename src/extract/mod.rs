@@ -17,6 +17,7 @@ pub mod cruft;
 pub mod decode;
 pub mod meta;
 pub mod plain;
+mod prose;
 mod rules;
 pub mod sanitize;
 
@@ -27,9 +28,10 @@ use scraper::Html;
 use serde::Serialize;
 use url::Url;
 
-use crate::fetch::Page;
+use crate::model::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
+pub use prose::is_real_paragraph;
 pub use rules::SiteRules;
 use sanitize::Sanitizer;
 

@@ -227,7 +227,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
             continue;
         }
         if in_related {
-            if !crate::summarize::is_real_paragraph(&block) {
+            if !crate::extract::is_real_paragraph(&block) {
                 continue;
             }
             in_related = false;
@@ -279,7 +279,7 @@ pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
             if is_update_stamp(&block) {
                 continue;
             }
-            if !header_done && !crate::summarize::is_real_paragraph(&block) {
+            if !header_done && !crate::extract::is_real_paragraph(&block) {
                 // Before the headline only page chrome can come: a lone word or a fragment is
                 // dropped; a line too long for a headline means the dump starts with the body.
                 let chars = block.chars().count();

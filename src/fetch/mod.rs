@@ -27,40 +27,10 @@ pub use options::{DEFAULT_USER_AGENT, FetchConfig, de_duration};
 use polite::HostGates;
 use robots::{RobotsCache, Rules};
 
+pub use crate::model::Page;
+
 /// The product token robots.txt groups are matched against.
 pub const ROBOTS_AGENT: &str = "clearfeed";
-
-/// One fetched (or read) page: the bytes as received plus what HTTP told us about them.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// Final URL after redirects; for a file or stdin, the `--base-url` if given.
-    pub url: Option<url::Url>,
-    /// HTTP status (200 for files).
-    pub status: u16,
-    /// The Content-Type header, as sent (its `charset=` parameter is a decoding hint).
-    pub content_type: Option<String>,
-    /// The raw body, not yet decoded.
-    pub body: Vec<u8>,
-    /// Validators for the next conditional GET.
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub fetched_at: DateTime<Utc>,
-}
-
-impl Page {
-    /// A page read from a file or stdin: no HTTP metadata.
-    pub fn from_bytes(body: Vec<u8>, url: Option<url::Url>) -> Self {
-        Page {
-            url,
-            status: 200,
-            content_type: None,
-            body,
-            etag: None,
-            last_modified: None,
-            fetched_at: Utc::now(),
-        }
-    }
-}
 
 /// The validators of a stored copy, sent as If-None-Match / If-Modified-Since.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -14,11 +14,12 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::extract::{Extractor, SiteRules};
-use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Page, Validators};
-use crate::publish::FeedMeta;
+use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::model::Page;
+use crate::model::{FeedMeta, Item};
 use crate::source::Candidate;
 use crate::source::SourceKind;
-use crate::store::{FeedState, FetchLogEntry, Item, ItemMeta, Store, Upsert};
+use crate::store::{FeedState, FetchLogEntry, ItemMeta, Store, Upsert};
 
 mod feed;
 

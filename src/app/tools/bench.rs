@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::app::cli::BenchArgs;
 use crate::extract::Extractor;
 use crate::extract::SiteRules;
-use crate::fetch::Page;
+use crate::model::Page;
 
 /// One page of a corpus with what it is scored against.
 struct CorpusPage {

@@ -1,0 +1,41 @@
+//! Prose or furniture: whether a paragraph reads as a sentence that can open a summary. The
+//! extractor uses it to find where the body starts; `summarize` uses it to choose the lead. It
+//! lives in `extract` so that extraction never depends on summarizing.
+
+/// Whether a paragraph reads as prose that can open a summary: a full sentence of some length, not
+/// a byline ("By Ana Ruiz"), a dateline alone ("LONDON —"), an update stamp or a caption.
+pub fn is_real_paragraph(p: &str) -> bool {
+    let p = p.trim();
+    let words = super::word_count(p);
+    if words == 0 || super::plain::is_caption_line(p) {
+        return false;
+    }
+    let lower = p.to_lowercase();
+    let stamp = [
+        "by ",
+        "updated",
+        "published",
+        "posted",
+        "last updated",
+        "first published",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s));
+    if stamp && words <= 14 {
+        return false;
+    }
+    let ends_sentence = p.ends_with([
+        '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
+    ]);
+    // An all-capitals fragment is a dateline or a label, whatever its punctuation.
+    let letters: Vec<char> = p.chars().filter(|c| c.is_alphabetic()).collect();
+    let shouting = letters.len() >= 3
+        && letters.iter().all(|c| !c.is_lowercase())
+        && letters.iter().any(|c| c.is_uppercase());
+    if shouting && words <= 6 {
+        return false;
+    }
+    // Without a closing full stop only a long paragraph counts: a short unpunctuated line under
+    // the headline is a standfirst or a label, and the lead is the body's first paragraph.
+    (ends_sentence && words >= 6) || words >= 30
+}
