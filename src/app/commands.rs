@@ -21,10 +21,10 @@ use crate::store::{FeedState, Store};
 pub async fn once(config: AppConfig, ids: &[String]) -> anyhow::Result<ExitCode> {
     let feeds = select_feeds(&config, ids)?;
     if feeds.is_empty() {
-        println!(
+        say!(
             "no feeds: add feed files (*.toml) to {}",
             config.feeds_dir.display()
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let pipeline = Pipeline::new(config)?;
@@ -42,7 +42,7 @@ pub async fn once(config: AppConfig, ids: &[String]) -> anyhow::Result<ExitCode>
         bar.finish_and_clear();
     }
     for report in &reports {
-        println!("{report}");
+        say!("{report}")?;
     }
     Ok(exit_code(reports.iter().all(|r| r.error.is_none())))
 }
@@ -136,27 +136,27 @@ async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 /// `clearfeed check`: validate all configuration and print every problem.
-pub fn check(config_path: &Path, data_dir: Option<std::path::PathBuf>) -> ExitCode {
+pub fn check(config_path: &Path, data_dir: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
     let (text, errors) = crate::config::check(config_path, data_dir);
-    print!("{text}");
-    exit_code(errors == 0)
+    say_raw!("{text}")?;
+    Ok(exit_code(errors == 0))
 }
 
 /// `clearfeed status`.
 pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
     let db = config.db_path();
     if !db.exists() {
-        println!(
+        say!(
             "no database at {} yet: run `clearfeed once` first",
             db.display()
-        );
+        )?;
     }
     let store = Store::open(&db).context("opening the database")?;
     let states = store.feed_states()?;
-    print!(
+    say_raw!(
         "{}",
         status_table(&config.feeds, &config.feed_errors, &states)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -221,6 +221,15 @@ impl Reader {
             return self.fetch(url);
         }
         let path = Path::new(input);
+        if let Some((scheme, _)) = input.split_once("://")
+            && !path.exists()
+            && !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            bail!("unsupported URL scheme {scheme:?}: only http:// and https:// URLs are fetched");
+        }
         let len = std::fs::metadata(path)
             .with_context(|| format!("cannot read {}", path.display()))?
             .len();
@@ -323,6 +332,16 @@ mod tests {
             });
         });
         rx.recv().unwrap()
+    }
+
+    #[test]
+    fn other_url_schemes_are_named_not_taken_for_files() {
+        for input in ["ftp://news.example/story.html", "gopher://news.example/1"] {
+            let err = run(&args(ExtractFormat::Json, &[input]), &mut Vec::new()).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains("unsupported URL scheme"), "{msg}");
+            assert!(!msg.contains("No such file"), "{msg}");
+        }
     }
 
     #[test]

@@ -6,6 +6,23 @@
 //! Shaped like ripgrep's `main → run → ExitCode`: `main` parses, [`run`] does the work and returns
 //! the exit status, an error is printed once with its causes.
 
+/// `println!` that hands a failed write (a closed pipe) back to the caller instead of panicking:
+/// `say!(...)?`. [`main`] ends quietly with status 0 when stdout was closed.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` counterpart of `say!`.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 pub mod cli;
 pub mod commands;
 pub mod extract;
@@ -24,11 +41,21 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`clearfeed … | head`): stop quietly, as Unix tools do.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `err` is, at bottom, a write to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -43,7 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             extract::command(&args, config.fetch, &config.user_agent)
         }
         Command::Bench(args) => tools::bench::command(&args),
-        Command::Check => Ok(commands::check(&global.config, global.data_dir.clone())),
+        Command::Check => commands::check(&global.config, global.data_dir.clone()),
         Command::Status => commands::status(&load(global)?),
         Command::Run(args) => block_on(commands::run(load(global)?, args.listen)),
         Command::Once(args) => block_on(commands::once(load(global)?, &args.feeds)),

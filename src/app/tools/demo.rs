@@ -334,7 +334,7 @@ pub async fn run_demo(
     let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/", site_listener.local_addr()?);
     let site = LoopbackSite::start(site_listener, sample_site_pages(&base)?);
-    println!("Sample news site: {base} (upstream feed: {base}feed.xml)");
+    say!("Sample news site: {base} (upstream feed: {base}feed.xml)")?;
 
     let config_path = write_demo_config(&dir, &base, listen)?;
     let config = crate::config::AppConfig::load_from(&config_path, Some(dir.clone()))?;
@@ -346,24 +346,28 @@ pub async fn run_demo(
         match &r.error {
             Some(error) => {
                 failed = true;
-                println!("{:<16} failed: {error}", r.feed);
+                say!("{:<16} failed: {error}", r.feed)?;
             }
-            None => println!(
+            None => say!(
                 "{:<16} {} new, {} updated, {} unchanged, {} failed",
-                r.feed, r.new, r.updated, r.unchanged, r.failed
-            ),
+                r.feed,
+                r.new,
+                r.updated,
+                r.unchanged,
+                r.failed
+            )?,
         }
     }
-    println!("\nConfiguration: {}", config_path.display());
-    println!("Published files in {}:", public.display());
+    say!("\nConfiguration: {}", config_path.display())?;
+    say!("Published files in {}:", public.display())?;
     let mut feeds = Vec::new();
     for feed in &config.feeds {
         for ext in ["rss", "atom", "json"] {
-            println!("  {}", public.join(format!("{}.{ext}", feed.id)).display());
+            say!("  {}", public.join(format!("{}.{ext}", feed.id)).display())?;
         }
         feeds.push(feed.id.clone());
     }
-    print_latest(&public, &feeds);
+    print_latest(&public, &feeds)?;
 
     if once {
         site.stop().await;
@@ -373,12 +377,12 @@ pub async fn run_demo(
         anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)")
     })?;
     let addr = listener.local_addr()?;
-    println!("\nClean feeds, served until Ctrl-C:");
-    println!("  {:<15} http://{addr}/", "index");
+    say!("\nClean feeds, served until Ctrl-C:")?;
+    say!("  {:<15} http://{addr}/", "index")?;
     for id in &feeds {
-        println!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)");
+        say!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)")?;
     }
-    println!("  {:<15} http://{addr}/feeds.opml", "all feeds");
+    say!("  {:<15} http://{addr}/feeds.opml", "all feeds")?;
     let state = crate::serve::AppState::new(public).with_pipeline(pipeline);
     crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
     site.stop().await;
@@ -394,7 +398,7 @@ fn exit_code(failed: bool) -> std::process::ExitCode {
 }
 
 /// Prints the first few items of each published feed, read back from its JSON Feed file.
-fn print_latest(public: &Path, feeds: &[String]) {
+fn print_latest(public: &Path, feeds: &[String]) -> std::io::Result<()> {
     for id in feeds {
         let Ok(bytes) = std::fs::read(public.join(format!("{id}.json"))) else {
             continue;
@@ -402,16 +406,17 @@ fn print_latest(public: &Path, feeds: &[String]) {
         let Ok(feed) = serde_json::from_slice::<crate::publish::JsonFeed>(&bytes) else {
             continue;
         };
-        println!("\n{} ({} items):", feed.title, feed.items.len());
+        say!("\n{} ({} items):", feed.title, feed.items.len())?;
         for item in feed.items.iter().take(3) {
-            println!("\n  {}", item.title.as_deref().unwrap_or("(untitled)"));
+            say!("\n  {}", item.title.as_deref().unwrap_or("(untitled)"))?;
             for line in item.summary.as_deref().unwrap_or("").lines() {
                 if !line.trim().is_empty() {
-                    println!("    {line}");
+                    say!("    {line}")?;
                 }
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

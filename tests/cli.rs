@@ -1,0 +1,64 @@
+//! The binary as a shell user meets it: closed pipes, exit codes.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+/// Runs `clearfeed args…` with its stdout read for `keep` bytes and then closed, as `| head -c`
+/// does, and returns the exit status and what it wrote on stderr.
+fn run_into_closed_pipe(args: &[&str], keep: usize) -> (std::process::ExitStatus, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(args)
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clearfeed runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = vec![0u8; keep];
+    stdout.read_exact(&mut first).expect("some output first");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), stderr)
+}
+
+#[test]
+fn a_closed_pipe_ends_extract_quietly_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.txt");
+    // Long enough that the output does not fit the pipe's buffer: writes after the close fail.
+    let para = "The harbour authority said on Monday that the northern pier would close. ";
+    let body = format!("Pier to close\n\n{}\n", para.repeat(20_000));
+    std::fs::write(&page, body).unwrap();
+    let (status, stderr) =
+        run_into_closed_pipe(&["extract", "--format", "text", page.to_str().unwrap()], 10);
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn a_closed_pipe_ends_demo_quietly_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let (status, stderr) = run_into_closed_pipe(
+        &[
+            "--data-dir",
+            data.to_str().unwrap(),
+            "demo",
+            "--once",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
