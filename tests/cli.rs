@@ -62,3 +62,27 @@ fn a_closed_pipe_ends_demo_quietly_with_status_0() {
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn logs_written_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A feed whose source cannot be reached: `once` logs a warning about it on stderr.
+    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
+    std::fs::write(
+        dir.path().join("feeds/gone.toml"),
+        "[source]\nurl = \"http://127.0.0.1:9/feed.xml\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["--config"])
+        .arg(dir.path().join("clearfeed.toml"))
+        .arg("once")
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.is_empty(), "something was logged");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}

@@ -111,16 +111,47 @@ pub fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Res
 }
 
 /// Logging to stderr, human-readable or one JSON object per line, at `RUST_LOG` or `default_level`.
-/// The one place a subscriber is installed; a second call (tests) is harmless.
+/// Colour only on a terminal, and never with `NO_COLOR` set (<https://no-color.org>). The one
+/// place a subscriber is installed; a second call (tests) is harmless.
 pub fn init_logging(format: LogFormat, default_level: &str) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let colour = use_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// Whether log lines get ANSI colours: on a terminal, unless `NO_COLOR` is set to anything but "".
+fn use_colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(
+            !use_colour(false, None),
+            "a file or pipe gets no escape codes"
+        );
+        assert!(!use_colour(true, Some("1".as_ref())));
+        assert!(
+            use_colour(true, Some("".as_ref())),
+            "an empty NO_COLOR does not count"
+        );
+    }
 }
