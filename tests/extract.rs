@@ -12,9 +12,9 @@
 //! an expectation cannot make a check vacuous: every expected sentence occurs in its page, and every
 //! `absent` string really is in the page and is not part of the expected article.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -1016,52 +1016,6 @@ fn a_page_without_an_article_says_so() {
 // ---------------------------------------------------------------------------------------------
 // URLs against a real loopback HTTP server
 
-/// Path → (status line, Content-Type, body).
-type Routes = BTreeMap<&'static str, (&'static str, &'static str, Vec<u8>)>;
-
-/// A tiny HTTP/1.1 server on 127.0.0.1:0 serving fixed responses by path (404 otherwise). It runs
-/// on a background thread for the rest of the test process.
-fn serve(routes: Routes) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { continue };
-            let _ = answer(conn, &routes);
-        }
-    });
-    addr
-}
-
-fn answer(mut conn: TcpStream, routes: &Routes) -> std::io::Result<()> {
-    let mut req = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = conn.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        req.extend_from_slice(&buf[..n]);
-    }
-    let head = String::from_utf8_lossy(&req);
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (status, ctype, body): (&str, &str, &[u8]) = match routes.get(path.as_str()) {
-        Some((status, ctype, body)) => (status, ctype, body),
-        None => (
-            "404 Not Found",
-            "text/html; charset=utf-8",
-            b"<html><body><h1>Not Found</h1></body></html>",
-        ),
-    };
-    let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    conn.write_all(header.as_bytes())?;
-    conn.write_all(body)?;
-    conn.flush()
-}
-
 /// An invented article in windows-1252 whose charset is given only by the HTTP Content-Type.
 const CP1252_ARTICLE: &str = "<!DOCTYPE html>
 <html lang=\"en\"><head><title>Caf\u{e9} owners\u{2019} \u{20ac}2 coffee pledge wins over Hilltown \u{2013} Hilltown Herald</title></head>
@@ -1081,19 +1035,16 @@ fn urls_are_fetched_and_failures_name_the_status() {
         !unmappable,
         "the test page is representable in windows-1252"
     );
-    let mut routes = BTreeMap::new();
-    routes.insert(
+    let server = common::Server::start();
+    server.ok(
         "/news/cafe-coffee-pledge",
-        (
-            "200 OK",
-            "text/html; charset=windows-1252",
-            body.into_owned(),
-        ),
+        "text/html; charset=windows-1252",
+        body.into_owned(),
     );
-    routes.insert(
+    server.set(
         "/news/broken",
-        (
-            "500 Internal Server Error",
+        common::Reply::full(
+            500,
             "text/html",
             b"<html><body>Internal Server Error</body></html>".to_vec(),
         ),
@@ -1101,11 +1052,8 @@ fn urls_are_fetched_and_failures_name_the_status() {
     let mut pdf =
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n".to_vec();
     pdf.extend((0u32..4096).map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8));
-    routes.insert(
-        "/files/annual-report.pdf",
-        ("200 OK", "application/pdf", pdf),
-    );
-    let addr = serve(routes);
+    server.ok("/files/annual-report.pdf", "application/pdf", pdf);
+    let addr = server.addr;
 
     // Loopback is refused by default for article links; this configuration allows it.
     let dir = tempfile::tempdir().unwrap();
@@ -1163,10 +1111,7 @@ fn urls_are_fetched_and_failures_name_the_status() {
     );
 
     // Nothing listens on this port any more: connection refused.
-    let closed = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    let closed = common::unused_addr();
     let refused = format!("http://{closed}/news/anything");
     let o = with_config(&["extract", "--format", "json", &refused]);
     assert_fails_clearly(&o, "refused connection", &[&closed.to_string(), "connect"]);

@@ -1,195 +1,25 @@
-//! Hostile servers and hostile upstream feeds, end to end: a raw HTTP server on 127.0.0.1 that
-//! can misbehave below the level a framework allows (never answer, promise a longer body than it
-//! sends, lie about its charset, send binary as HTML), a real SQLite file in a temp dir, and the
-//! library's own pipeline. Each fault must cost at most its own item (or its own feed, for a
-//! feed-level fault), be logged with its reason, show in the feed's state and the failure
-//! counters, and leave every other feed and every stored item as it was.
+//! Hostile servers and hostile upstream feeds, end to end: a raw HTTP server on 127.0.0.1
+//! (`common::Server`) that can misbehave below the level a framework allows (never answer,
+//! promise a longer body than it sends, lie about its charset, send binary as HTML), a real
+//! SQLite file in a temp dir, and the library's own pipeline. Each fault must cost at most its own
+//! item (or its own feed, for a feed-level fault), be logged with its reason, show in the feed's
+//! state and the failure counters, and leave every other feed and every stored item as it was.
 //!
 //! The faults `tests/pipeline_back.rs` already covers (404/410, oversized body, gzip bomb,
 //! dripping page, 5xx retries, Retry-After, ftp redirects, address guard, kill -9 at fixed
 //! points) are not repeated here.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod common;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
 
 use clearfeed::config::{AppConfig, FeedConfig, FetchConfig};
 use clearfeed::pipeline::{FeedReport, Pipeline};
 use clearfeed::store::{Item, Store};
 
-// ---------------------------------------------------------------------------------------------
-// A raw HTTP/1.1 server
-
-/// What the server does for one path.
-#[derive(Clone)]
-enum Reply {
-    /// A complete response (Content-Length set from the body unless a header gives one).
-    Full {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    },
-    /// Headers promising `declared` bytes, then `body` (shorter), then the connection closes.
-    Truncated { declared: usize, body: Vec<u8> },
-    /// Accepts the connection, reads the request, and never answers.
-    Silent,
-}
-
-#[derive(Clone, Default)]
-struct Server {
-    addr: Option<SocketAddr>,
-    routes: Arc<Mutex<HashMap<String, Reply>>>,
-    hits: Arc<Mutex<Vec<String>>>,
-    /// Signalled when a request reaches a silent route.
-    silent_reached: Arc<tokio::sync::Notify>,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = Server {
-            addr: Some(listener.local_addr().unwrap()),
-            ..Default::default()
-        };
-        let s = server.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let s = s.clone();
-                tokio::spawn(async move { s.handle(stream).await });
-            }
-        });
-        server
-    }
-
-    async fn handle(&self, mut stream: tokio::net::TcpStream) {
-        let mut head = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-            if head.len() > 64 * 1024 {
-                return;
-            }
-        }
-        let line = String::from_utf8_lossy(&head);
-        let path = line.split(' ').nth(1).unwrap_or("/").to_string();
-        self.hits.lock().unwrap().push(path.clone());
-        let reply = self.routes.lock().unwrap().get(&path).cloned();
-        let reply = reply.unwrap_or(Reply::Full {
-            status: 404,
-            headers: vec![],
-            body: b"not here".to_vec(),
-        });
-        let (status, headers, body, declared) = match reply {
-            Reply::Silent => {
-                self.silent_reached.notify_one();
-                // Hold the connection open and say nothing, ever.
-                std::future::pending::<()>().await;
-                unreachable!()
-            }
-            Reply::Full {
-                status,
-                headers,
-                body,
-            } => {
-                let len = body.len();
-                (status, headers, body, len)
-            }
-            Reply::Truncated { declared, body } => (
-                200,
-                vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
-                body,
-                declared,
-            ),
-        };
-        let mut out = format!("HTTP/1.1 {status} X\r\nConnection: close\r\n");
-        if !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        {
-            out.push_str(&format!("Content-Length: {declared}\r\n"));
-        }
-        for (k, v) in headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        let _ = stream.write_all(out.as_bytes()).await;
-        let _ = stream.write_all(&body).await;
-        let _ = stream.shutdown().await;
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr.unwrap())
-    }
-
-    fn set(&self, path: &str, reply: Reply) {
-        self.routes.lock().unwrap().insert(path.into(), reply);
-    }
-
-    fn ok(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
-        self.set(
-            path,
-            Reply::Full {
-                status: 200,
-                headers: vec![("Content-Type".into(), content_type.into())],
-                body: body.into(),
-            },
-        );
-    }
-
-    fn with_headers(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) {
-        self.set(
-            path,
-            Reply::Full {
-                status: 200,
-                headers: headers
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                body,
-            },
-        );
-    }
-
-    fn redirect(&self, from: &str, to: &str) {
-        self.set(
-            from,
-            Reply::Full {
-                status: 302,
-                headers: vec![("Location".into(), self.url(to))],
-                body: Vec::new(),
-            },
-        );
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| *p == path)
-            .count()
-    }
-
-    fn hits_under(&self, prefix: &str) -> Vec<String> {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| p.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
+use common::{AppServer, Reply, Server};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -283,19 +113,15 @@ fn failures(p: &Pipeline) -> HashMap<&'static str, u64> {
 /// `/metrics` as the real server renders it for this pipeline.
 async fn served_metrics(p: &Pipeline, data_dir: &Path) -> String {
     let state = clearfeed::serve::AppState::new(data_dir.join("public")).with_pipeline(p.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, clearfeed::serve::app(state))
-            .await
-            .unwrap()
-    });
-    reqwest::get(format!("http://{addr}/metrics"))
+    let server = AppServer::start_with(state).await;
+    let text = reqwest::get(server.url("/metrics"))
         .await
         .unwrap()
         .text()
         .await
-        .unwrap()
+        .unwrap();
+    server.stop().await;
+    text
 }
 
 /// A neighbouring, well-behaved feed with two articles.
@@ -325,7 +151,7 @@ fn neighbour(server: &Server) -> FeedConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_hostile_article_server_costs_only_its_item() {
-    let server = Server::start().await;
+    let server = Server::start();
     let u = |p: &str| server.url(p);
     let near = neighbour(&server);
 
@@ -357,7 +183,7 @@ async fn each_hostile_article_server_costs_only_its_item() {
         "text/html; charset=utf-8",
         article("A normal story", "Nothing strange happened."),
     );
-    server.set("/news/silent", Reply::Silent);
+    server.set("/news/silent", Reply::Hang);
     server.redirect("/loop/a", "/loop/b");
     server.redirect("/loop/b", "/loop/a");
     for i in 0..20 {
@@ -555,7 +381,7 @@ async fn each_hostile_article_server_costs_only_its_item() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_upstream_feed_fails_only_itself() {
-    let server = Server::start().await;
+    let server = Server::start();
     let u = |p: &str| server.url(p);
     let near = neighbour(&server);
     // A feed that works once, then turns bad: what it stored must survive.
@@ -673,7 +499,7 @@ async fn a_hostile_upstream_feed_fails_only_itself() {
 async fn a_feed_of_100_000_items_costs_only_its_newest_max_items() {
     const N: usize = 100_000;
     const MAX: usize = 5;
-    let server = Server::start().await;
+    let server = Server::start();
     // Oldest first, one minute apart: the newest are at the end.
     let start = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap();
     let mut xml = String::with_capacity(N * 120);
@@ -722,7 +548,7 @@ async fn a_feed_of_100_000_items_costs_only_its_newest_max_items() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odd_and_future_dates_neither_fail_nor_float_to_the_top() {
-    let server = Server::start().await;
+    let server = Server::start();
     let u = |p: &str| server.url(p);
     let entries = [
         ("rfc", "/d/rfc", "Tue, 24 Nov 2026 08:00:00 GMT"),
@@ -912,7 +738,7 @@ fn assert_clean_chars(what: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_xss_corpus_leaves_nothing_executable_in_any_published_format() {
-    let server = Server::start().await;
+    let server = Server::start();
     let u = |p: &str| server.url(p);
     let mut body = String::from(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Council \u{1}votes\u{b} on the \u{fffe}ferry - Valley Courier</title></head><body><main><article><h1>Council votes on the ferry</h1>",
@@ -1101,7 +927,7 @@ fn published_files_parse(public: &Path) -> usize {
 async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
     use rand::Rng;
     const N: usize = 64;
-    let server = Server::start().await;
+    let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     binary_setup(&server, dir.path(), N, "data");
     let data = dir.path().join("data");
@@ -1181,13 +1007,13 @@ async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
-    let server = Server::start().await;
+    let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     binary_setup(&server, dir.path(), 3, "data");
     // One article never answers (and the timeout is 30 s): the run is busy when the signal comes.
-    server.set("/k/1", Reply::Silent);
+    server.set("/k/1", Reply::Hang);
     let mut child = clearfeed(dir.path(), &["run"]).spawn().unwrap();
-    tokio::time::timeout(Duration::from_secs(60), server.silent_reached.notified())
+    tokio::time::timeout(Duration::from_secs(60), server.arrived().notified())
         .await
         .expect("the daemon reaches the silent article");
     let pid = child.id().to_string();
@@ -1224,7 +1050,7 @@ async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_data_directory_is_a_clear_error_and_corrupts_nothing() {
-    let server = Server::start().await;
+    let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     // A data directory that cannot be created: its parent is a regular file (this holds even
     // for root, for whom permission bits do not stop writes).
@@ -1272,7 +1098,7 @@ async fn an_unwritable_data_directory_is_a_clear_error_and_corrupts_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
-    let server = Server::start().await;
+    let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     binary_setup(&server, dir.path(), 2, "data");
     let data = dir.path().join("data");

@@ -2,16 +2,20 @@
 //! loopback port, fetched with a real HTTP client, and read back by independent parsers (feed-rs
 //! and Python's feedparser).
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use clearfeed::publish::{self, FeedMeta};
-use clearfeed::serve::{self, AppState};
+use clearfeed::serve::AppState;
 use clearfeed::store::Item;
 use reqwest::StatusCode;
 use reqwest::header;
+
+use common::{AppServer, loopback_listener, raw_get, raw_request};
 
 fn item(n: u32, title: &str) -> Item {
     let t = Utc.with_ymd_and_hms(2026, 4, 1 + n, 7, 15, 0).unwrap();
@@ -62,41 +66,6 @@ fn published() -> (tempfile::TempDir, PathBuf) {
     (dir, public)
 }
 
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(public: &Path) -> Server {
-        Server::start_with(AppState::new(public)).await
-    }
-
-    async fn start_with(state: AppState) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(serve::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
-        Server {
-            addr,
-            stop: Some(tx),
-            handle,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.handle.await.unwrap().unwrap();
-    }
-}
-
 /// A client that does not decompress, so the test sees exactly what the server sent.
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -107,29 +76,10 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Sends a raw request line, bypassing URL normalisation in the client, and returns the status
-/// and whole response text.
-fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
-}
-
 #[tokio::test]
 async fn feeds_are_served_with_types_validators_and_304s() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     for (path, ctype) in [
         ("/feeds/riverside.rss", "application/rss+xml; charset=utf-8"),
@@ -205,7 +155,7 @@ async fn feeds_are_served_with_types_validators_and_304s() {
 #[tokio::test]
 async fn a_republished_feed_gets_a_new_etag() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let url = server.url("/feeds/riverside.rss");
     let first = c.get(&url).send().await.unwrap();
@@ -227,7 +177,7 @@ async fn a_republished_feed_gets_a_new_etag() {
 #[tokio::test]
 async fn gzip_only_when_asked_with_its_own_etag() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let url = server.url("/feeds/riverside.atom");
     let plain = c.get(&url).send().await.unwrap();
@@ -277,7 +227,7 @@ async fn gzip_only_when_asked_with_its_own_etag() {
 #[tokio::test]
 async fn path_traversal_is_refused() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     for target in [
         "/feeds/..%2fsecret.rss",
@@ -299,19 +249,13 @@ async fn path_traversal_is_refused() {
         );
     }
     // Dot segments sent raw (a normal client would resolve them before sending).
-    let addr = server.addr;
-    let raw = tokio::task::spawn_blocking(move || {
-        [
-            "/feeds/../secret.rss",
-            "/feeds/../../../../etc/passwd",
-            "/feeds/%2e%2e/secret.json",
-            "/../secret.rss",
-        ]
-        .map(|t| (t, raw_get(addr, t)))
-    })
-    .await
-    .unwrap();
-    for (target, (status, response)) in raw {
+    for target in [
+        "/feeds/../secret.rss",
+        "/feeds/../../../../etc/passwd",
+        "/feeds/%2e%2e/secret.json",
+        "/../secret.rss",
+    ] {
+        let (status, response) = raw_get(server.addr, target).await;
         assert!((400..500).contains(&status), "{target}: {status}");
         assert!(
             !response.contains("TOP-SECRET") && !response.contains("root:"),
@@ -324,7 +268,7 @@ async fn path_traversal_is_refused() {
 #[tokio::test]
 async fn index_page_is_escaped_and_locked_down() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let res = client().get(server.url("/")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -353,7 +297,7 @@ async fn index_page_is_escaped_and_locked_down() {
 #[tokio::test]
 async fn health_metrics_and_bad_requests() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -423,23 +367,11 @@ async fn health_metrics_and_bad_requests() {
     assert!(head.bytes().await.unwrap().is_empty());
 
     // A malformed request gets a 400, and the server keeps serving.
-    let addr = server.addr;
-    let (status, _) = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream
-            .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
-            .unwrap();
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
-        let status: u16 = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, response)
-    })
-    .await
-    .unwrap();
+    let (status, _) = raw_request(
+        server.addr,
+        b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    )
+    .await;
     assert_eq!(status, 400);
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -449,7 +381,8 @@ async fn health_metrics_and_bad_requests() {
 #[tokio::test]
 async fn private_feeds_need_the_token() {
     let (_dir, public) = published();
-    let server = Server::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
+    let server =
+        AppServer::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
     let c = client();
     let rss = "/feeds/riverside.rss";
     for (url, auth) in [
@@ -510,7 +443,7 @@ async fn private_feeds_need_the_token() {
 async fn shutdown_is_bounded_even_with_a_stalled_client() {
     use tokio::io::AsyncWriteExt;
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     // Headers that never end.
     stalled
@@ -646,7 +579,7 @@ struct Demo {
 
 async fn demo_setup(listen: SocketAddr) -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = loopback_listener().await;
     let base = format!("http://{}/", listener.local_addr().unwrap());
     let site = clearfeed::demo::LoopbackSite::start(
         listener,
@@ -749,7 +682,7 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = loopback_listener().await;
     let addr = listener.local_addr().unwrap();
     let demo = demo_setup(addr).await;
     let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
