@@ -7,13 +7,16 @@
 //!   of its own, so synchronous and asynchronous tests use it alike.
 //! - [`AppServer`]: clearfeed's own HTTP server (`serve::serve`) on a loopback port, with a stop
 //!   handle; [`raw_request`] and [`raw_get`] talk to it below the level of an HTTP client.
+//! - [`feedparser_python`]: a Python interpreter that can `import feedparser`, provided in a
+//!   virtual environment under the target directory on first use.
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -486,4 +489,169 @@ pub async fn raw_request(addr: SocketAddr, request: &[u8]) -> (u16, String) {
 pub async fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
     let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     raw_request(addr, request.as_bytes()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python's feedparser
+
+/// The feedparser release the tests read published feeds with.
+const FEEDPARSER: &str = "feedparser==6.0.14";
+
+/// Set to `1` to let the tests that need feedparser pass without it when it cannot be provided
+/// (no `python3 -m venv`, no network). Without it they fail.
+const ALLOW_SKIP: &str = "CLEARFEED_ALLOW_SKIP";
+
+/// A Python interpreter that can `import feedparser`: the one of a virtual environment in
+/// `<target dir>/test-venv`, made with `python3 -m venv` and `pip install` on first use.
+///
+/// When it cannot be provided, this fails the calling test with the reason; with
+/// `CLEARFEED_ALLOW_SKIP=1` it prints the reason loudly instead and returns `None`, and the
+/// caller skips.
+pub fn feedparser_python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let reason = match PYTHON.get_or_init(provide_feedparser) {
+        Ok(python) => return Some(python.clone()),
+        Err(reason) => reason,
+    };
+    let banner = "=".repeat(78);
+    if std::env::var(ALLOW_SKIP).as_deref() == Ok("1") {
+        loud(&format!(
+            "\n{banner}\nSKIPPED: cannot provide feedparser: {reason}\n({ALLOW_SKIP}=1 is set, so \
+             the test that needs it passes without checking anything)\n{banner}\n"
+        ));
+        return None;
+    }
+    loud(&format!(
+        "\n{banner}\nFAILED: cannot provide feedparser: {reason}\n{banner}\n"
+    ));
+    panic!(
+        "cannot provide feedparser: {reason}\n(set {ALLOW_SKIP}=1 to skip the tests that need it)"
+    );
+}
+
+/// Writes to the process's standard error directly: the test harness captures `eprintln!`
+/// and shows it only for a failing test, and a skip must be seen.
+fn loud(message: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(message.as_bytes());
+}
+
+/// `<target dir>/test-venv`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
+fn venv_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR has a parent")
+        .join("test-venv")
+}
+
+fn imports_feedparser(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-c", "import feedparser"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Returns the venv's interpreter, building the venv first if it does not import feedparser.
+///
+/// Test binaries may run at the same time: each builds in a directory of its own and moves the
+/// finished venv into place with one rename, so no process ever sees a half-built one (a venv's
+/// interpreter finds its packages relative to where it is, so the move is safe).
+fn provide_feedparser() -> Result<PathBuf, String> {
+    let venv = venv_dir();
+    let python = venv.join("bin").join("python");
+    if imports_feedparser(&python) {
+        return Ok(python);
+    }
+    let parent = venv.parent().unwrap();
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let unique = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    );
+    let staging = parent.join(format!("test-venv.building-{unique}"));
+    loud(&format!(
+        "providing {FEEDPARSER} for the tests in {} (python3 -m venv, pip install)\n",
+        venv.display()
+    ));
+    if let Err(e) = build_venv(&staging) {
+        let _ = std::fs::remove_dir_all(&staging);
+        // Offline, a feedparser installed with the system's Python still does.
+        let system = PathBuf::from("python3");
+        if imports_feedparser(&system) {
+            loud(&format!(
+                "{e}\nusing the feedparser of `python3` on PATH instead\n"
+            ));
+            return Ok(system);
+        }
+        return Err(e);
+    }
+    if std::fs::rename(&staging, &venv).is_err() {
+        if imports_feedparser(&python) {
+            // Another test binary finished first.
+            let _ = std::fs::remove_dir_all(&staging);
+        } else {
+            // Something broken is in the way: move it aside, then ours in.
+            let aside = parent.join(format!("test-venv.broken-{unique}"));
+            if venv.exists() {
+                std::fs::rename(&venv, &aside)
+                    .map_err(|e| format!("cannot move the broken {} aside: {e}", venv.display()))?;
+            }
+            std::fs::rename(&staging, &venv).map_err(|e| {
+                format!(
+                    "cannot move {} to {}: {e}",
+                    staging.display(),
+                    venv.display()
+                )
+            })?;
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+    if imports_feedparser(&python) {
+        Ok(python)
+    } else {
+        Err(format!(
+            "{} cannot import feedparser after installing it",
+            python.display()
+        ))
+    }
+}
+
+fn build_venv(dir: &Path) -> Result<(), String> {
+    let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {what}: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(format!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            tail.join("\n")
+        ))
+    };
+    run(
+        "`python3 -m venv`",
+        Command::new("python3").args(["-m", "venv"]).arg(dir),
+    )?;
+    run(
+        &format!("`pip install {FEEDPARSER}` (is the package index reachable?)"),
+        Command::new(dir.join("bin").join("python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            FEEDPARSER,
+        ]),
+    )
 }
