@@ -336,6 +336,8 @@ async fn health_metrics_and_bad_requests() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A hundred headers and more are refused by hyper itself, before the app's own limits (see
+    // `the_apps_own_request_limits_are_exact` for those).
     let mut req = c.get(server.url("/"));
     for i in 0..100 {
         req = req.header(format!("x-filler-{i}"), "y");
@@ -375,6 +377,112 @@ async fn health_metrics_and_bad_requests() {
     assert_eq!(status, 400);
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+/// A raw GET of `target` with exactly these header lines, so that the test knows every header
+/// the server sees.
+async fn get_with_headers(
+    addr: SocketAddr,
+    target: &str,
+    headers: &[(String, String)],
+) -> (u16, String) {
+    let mut request = format!("GET {target} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    raw_request(addr, request.as_bytes()).await
+}
+
+/// `Host` and `Connection: close`, then `n` more headers whose names and values add up to
+/// `filler_bytes`: the app counts a header as the bytes of its name and its value.
+fn headers(n: usize, filler_bytes: usize) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("Host".to_string(), "localhost".to_string()),
+        ("Connection".to_string(), "close".to_string()),
+    ];
+    let names: Vec<String> = (0..n).map(|i| format!("x-pad-{i:02}")).collect();
+    let mut left = filler_bytes - names.iter().map(String::len).sum::<usize>();
+    for (i, name) in names.into_iter().enumerate() {
+        let len = if i + 1 == n { left } else { left / (n - i) };
+        left -= len;
+        out.push((name, "v".repeat(len)));
+    }
+    out
+}
+
+/// What the app counts against its header limits: the number of headers, and the bytes of their
+/// names and values.
+fn header_load(headers: &[(String, String)]) -> (usize, usize) {
+    let bytes = headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+    (headers.len(), bytes)
+}
+
+/// The app's own limits (`serve.rs`: 64 headers, 16 KiB of header names and values, a 2048-byte
+/// request target), each reached exactly: a request at the limit is served, one past it is
+/// refused with the app's own response (a plain-text body naming the reason), which hyper's
+/// refusals beneath the app never carry.
+#[tokio::test]
+async fn the_apps_own_request_limits_are_exact() {
+    let (_dir, public) = published();
+    let server = AppServer::start(&public).await;
+    let refused_by_app = |response: &str, message: &str| {
+        let head = response
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        head.contains("content-type: text/plain; charset=utf-8") && response.contains(message)
+    };
+
+    // The number of headers: 64 pass, 65 are too many (hyper's own limit is 100).
+    let at = headers(62, 62 * 10);
+    assert_eq!(header_load(&at).0, 64);
+    let (status, response) = get_with_headers(server.addr, "/healthz", &at).await;
+    assert_eq!(status, 200, "{response}");
+    assert!(response.ends_with("ok\n"), "{response}");
+    let over = headers(63, 63 * 10);
+    assert_eq!(header_load(&over).0, 65);
+    let (status, response) = get_with_headers(server.addr, "/healthz", &over).await;
+    assert_eq!(status, 431, "{response}");
+    assert!(
+        refused_by_app(&response, "request headers too large\n"),
+        "not the app's refusal: {response}"
+    );
+
+    // The bytes of the headers: 16 KiB pass, one byte more is too much, in eight headers of about
+    // 2 KiB each (hyper takes headers of any size up to its buffer, some 400 KiB).
+    let base = header_load(&headers(0, 0)).1;
+    let at = headers(8, 16 * 1024 - base);
+    assert_eq!(header_load(&at), (10, 16 * 1024));
+    let (status, response) = get_with_headers(server.addr, "/healthz", &at).await;
+    assert_eq!(status, 200, "{response}");
+    let over = headers(8, 16 * 1024 + 1 - base);
+    assert_eq!(header_load(&over), (10, 16 * 1024 + 1));
+    assert!(over.iter().all(|(k, v)| k.len() + v.len() < 2100));
+    let (status, response) = get_with_headers(server.addr, "/healthz", &over).await;
+    assert_eq!(status, 431, "{response}");
+    assert!(
+        refused_by_app(&response, "request headers too large\n"),
+        "not the app's refusal: {response}"
+    );
+
+    // The request target: 2048 bytes are looked up (and not found), 2049 are too long.
+    let at = format!("/{}", "a".repeat(2047));
+    let (status, response) = raw_get(server.addr, &at).await;
+    assert_eq!(status, 404, "{response}");
+    assert!(
+        refused_by_app(&response, "not found\n"),
+        "not the app's answer: {response}"
+    );
+    let over = format!("/{}", "a".repeat(2048));
+    let (status, response) = raw_get(server.addr, &over).await;
+    assert_eq!(status, 414, "{response}");
+    assert!(
+        refused_by_app(&response, "request target too long\n"),
+        "not the app's refusal: {response}"
+    );
     server.stop().await;
 }
 
