@@ -581,10 +581,17 @@ fn extract_fixture(fx: &Fixture) -> Result<Value, String> {
 fn every_fixture_extracts_as_a_reader_would_say() {
     // `FIXTURE=name` narrows the run to the cases whose name contains it, while working on one.
     let only = std::env::var("FIXTURE").unwrap_or_default();
-    let fixtures: Vec<Fixture> = load_fixtures()
+    let all = load_fixtures();
+    let names: Vec<String> = all.iter().map(|f| f.name.clone()).collect();
+    let fixtures: Vec<Fixture> = all
         .into_iter()
         .filter(|f| f.name.contains(only.as_str()))
         .collect();
+    assert!(
+        !fixtures.is_empty(),
+        "FIXTURE={only:?} matches no fixture, so nothing would be checked; the fixtures are: {}",
+        names.join(", ")
+    );
     let mut report = Vec::new();
     let mut failing = Vec::new();
     for fx in &fixtures {
