@@ -1068,17 +1068,62 @@ async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
     }
 }
 
+/// After SIGTERM the daemon gives its in-flight run `SHUTDOWN_GRACE` and its open connections
+/// `CONNECTION_GRACE`, both counted from the signal and running side by side, so it is gone
+/// within the longer of the two plus the time the process takes to exit. The test has both in
+/// play: a run waiting on an article that never answers, and a client stalled half-way through
+/// its request headers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
+    use clearfeed::schedule::SHUTDOWN_GRACE;
+    use clearfeed::serve::CONNECTION_GRACE;
+    use std::io::BufRead;
+    use tokio::io::AsyncWriteExt;
+    /// Leaving `run_daemon` to the end of the process: dropping the runtime, closing the store.
+    const EXIT_SLACK: Duration = Duration::from_secs(2);
+    let bound = SHUTDOWN_GRACE.max(CONNECTION_GRACE) + EXIT_SLACK;
+
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     binary_setup(&server, dir.path(), 3, "data");
     // One article never answers (and the timeout is 30 s): the run is busy when the signal comes.
     server.set("/k/1", Reply::Hang);
-    let mut child = clearfeed(dir.path(), &["run"]).spawn().unwrap();
+    let mut child = clearfeed(dir.path(), &["--log-format", "json", "run"])
+        .spawn()
+        .unwrap();
+    // The log (JSON lines on stderr) names the address the daemon listens on; all of it is kept
+    // for the checks at the end.
+    let stderr = child.stderr.take().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel::<std::net::SocketAddr>();
+    let log = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v["fields"]["message"] == "serving feeds"
+                && let Some(addr) = v["fields"]["address"].as_str()
+            {
+                let _ = addr_tx.send(addr.parse().unwrap());
+            }
+            lines.push(line);
+        }
+        lines.join("\n")
+    });
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the daemon logs the address it serves on");
     tokio::time::timeout(Duration::from_secs(60), server.arrived().notified())
         .await
         .expect("the daemon reaches the silent article");
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(b"GET /feeds/k.rss HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
     let pid = child.id().to_string();
     let sent = std::time::Instant::now();
     assert!(
@@ -1093,21 +1138,31 @@ async fn sigterm_stops_a_busy_daemon_within_a_bounded_time() {
             break status;
         }
         assert!(
-            sent.elapsed() < Duration::from_secs(20),
-            "still running 20 s after SIGTERM"
+            sent.elapsed() < bound,
+            "still running {bound:?} after SIGTERM (shutdown grace {SHUTDOWN_GRACE:?}, \
+             connection grace {CONNECTION_GRACE:?}, {EXIT_SLACK:?} to exit)"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    let elapsed = sent.elapsed();
+    drop(stalled);
+    let log = log.join().unwrap();
     eprintln!(
         "stopped {} ms after SIGTERM with {status}",
-        sent.elapsed().as_millis()
+        elapsed.as_millis()
     );
-    assert!(status.success(), "{status}: {}", {
-        let mut e = String::new();
-        use std::io::Read;
-        child.stderr.take().unwrap().read_to_string(&mut e).unwrap();
-        e
-    });
+    assert!(status.success(), "{status}: {log}");
+    // The run really was in flight: it had its whole grace, then was abandoned.
+    assert!(
+        elapsed >= SHUTDOWN_GRACE,
+        "stopped after {elapsed:?}, before the run's grace was over: {log}"
+    );
+    assert!(log.contains("run abandoned at shutdown"), "{log}");
+    // And so was the stalled connection: the server waited out its own grace for it.
+    assert!(
+        log.contains("connections still open after the grace period"),
+        "{log}"
+    );
     integrity_ok(&dir.path().join("data").join("clearfeed.db"));
 }
 
