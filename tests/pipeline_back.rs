@@ -2,236 +2,19 @@
 //! server on 127.0.0.1 and a real SQLite file in a temp dir. The server is a small invented news
 //! site whose responses each test sets up, and which records every request it sees.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod common;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use std::path::Path;
+use std::time::Duration;
 
 use clearfeed::config::{AppConfig, FeedConfig, FetchConfig, SourceKind};
 use clearfeed::pipeline::{FeedReport, Pipeline};
 use clearfeed::store::Store;
 
+use common::{Reply, Seen, Server};
+
 // ---------------------------------------------------------------------------------------------
-// The fixture site
-
-#[derive(Clone)]
-enum Route {
-    /// A body with validators; conditional requests matching them get a 304.
-    Ok {
-        body: Vec<u8>,
-        content_type: &'static str,
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-    Status(u16, Option<&'static str>),
-    Redirect(String),
-    /// Fails with the status `n` times, then serves the route.
-    FailFirst(u16, usize, Box<Route>),
-    /// A gzip-encoded HTML body (small on the wire, large once decompressed).
-    Gzip(Vec<u8>),
-    /// Never answers; signals `arrived` when the request comes in.
-    Hang,
-    /// Sends the headers and a first chunk, then nothing more, ever.
-    Drip,
-}
-
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    conditional: bool,
-    status: u16,
-}
-
-#[derive(Default)]
-struct SiteState {
-    routes: Mutex<HashMap<String, Route>>,
-    seen: Mutex<Vec<Seen>>,
-    arrived: tokio::sync::Notify,
-}
-
-#[derive(Clone)]
-struct Site {
-    addr: SocketAddr,
-    state: Arc<SiteState>,
-}
-
-impl Site {
-    async fn start() -> Site {
-        let state = Arc::new(SiteState::default());
-        let app = axum::Router::new()
-            .fallback(serve_route)
-            .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Site { addr, state }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn set(&self, path: &str, route: Route) {
-        self.state
-            .routes
-            .lock()
-            .unwrap()
-            .insert(path.to_string(), route);
-    }
-
-    fn page(&self, path: &str, body: &str, etag: &str) {
-        self.set(
-            path,
-            Route::Ok {
-                body: body.as_bytes().to_vec(),
-                content_type: "text/html; charset=utf-8",
-                etag: Some(format!("\"{etag}\"")),
-                last_modified: Some("Tue, 24 Nov 2026 08:00:00 GMT".into()),
-            },
-        );
-    }
-
-    fn feed(&self, path: &str, body: &str, etag: &str, content_type: &'static str) {
-        self.set(
-            path,
-            Route::Ok {
-                body: body.as_bytes().to_vec(),
-                content_type,
-                etag: Some(format!("\"{etag}\"")),
-                last_modified: None,
-            },
-        );
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().unwrap().clone()
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.seen().iter().filter(|s| s.path == path).count()
-    }
-}
-
-async fn serve_route(
-    State(state): State<Arc<SiteState>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let path = uri.path().to_string();
-    let conditional = headers.contains_key(header::IF_NONE_MATCH)
-        || headers.contains_key(header::IF_MODIFIED_SINCE);
-    let route = state.routes.lock().unwrap().get(&path).cloned();
-    if let Some(Route::Hang) = route {
-        state.seen.lock().unwrap().push(Seen {
-            path: path.clone(),
-            conditional,
-            status: 0,
-        });
-        state.arrived.notify_one();
-        std::future::pending::<()>().await;
-    }
-    let earlier = state
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|s| s.path == path)
-        .count();
-    let response = respond(route, &headers, earlier);
-    state.seen.lock().unwrap().push(Seen {
-        path,
-        conditional,
-        status: response.status().as_u16(),
-    });
-    response
-}
-
-fn respond(route: Option<Route>, headers: &HeaderMap, earlier: usize) -> Response {
-    match route {
-        None => StatusCode::NOT_FOUND.into_response(),
-        Some(Route::Status(code, retry_after)) => {
-            let mut r = StatusCode::from_u16(code).unwrap().into_response();
-            if let Some(ra) = retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static(ra));
-            }
-            r
-        }
-        Some(Route::Redirect(to)) => {
-            let mut r = StatusCode::FOUND.into_response();
-            r.headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_str(&to).unwrap());
-            r
-        }
-        Some(Route::Hang) => unreachable!("handled before responding"),
-        Some(Route::Drip) => {
-            let first = futures_util::stream::once(async {
-                Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"<html><body><p>"))
-            });
-            let body = axum::body::Body::from_stream(first.chain(futures_util::stream::pending()));
-            let mut r = body.into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            r
-        }
-        Some(Route::Gzip(compressed)) => {
-            let mut r = compressed.into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            r.headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            r
-        }
-        Some(Route::FailFirst(code, n, then)) => {
-            if earlier < n {
-                respond(Some(Route::Status(code, Some("0"))), headers, earlier)
-            } else {
-                respond(Some(*then), headers, earlier)
-            }
-        }
-        Some(Route::Ok {
-            body,
-            content_type,
-            etag,
-            last_modified,
-        }) => {
-            let inm = headers
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok());
-            let ims = headers
-                .get(header::IF_MODIFIED_SINCE)
-                .and_then(|v| v.to_str().ok());
-            let fresh = match (inm, &etag) {
-                (Some(sent), Some(ours)) => sent == ours,
-                (Some(_), None) => false,
-                (None, _) => ims.is_some() && ims == last_modified.as_deref(),
-            };
-            let mut r = if fresh {
-                StatusCode::NOT_MODIFIED.into_response()
-            } else {
-                let mut r = body.into_response();
-                r.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-                r
-            };
-            if let Some(e) = etag {
-                r.headers_mut()
-                    .insert(header::ETAG, HeaderValue::from_str(&e).unwrap());
-            }
-            if let Some(lm) = last_modified {
-                r.headers_mut()
-                    .insert(header::LAST_MODIFIED, HeaderValue::from_str(&lm).unwrap());
-            }
-            r
-        }
-    }
-}
+// Pages of the fixture site (served by `common::Server`)
 
 /// An invented article page in ordinary news markup.
 fn article_html(title: &str, para: &str) -> String {
@@ -294,7 +77,7 @@ fn app_config(dir: &Path, feeds: Vec<FeedConfig>, fetch: FetchConfig) -> AppConf
     }
 }
 
-fn feed(site: &Site, id: &str, path: &str) -> FeedConfig {
+fn feed(site: &Server, id: &str, path: &str) -> FeedConfig {
     FeedConfig::from_feed_url(id, url::Url::parse(&site.url(path)).unwrap())
 }
 
@@ -318,7 +101,7 @@ fn ok(report: &FeedReport) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_appear_once_and_a_second_run_is_only_conditional() {
-    let site = Site::start().await;
+    let site = Server::start();
     let u = |p: &str| site.url(p);
     site.feed(
         "/rss.xml",
@@ -472,7 +255,7 @@ async fn items_appear_once_and_a_second_run_is_only_conditional() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_article_is_updated_not_duplicated() {
-    let site = Site::start().await;
+    let site = Server::start();
     let u = |p: &str| site.url(p);
     site.feed(
         "/rss.xml",
@@ -533,13 +316,13 @@ async fn a_changed_article_is_updated_not_duplicated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_hostile_article_costs_only_itself() {
-    let site = Site::start().await;
+    let site = Server::start();
     let u = |p: &str| site.url(p);
     site.set(
         "/robots.txt",
-        Route::Ok {
+        Reply::Validated {
             body: b"User-agent: *\nDisallow: /private/\n".to_vec(),
-            content_type: "text/plain",
+            content_type: "text/plain".into(),
             etag: None,
             last_modified: None,
         },
@@ -577,34 +360,34 @@ async fn each_hostile_article_costs_only_itself() {
         "application/rss+xml",
     );
     site.page("/news/ok", &article_html("A normal story", "Fine."), "ok");
-    site.set("/news/gone", Route::Status(410, None));
+    site.set("/news/gone", Reply::status(410));
     site.set(
         "/news/huge",
-        Route::Ok {
+        Reply::Validated {
             body: article_html("Enormous page", &"word ".repeat(100_000)).into_bytes(),
-            content_type: "text/html",
+            content_type: "text/html".into(),
             etag: None,
             last_modified: None,
         },
     );
     site.set(
         "/news/moved",
-        Route::Redirect("ftp://files.example/story.txt".into()),
+        Reply::redirect("ftp://files.example/story.txt"),
     );
     site.set(
         "/news/flaky",
-        Route::FailFirst(
-            503,
-            1,
-            Box::new(Route::Ok {
+        Reply::FailFirst {
+            status: 503,
+            times: 1,
+            then: Box::new(Reply::Validated {
                 body: article_html("Flaky server", "Worked the second time.").into_bytes(),
-                content_type: "text/html",
+                content_type: "text/html".into(),
                 etag: None,
                 last_modified: None,
             }),
-        ),
+        },
     );
-    site.set("/news/broken", Route::Status(500, None));
+    site.set("/news/broken", Reply::status(500));
     // 8 MiB of zeros in an HTML page: about 8 KiB gzipped, far over the cap once decompressed.
     let bomb = {
         use std::io::Write;
@@ -614,8 +397,11 @@ async fn each_hostile_article_costs_only_itself() {
         gz.finish().unwrap()
     };
     assert!(bomb.len() < 64 * 1024, "the wire size is under the cap");
-    site.set("/news/bomb", Route::Gzip(bomb));
-    site.set("/news/drip", Route::Drip);
+    site.set(
+        "/news/bomb",
+        Reply::full(200, "text/html", bomb).header("Content-Encoding", "gzip"),
+    );
+    site.set("/news/drip", Reply::Drip);
 
     let dir = tempfile::tempdir().unwrap();
     let f = feed(&site, "gazette", "/rss.xml");
@@ -715,7 +501,7 @@ async fn each_hostile_article_costs_only_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn address_guard_refuses_loopback_unless_allowed() {
-    let site = Site::start().await;
+    let site = Server::start();
     site.feed(
         "/rss.xml",
         &rss(&[("a", &site.url("/news/a"), "A", "teaser")]),
@@ -755,11 +541,11 @@ async fn address_guard_refuses_loopback_unless_allowed() {
     let port = site.addr.port();
     site.set(
         "/to-ip",
-        Route::Redirect(format!("http://127.0.0.1:{port}/rss.xml")),
+        Reply::redirect(&format!("http://127.0.0.1:{port}/rss.xml")),
     );
     site.set(
         "/to-name",
-        Route::Redirect(format!("http://localhost:{port}/rss.xml")),
+        Reply::redirect(&format!("http://localhost:{port}/rss.xml")),
     );
     let mut via_name = feed(&site, "via-name", "/to-ip");
     via_name.source_url.set_host(Some("localhost")).unwrap();
@@ -790,7 +576,7 @@ async fn address_guard_refuses_loopback_unless_allowed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_page_source_with_include_exclude() {
-    let site = Site::start().await;
+    let site = Server::start();
     let u = |p: &str| site.url(p);
     site.page(
         "/news/",
@@ -907,7 +693,7 @@ fn config_errors_name_file_line_and_nearest_key_and_disable_only_their_feed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_reports_a_line_per_feed_and_a_failed_source_fails_only_its_feed() {
-    let site = Site::start().await;
+    let site = Server::start();
     site.feed(
         "/rss.xml",
         &rss(&[("a", &site.url("/news/a"), "A", "teaser")]),
@@ -973,7 +759,7 @@ async fn once_reports_a_line_per_feed_and_a_failed_source_fails_only_its_feed() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_asking_for_a_long_pause_is_left_alone_without_holding_up_others() {
-    let site = Site::start().await;
+    let site = Server::start();
     let port = site.addr.port();
     // Same server under two host names: politeness is per host name.
     let busy = |p: &str| format!("http://127.0.0.1:{port}{p}");
@@ -987,7 +773,10 @@ async fn a_host_asking_for_a_long_pause_is_left_alone_without_holding_up_others(
         "b",
         "application/rss+xml",
     );
-    site.set("/news/busy", Route::Status(429, Some("3600")));
+    site.set(
+        "/news/busy",
+        Reply::status(429).header("Retry-After", "3600"),
+    );
     site.page("/news/after", &article_html("After", "Body."), "after");
     site.feed(
         "/other.xml",
@@ -1058,7 +847,7 @@ async fn crash_child() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_mid_run_loses_no_committed_item() {
     const ARTICLES: usize = 12;
-    let site = Site::start().await;
+    let site = Server::start();
     let entries: Vec<(String, String, String)> = (0..ARTICLES)
         .map(|i| {
             (
@@ -1102,7 +891,7 @@ async fn a_kill_mid_run_loses_no_committed_item() {
             &format!("round-{round}"),
             "application/rss+xml",
         );
-        site.set(&format!("/news/{hang}"), Route::Hang);
+        site.set(&format!("/news/{hang}"), Reply::Hang);
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "crash_child", "--test-threads", "1"])
             .env("CLEARFEED_CRASH_CONFIG", dir.path().join("clearfeed.toml"))
@@ -1110,7 +899,7 @@ async fn a_kill_mid_run_loses_no_committed_item() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        tokio::time::timeout(Duration::from_secs(60), site.state.arrived.notified())
+        tokio::time::timeout(Duration::from_secs(60), site.arrived().notified())
             .await
             .expect("the child reaches the hanging article");
         child.kill().unwrap(); // SIGKILL: no destructors, no flush
@@ -1166,7 +955,7 @@ async fn a_kill_mid_run_loses_no_committed_item() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_refresh_window_young_articles_are_revalidated_conditionally() {
-    let site = Site::start().await;
+    let site = Server::start();
     let u = |p: &str| site.url(p);
     let listing = rss(&[("r-1", &u("/news/vote"), "Council vote", "Vote")]);
     site.feed("/rss.xml", &listing, "v1", "application/rss+xml");

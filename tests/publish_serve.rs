@@ -2,16 +2,20 @@
 //! loopback port, fetched with a real HTTP client, and read back by independent parsers (feed-rs
 //! and Python's feedparser).
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use clearfeed::publish::{self, FeedMeta};
-use clearfeed::serve::{self, AppState};
+use clearfeed::serve::AppState;
 use clearfeed::store::Item;
 use reqwest::StatusCode;
 use reqwest::header;
+
+use common::{AppServer, loopback_listener, raw_get, raw_request};
 
 fn item(n: u32, title: &str) -> Item {
     let t = Utc.with_ymd_and_hms(2026, 4, 1 + n, 7, 15, 0).unwrap();
@@ -62,41 +66,6 @@ fn published() -> (tempfile::TempDir, PathBuf) {
     (dir, public)
 }
 
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(public: &Path) -> Server {
-        Server::start_with(AppState::new(public)).await
-    }
-
-    async fn start_with(state: AppState) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(serve::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
-        Server {
-            addr,
-            stop: Some(tx),
-            handle,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.handle.await.unwrap().unwrap();
-    }
-}
-
 /// A client that does not decompress, so the test sees exactly what the server sent.
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -107,29 +76,10 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Sends a raw request line, bypassing URL normalisation in the client, and returns the status
-/// and whole response text.
-fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
-}
-
 #[tokio::test]
 async fn feeds_are_served_with_types_validators_and_304s() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     for (path, ctype) in [
         ("/feeds/riverside.rss", "application/rss+xml; charset=utf-8"),
@@ -205,7 +155,7 @@ async fn feeds_are_served_with_types_validators_and_304s() {
 #[tokio::test]
 async fn a_republished_feed_gets_a_new_etag() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let url = server.url("/feeds/riverside.rss");
     let first = c.get(&url).send().await.unwrap();
@@ -227,7 +177,7 @@ async fn a_republished_feed_gets_a_new_etag() {
 #[tokio::test]
 async fn gzip_only_when_asked_with_its_own_etag() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let url = server.url("/feeds/riverside.atom");
     let plain = c.get(&url).send().await.unwrap();
@@ -277,7 +227,7 @@ async fn gzip_only_when_asked_with_its_own_etag() {
 #[tokio::test]
 async fn path_traversal_is_refused() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     for target in [
         "/feeds/..%2fsecret.rss",
@@ -299,19 +249,13 @@ async fn path_traversal_is_refused() {
         );
     }
     // Dot segments sent raw (a normal client would resolve them before sending).
-    let addr = server.addr;
-    let raw = tokio::task::spawn_blocking(move || {
-        [
-            "/feeds/../secret.rss",
-            "/feeds/../../../../etc/passwd",
-            "/feeds/%2e%2e/secret.json",
-            "/../secret.rss",
-        ]
-        .map(|t| (t, raw_get(addr, t)))
-    })
-    .await
-    .unwrap();
-    for (target, (status, response)) in raw {
+    for target in [
+        "/feeds/../secret.rss",
+        "/feeds/../../../../etc/passwd",
+        "/feeds/%2e%2e/secret.json",
+        "/../secret.rss",
+    ] {
+        let (status, response) = raw_get(server.addr, target).await;
         assert!((400..500).contains(&status), "{target}: {status}");
         assert!(
             !response.contains("TOP-SECRET") && !response.contains("root:"),
@@ -324,7 +268,7 @@ async fn path_traversal_is_refused() {
 #[tokio::test]
 async fn index_page_is_escaped_and_locked_down() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let res = client().get(server.url("/")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -353,7 +297,7 @@ async fn index_page_is_escaped_and_locked_down() {
 #[tokio::test]
 async fn health_metrics_and_bad_requests() {
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let c = client();
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -392,6 +336,8 @@ async fn health_metrics_and_bad_requests() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A hundred headers and more are refused by hyper itself, before the app's own limits (see
+    // `the_apps_own_request_limits_are_exact` for those).
     let mut req = c.get(server.url("/"));
     for i in 0..100 {
         req = req.header(format!("x-filler-{i}"), "y");
@@ -423,33 +369,128 @@ async fn health_metrics_and_bad_requests() {
     assert!(head.bytes().await.unwrap().is_empty());
 
     // A malformed request gets a 400, and the server keeps serving.
-    let addr = server.addr;
-    let (status, _) = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream
-            .write_all(b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
-            .unwrap();
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
-        let status: u16 = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, response)
-    })
-    .await
-    .unwrap();
+    let (status, _) = raw_request(
+        server.addr,
+        b"GET /feeds/riverside.rss HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    )
+    .await;
     assert_eq!(status, 400);
     let res = c.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     server.stop().await;
 }
 
+/// A raw GET of `target` with exactly these header lines, so that the test knows every header
+/// the server sees.
+async fn get_with_headers(
+    addr: SocketAddr,
+    target: &str,
+    headers: &[(String, String)],
+) -> (u16, String) {
+    let mut request = format!("GET {target} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    raw_request(addr, request.as_bytes()).await
+}
+
+/// `Host` and `Connection: close`, then `n` more headers whose names and values add up to
+/// `filler_bytes`: the app counts a header as the bytes of its name and its value.
+fn headers(n: usize, filler_bytes: usize) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("Host".to_string(), "localhost".to_string()),
+        ("Connection".to_string(), "close".to_string()),
+    ];
+    let names: Vec<String> = (0..n).map(|i| format!("x-pad-{i:02}")).collect();
+    let mut left = filler_bytes - names.iter().map(String::len).sum::<usize>();
+    for (i, name) in names.into_iter().enumerate() {
+        let len = if i + 1 == n { left } else { left / (n - i) };
+        left -= len;
+        out.push((name, "v".repeat(len)));
+    }
+    out
+}
+
+/// What the app counts against its header limits: the number of headers, and the bytes of their
+/// names and values.
+fn header_load(headers: &[(String, String)]) -> (usize, usize) {
+    let bytes = headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+    (headers.len(), bytes)
+}
+
+/// The app's own limits (`serve.rs`: 64 headers, 16 KiB of header names and values, a 2048-byte
+/// request target), each reached exactly: a request at the limit is served, one past it is
+/// refused with the app's own response (a plain-text body naming the reason), which hyper's
+/// refusals beneath the app never carry.
+#[tokio::test]
+async fn the_apps_own_request_limits_are_exact() {
+    let (_dir, public) = published();
+    let server = AppServer::start(&public).await;
+    let refused_by_app = |response: &str, message: &str| {
+        let head = response
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        head.contains("content-type: text/plain; charset=utf-8") && response.contains(message)
+    };
+
+    // The number of headers: 64 pass, 65 are too many (hyper's own limit is 100).
+    let at = headers(62, 62 * 10);
+    assert_eq!(header_load(&at).0, 64);
+    let (status, response) = get_with_headers(server.addr, "/healthz", &at).await;
+    assert_eq!(status, 200, "{response}");
+    assert!(response.ends_with("ok\n"), "{response}");
+    let over = headers(63, 63 * 10);
+    assert_eq!(header_load(&over).0, 65);
+    let (status, response) = get_with_headers(server.addr, "/healthz", &over).await;
+    assert_eq!(status, 431, "{response}");
+    assert!(
+        refused_by_app(&response, "request headers too large\n"),
+        "not the app's refusal: {response}"
+    );
+
+    // The bytes of the headers: 16 KiB pass, one byte more is too much, in eight headers of about
+    // 2 KiB each (hyper takes headers of any size up to its buffer, some 400 KiB).
+    let base = header_load(&headers(0, 0)).1;
+    let at = headers(8, 16 * 1024 - base);
+    assert_eq!(header_load(&at), (10, 16 * 1024));
+    let (status, response) = get_with_headers(server.addr, "/healthz", &at).await;
+    assert_eq!(status, 200, "{response}");
+    let over = headers(8, 16 * 1024 + 1 - base);
+    assert_eq!(header_load(&over), (10, 16 * 1024 + 1));
+    assert!(over.iter().all(|(k, v)| k.len() + v.len() < 2100));
+    let (status, response) = get_with_headers(server.addr, "/healthz", &over).await;
+    assert_eq!(status, 431, "{response}");
+    assert!(
+        refused_by_app(&response, "request headers too large\n"),
+        "not the app's refusal: {response}"
+    );
+
+    // The request target: 2048 bytes are looked up (and not found), 2049 are too long.
+    let at = format!("/{}", "a".repeat(2047));
+    let (status, response) = raw_get(server.addr, &at).await;
+    assert_eq!(status, 404, "{response}");
+    assert!(
+        refused_by_app(&response, "not found\n"),
+        "not the app's answer: {response}"
+    );
+    let over = format!("/{}", "a".repeat(2048));
+    let (status, response) = raw_get(server.addr, &over).await;
+    assert_eq!(status, 414, "{response}");
+    assert!(
+        refused_by_app(&response, "request target too long\n"),
+        "not the app's refusal: {response}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn private_feeds_need_the_token() {
     let (_dir, public) = published();
-    let server = Server::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
+    let server =
+        AppServer::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
     let c = client();
     let rss = "/feeds/riverside.rss";
     for (url, auth) in [
@@ -510,7 +551,7 @@ async fn private_feeds_need_the_token() {
 async fn shutdown_is_bounded_even_with_a_stalled_client() {
     use tokio::io::AsyncWriteExt;
     let (_dir, public) = published();
-    let server = Server::start(&public).await;
+    let server = AppServer::start(&public).await;
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     // Headers that never end.
     stalled
@@ -531,6 +572,9 @@ async fn shutdown_is_bounded_even_with_a_stalled_client() {
 /// complaint and sees the same fields. It does not read JSON Feed; feed-rs covers that.
 #[test]
 fn feedparser_and_feed_rs_read_the_published_files() {
+    let Some(python) = common::feedparser_python() else {
+        return;
+    };
     let (_dir, public) = published();
     let script = r#"
 import json, sys, feedparser
@@ -546,11 +590,11 @@ print(json.dumps({
 "#;
     for (ext, version) in [("rss", "rss20"), ("atom", "atom10")] {
         let path = public.join(format!("riverside.{ext}"));
-        let out = std::process::Command::new("python3")
+        let out = std::process::Command::new(&python)
             .args(["-c", script])
             .arg(&path)
             .output()
-            .expect("python3 with feedparser (pip install feedparser) is needed");
+            .expect("the Python with feedparser runs");
         assert!(
             out.status.success(),
             "{}",
@@ -598,8 +642,9 @@ print(json.dumps({
 // ---------------------------------------------------------------------------------------------
 // End to end: the bundled sample site → the real pipeline → published files → server → readers.
 
-/// Runs Python's feedparser on a published file and returns what it saw.
-fn feedparser(path: &Path) -> serde_json::Value {
+/// Runs Python's feedparser (with the interpreter `python`) on a published file and returns what
+/// it saw.
+fn feedparser(python: &Path, path: &Path) -> serde_json::Value {
     let script = r#"
 import json, sys, feedparser
 d = feedparser.parse(sys.argv[1])
@@ -609,11 +654,11 @@ print(json.dumps({
                  "content": e.content[0].value if "content" in e else ""} for e in d.entries],
 }))
 "#;
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(python)
         .args(["-c", script])
         .arg(path)
         .output()
-        .expect("python3 with feedparser (pip install feedparser) is needed");
+        .expect("the Python with feedparser runs");
     assert!(
         out.status.success(),
         "{}",
@@ -646,7 +691,7 @@ struct Demo {
 
 async fn demo_setup(listen: SocketAddr) -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = loopback_listener().await;
     let base = format!("http://{}/", listener.local_addr().unwrap());
     let site = clearfeed::app::tools::site::LoopbackSite::start(
         listener,
@@ -665,6 +710,9 @@ async fn demo_setup(listen: SocketAddr) -> Demo {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
+    let Some(python) = common::feedparser_python() else {
+        return;
+    };
     let demo = demo_setup("127.0.0.1:8080".parse().unwrap()).await;
     let articles = clearfeed::app::tools::demo::sample_articles().unwrap();
     let public = demo.config.public_dir();
@@ -679,7 +727,7 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
 
     for feed in &feeds {
         for ext in ["rss", "atom"] {
-            let seen = feedparser(&public.join(format!("{}.{ext}", feed.id)));
+            let seen = feedparser(&python, &public.join(format!("{}.{ext}", feed.id)));
             assert_eq!(seen["bozo"], false, "{} {ext}: {}", feed.id, seen["error"]);
             let entries = seen["entries"].as_array().unwrap();
             assert_eq!(entries.len(), articles.len());
@@ -742,14 +790,14 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
         cond_after - cond_before,
         "unconditional requests on the second pass"
     );
-    let seen = feedparser(&public.join("lakeside.rss"));
+    let seen = feedparser(&python, &public.join("lakeside.rss"));
     assert_eq!(seen["entries"].as_array().unwrap().len(), articles.len());
     demo.site.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = loopback_listener().await;
     let addr = listener.local_addr().unwrap();
     let demo = demo_setup(addr).await;
     let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
