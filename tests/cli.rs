@@ -86,3 +86,60 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
     assert!(!stderr.is_empty(), "something was logged");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+fn help_of(command: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args([command, "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_command_lists_only_the_options_it_uses() {
+    for command in ["run", "once", "serve"] {
+        let help = help_of(command);
+        for option in ["--config", "--data-dir", "--log-format"] {
+            assert!(
+                help.contains(option),
+                "{command} --help lacks {option}:\n{help}"
+            );
+        }
+    }
+    let bench = help_of("bench");
+    for option in ["--config", "--data-dir", "--log-format"] {
+        assert!(!bench.contains(option), "bench takes no {option}:\n{bench}");
+    }
+    let extract = help_of("extract");
+    assert!(
+        extract.contains("--config") && !extract.contains("--data-dir"),
+        "{extract}"
+    );
+    assert!(!help_of("check").contains("--log-format"));
+}
+
+#[test]
+fn options_before_the_command_name_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
+    std::fs::write(
+        dir.path().join("feeds/harbour.toml"),
+        "[source]\nurl = \"https://news.example/rss.xml\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("clearfeed.toml");
+    for args in [
+        vec!["--config", config.to_str().unwrap(), "check"],
+        vec!["check", "--config", config.to_str().unwrap()],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+            .args(&args)
+            .env_remove("CLEARFEED_CONFIG")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {stdout}");
+        assert!(stdout.contains("ok  harbour"), "{args:?}: {stdout}");
+    }
+}

@@ -8,29 +8,68 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "clearfeed", version, about, long_about = None)]
 pub struct Cli {
+    /// The options also accepted before the command name (`clearfeed --config F run`), for
+    /// scripts and units written that way; each command's help lists the ones it takes.
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options every command accepts.
-#[derive(Debug, Clone, Args)]
+/// `--config`, `--data-dir` and `--log-format` given before the command name. Hidden from the
+/// help: each command that uses them lists them itself.
+#[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// Main configuration file; the feeds directory is `feeds/` beside it unless `feeds_dir` says otherwise.
-    #[arg(
-        long,
-        global = true,
-        default_value = "clearfeed.toml",
-        env = "CLEARFEED_CONFIG"
-    )]
-    pub config: PathBuf,
-    /// Data directory (database, published feeds); overrides `data_dir` from the config.
-    #[arg(long, global = true, env = "CLEARFEED_DATA_DIR")]
+    #[arg(long, hide = true)]
+    pub config: Option<PathBuf>,
+    #[arg(long, hide = true)]
     pub data_dir: Option<PathBuf>,
-    /// Log format.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
-    pub log_format: LogFormat,
+    #[arg(long, hide = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Where the configuration is: for the commands that read it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Main configuration file (optional; every setting has a default). The feeds directory is
+    /// `feeds/` beside it unless `feeds_dir` says otherwise. [default: clearfeed.toml]
+    #[arg(long, env = "CLEARFEED_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory (database, published feeds); overrides `data_dir` from the configuration.
+    #[arg(long, env = "CLEARFEED_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How log lines look: for the commands that log.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LogArgs {
+    /// Log format on stderr (level from `RUST_LOG`). [default: human]
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The configuration file when neither the command nor the top level names one.
+pub const DEFAULT_CONFIG: &str = "clearfeed.toml";
+
+impl GlobalArgs {
+    /// The configuration file: the command's own option, else the top-level one, else the default.
+    pub fn config_file(&self, own: &ConfigArgs) -> PathBuf {
+        (own.config.clone())
+            .or_else(|| self.config.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
+
+    /// The data directory override, the command's own first.
+    pub fn data_dir(&self, own: Option<&PathBuf>) -> Option<PathBuf> {
+        own.cloned().or_else(|| self.data_dir.clone())
+    }
+
+    /// The log format, the command's own first.
+    pub fn log_format(&self, own: &LogArgs) -> LogFormat {
+        own.log_format
+            .or(self.log_format)
+            .unwrap_or(LogFormat::Human)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,15 +85,15 @@ pub enum Command {
     /// Measure extraction speed and quality over a corpus directory.
     Bench(BenchArgs),
     /// The daemon: run every feed on its schedule and serve the feeds over HTTP.
-    Run(ListenArgs),
+    Run(ServeArgs),
     /// One pass over the named feeds (all when none given), publish, exit.
     Once(OnceArgs),
     /// Serve the published feeds over HTTP without fetching anything.
-    Serve(ListenArgs),
+    Serve(ServeArgs),
     /// Validate clearfeed.toml and every feed file; print each error with file, line and a hint.
-    Check,
+    Check(ConfigArgs),
     /// Show each feed's state: last success, last error, item count.
-    Status,
+    Status(ConfigArgs),
     /// Serve a bundled sample news site on loopback and run the real pipeline against it.
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
@@ -87,6 +126,10 @@ pub struct ExtractArgs {
     /// A TOML file of site rules (`body`, `bullets`, `remove`, ...), as in a feed's `[extract]` table.
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Main configuration file, for its `[fetch]` settings and user agent when fetching URLs.
+    /// [default: clearfeed.toml, when it exists]
+    #[arg(long, env = "CLEARFEED_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Inputs: file paths, http(s) URLs, or `-` for stdin.
     #[arg(required = true)]
     pub inputs: Vec<String>,
@@ -108,20 +151,34 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListenArgs {
-    /// Address to listen on (overrides `listen` from the config).
+pub struct ServeArgs {
+    /// Address to listen on (overrides `listen` from the configuration).
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct OnceArgs {
     /// Feed ids (file stems in the feeds directory); all feeds when none given.
     pub feeds: Vec<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Where the demo keeps its configuration, database and published files (cleared when it
+    /// holds an earlier demo, refused when it holds anything else). [default: data/demo]
+    #[arg(long, env = "CLEARFEED_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: LogArgs,
     /// Address for the clean feeds (the sample site gets its own loopback port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
@@ -138,4 +195,6 @@ pub struct BenchPipelineArgs {
     /// Articles per feed.
     #[arg(long, default_value_t = 50)]
     pub articles: usize,
+    #[command(flatten)]
+    pub log: LogArgs,
 }

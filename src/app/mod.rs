@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::config::AppConfig;
-use cli::{Cli, Command, GlobalArgs, LogFormat};
+use cli::{Cli, Command, ConfigArgs, GlobalArgs, LogArgs, LogFormat};
 
 /// The binary's entry point: parse the command line, run it, map an error to exit status 1.
 pub fn main() -> ExitCode {
@@ -60,46 +60,53 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let global = &cli.global;
-    if let Some(level) = default_log_level(&cli.command) {
-        init_logging(global.log_format, level);
-    }
+    let top = &cli.global;
+    let logging = |own: &LogArgs, level| init_logging(top.log_format(own), level);
     match cli.command {
         Command::Extract(args) => {
-            let config = load(global)?;
+            let own = ConfigArgs {
+                config: args.config.clone(),
+                data_dir: None,
+            };
+            let config = load(top, &own)?;
             extract::command(&args, config.fetch, &config.user_agent)
         }
         Command::Bench(args) => tools::bench::command(&args),
-        Command::Check => commands::check(&global.config, global.data_dir.clone()),
-        Command::Status => commands::status(&load(global)?),
-        Command::Run(args) => block_on(commands::run(load(global)?, args.listen)),
-        Command::Once(args) => block_on(commands::once(load(global)?, &args.feeds)),
-        Command::Serve(args) => block_on(commands::serve(load(global)?, args.listen)),
+        Command::Check(own) => {
+            commands::check(&top.config_file(&own), top.data_dir(own.data_dir.as_ref()))
+        }
+        Command::Status(own) => commands::status(&load(top, &own)?),
+        Command::Run(args) => {
+            logging(&args.log, "info");
+            block_on(commands::run(load(top, &args.config)?, args.listen))
+        }
+        Command::Once(args) => {
+            logging(&args.log, "warn");
+            block_on(commands::once(load(top, &args.config)?, &args.feeds))
+        }
+        Command::Serve(args) => {
+            logging(&args.log, "info");
+            block_on(commands::serve(load(top, &args.config)?, args.listen))
+        }
         Command::Demo(args) => {
-            let dir = (global.data_dir.clone()).unwrap_or_else(|| "data/demo".into());
+            logging(&args.log, "info");
+            let dir = top.data_dir(args.data_dir.as_ref());
+            let dir = dir.unwrap_or_else(|| "data/demo".into());
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
-        Command::BenchPipeline(args) => tools::bench_pipeline::command(&args),
+        Command::BenchPipeline(args) => {
+            // Per-article info logs would drown the figures; warnings and errors still show.
+            logging(&args.log, "warn");
+            tools::bench_pipeline::command(&args)
+        }
     }
 }
 
-/// The level logged at when `RUST_LOG` is unset, for the commands that log at all: the daemon and
-/// the server report what they do (`info`); one-shot passes report only problems (`warn`), since
-/// their results are printed.
-fn default_log_level(command: &Command) -> Option<&'static str> {
-    match command {
-        Command::Run(_) | Command::Serve(_) | Command::Demo(_) => Some("info"),
-        Command::Once(_) | Command::BenchPipeline(_) => Some("warn"),
-        Command::Extract(_) | Command::Bench(_) | Command::Check | Command::Status => None,
-    }
-}
-
-/// Loads `--config` (and `--data-dir`) once for the command.
-fn load(global: &GlobalArgs) -> anyhow::Result<AppConfig> {
-    Ok(AppConfig::load_from(
-        &global.config,
-        global.data_dir.clone(),
-    )?)
+/// Loads the configuration once for the command: its own `--config`/`--data-dir`, else the
+/// top-level ones, else `clearfeed.toml` (optional) in the working directory.
+fn load(top: &GlobalArgs, own: &ConfigArgs) -> anyhow::Result<AppConfig> {
+    let data_dir = top.data_dir(own.data_dir.as_ref());
+    Ok(AppConfig::load_from(&top.config_file(own), data_dir)?)
 }
 
 /// Builds the multi-threaded runtime (once per process) and runs `work` on it.
