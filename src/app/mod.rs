@@ -109,12 +109,20 @@ fn load(top: &GlobalArgs, own: &ConfigArgs) -> anyhow::Result<AppConfig> {
     Ok(AppConfig::load_from(&top.config_file(own), data_dir)?)
 }
 
-/// Builds the multi-threaded runtime (once per process) and runs `work` on it.
+/// How long blocking work still running when a command ends (a database call waiting on a lock,
+/// an extraction) may hold the exit up. The shutdown graces come first: with them the daemon's
+/// worst case from SIGTERM to exit is `schedule::SHUTDOWN_GRACE` plus this.
+pub const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds the multi-threaded runtime (once per process), runs `work` on it, and then gives
+/// leftover blocking tasks at most [`EXIT_GRACE`] instead of waiting for them without end.
 pub fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(work)
+        .build()?;
+    let result = runtime.block_on(work);
+    runtime.shutdown_timeout(EXIT_GRACE);
+    result
 }
 
 /// Logging to stderr, human-readable or one JSON object per line, at `RUST_LOG` or `default_level`.
