@@ -2,8 +2,9 @@
 //!
 //! Owns: parsing schedules (5-field crontab lines as well as the cron crate's 6/7-field form),
 //! computing fire times (pure functions of a given time, so they are tested without a clock), the
-//! per-feed timer tasks, the HTTP server running beside them, and logging set-up. Does not own what
-//! a feed run does (`pipeline`) or how feeds are served (`serve`).
+//! per-feed timer tasks with their back-off after failures, and one-off runs over many feeds.
+//! Does not own: what a feed run does (`pipeline`), the HTTP server (`serve`; the app runs it
+//! beside the daemon), or logging set-up (`app`).
 
 use std::future::Future;
 use std::str::FromStr;

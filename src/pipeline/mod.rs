@@ -1,32 +1,38 @@
 //! The pipeline: one pass over one feed — source, fetch, extract, summarize, store, publish.
 //!
-//! This module only sequences the stages and decides, per source entry, whether to fetch:
-//! an entry already stored is not fetched again unless its source signals a change (another title
-//! or `updated` date), it is younger than `[fetch] refresh`, or it is still a teaser fallback (tried
-//! up to [`MAX_FALLBACK_ATTEMPTS`] times). A refetch of a stored article is a conditional GET.
-//! One bad article never stops a run; a feed fails as a whole only when its source cannot be read.
+//! This module only sequences the stages: it reads the source, asks `policy` whether each entry
+//! is worth fetching (a refetch of a stored article is a conditional GET), has `item` assemble what
+//! is stored, and rewrites the published files. One bad article never stops a run; a feed fails as
+//! a whole only when its source cannot be read.
+//!
+//! Owns: the order of the stages, per-entry outcomes and the run report. Does not own: the refetch
+//! and back-off rules (`policy`), how an item is built (`item`), the counters (`metrics`), nor any
+//! stage's own work.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::model::FeedMeta;
 use crate::model::Page;
-use crate::model::{FeedMeta, Item};
 use crate::source::Candidate;
 use crate::source::SourceKind;
-use crate::store::{FeedState, FetchLogEntry, ItemMeta, Store, Upsert};
+use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
 mod feed;
+mod item;
+mod metrics;
+mod policy;
 
 pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings};
+pub use metrics::Metrics;
+pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 
-/// How many runs a teaser fallback is retried before it is left as it is.
-pub const MAX_FALLBACK_ATTEMPTS: u32 = 3;
+use metrics::{bump, extract_reason};
+use policy::{feed_backoff, source_sig};
 
 /// What one pass over one feed did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,52 +72,6 @@ impl std::fmt::Display for FeedReport {
     }
 }
 
-/// Process-wide counters, rendered by `serve` at `/metrics`.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub fetches: AtomicU64,
-    pub fetch_errors: AtomicU64,
-    pub not_modified: AtomicU64,
-    pub items_new: AtomicU64,
-    pub items_updated: AtomicU64,
-    pub feed_runs: AtomicU64,
-    pub feed_failures: AtomicU64,
-    /// Total seconds spent in feed runs, in milliseconds.
-    pub run_millis: AtomicU64,
-    /// Failures by kind ([`FetchError::reason`], `extract_*`, `feed_*`): a total alone cannot
-    /// tell a host that times out from a site that started serving PDFs.
-    failures: Mutex<std::collections::BTreeMap<&'static str, u64>>,
-}
-
-impl Metrics {
-    /// Counts one failure of kind `reason`.
-    pub fn count_failure(&self, reason: &'static str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry(reason).or_default() += 1;
-    }
-
-    /// Failures counted so far, by kind, sorted by kind.
-    pub fn failures(&self) -> Vec<(&'static str, u64)> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.iter().map(|(k, v)| (*k, *v)).collect()
-    }
-}
-
-/// The failure-counter label of an extraction error.
-fn extract_reason(e: &crate::extract::ExtractError) -> &'static str {
-    use crate::extract::ExtractError::*;
-    match e {
-        Empty => "extract_empty",
-        Binary(_) => "extract_binary",
-        NoContent => "extract_no_content",
-        BadRule { .. } => "extract_rule",
-    }
-}
-
-fn bump(counter: &AtomicU64, by: u64) {
-    counter.fetch_add(by, Ordering::Relaxed);
-}
-
 /// Why a feed failed as a whole.
 #[derive(Debug, thiserror::Error)]
 enum FeedError {
@@ -120,7 +80,7 @@ enum FeedError {
     #[error("source: {0}")]
     Parse(#[from] crate::source::SourceError),
     #[error("{0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error("publishing: {0}")]
     Publish(#[from] crate::publish::PublishError),
 }
@@ -132,6 +92,40 @@ enum Outcome {
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
+}
+
+/// One source entry on its way through a run: where it came from and what identifies it.
+struct Entry<'a> {
+    feed: &'a FeedConfig,
+    c: &'a Candidate,
+    /// The entry's URL without fragment and tracking parameters.
+    canonical: url::Url,
+    /// The stored item's guid when the entry is known, else the source's (or the canonical URL).
+    guid: String,
+    /// See [`policy::source_sig`].
+    sig: String,
+    first_seen: chrono::DateTime<Utc>,
+}
+
+impl Entry<'_> {
+    /// What is stored beside the entry's item, with its article page's validators.
+    fn meta(&self, validators: (Option<String>, Option<String>), fallback: bool) -> ItemMeta {
+        let (etag, last_modified) = validators;
+        ItemMeta {
+            link: self.c.url.to_string(),
+            etag,
+            last_modified,
+            source_sig: self.sig.clone(),
+            fallback,
+        }
+    }
+}
+
+/// Why an article was not read, and its page's validators (`ETag`, `Last-Modified`) when the page
+/// was fetched but not extracted.
+struct Unread {
+    reason: String,
+    validators: (Option<String>, Option<String>),
 }
 
 /// A compiled extractor and the rules it was built from.
@@ -370,41 +364,22 @@ impl Pipeline {
         }
     }
 
+    /// One source entry: left alone when stored and unchanged, else fetched, extracted and
+    /// stored, with the source's teaser kept when the article cannot be read.
     async fn try_entry(
         &self,
         feed: &FeedConfig,
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
         extractor: Arc<Extractor>,
-    ) -> Result<Outcome, crate::store::StoreError> {
+    ) -> Result<Outcome, StoreError> {
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
-        let (fid, g, urls) = (
-            feed.id.clone(),
-            guid.clone(),
-            vec![c.url.to_string(), canonical.to_string()],
-        );
-        let known = self
-            .store
-            .call(move |s| {
-                s.known(
-                    &fid,
-                    &g,
-                    &urls.iter().map(String::as_str).collect::<Vec<_>>(),
-                )
-            })
-            .await?;
+        let known = self.known_item(feed, c, &guid, &canonical).await?;
         let mut validators = Validators::default();
         if let Some(k) = &known {
-            let young = !self.settings.fetch.refresh.is_zero()
-                && chrono::Duration::from_std(self.settings.fetch.refresh)
-                    .is_ok_and(|r| Utc::now() - k.first_seen < r);
-            let refetch = !k.pruned
-                && ((k.meta.fallback && k.attempts < MAX_FALLBACK_ATTEMPTS)
-                    || k.meta.source_sig != sig
-                    || young);
-            if !refetch {
+            if !policy::should_refetch(k, &sig, self.settings.fetch.refresh, Utc::now()) {
                 return Ok(Outcome::Unchanged);
             }
             // Conditional even for a teaser fallback whose page was read but not extracted: an
@@ -414,88 +389,156 @@ impl Pipeline {
                 last_modified: k.meta.last_modified.clone(),
             };
         }
-        let guid = known.as_ref().map_or(guid, |k| k.guid.clone());
+        let entry = Entry {
+            feed,
+            c,
+            guid: known.as_ref().map_or(guid, |k| k.guid.clone()),
+            canonical,
+            sig,
+            first_seen,
+        };
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
             allow_hosts: &feed.allow_hosts,
             check_robots: true,
         };
-        let meta = ItemMeta {
-            link: c.url.to_string(),
-            source_sig: sig.clone(),
-            ..Default::default()
+        let unread = match self.fetch_logged(&feed.id, &request).await {
+            Ok(Fetched::NotModified) => return self.touch(&entry).await,
+            Ok(Fetched::Page(page)) => match self.store_article(&entry, page, extractor).await? {
+                Ok(upsert) => return Ok(Outcome::Stored(upsert)),
+                Err(unread) => unread,
+            },
+            Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
+            Err(e) => Unread {
+                reason: e.to_string(),
+                validators: (None, None),
+            },
         };
-        let mut page_validators = (None, None);
-        let failure = match self.fetch_logged(&feed.id, &request).await {
-            Ok(Fetched::NotModified) => {
-                let (fid, g) = (feed.id.clone(), guid.clone());
-                self.store
-                    .call(move |s| s.touch_item(&fid, &g, &sig))
+        self.keep_teaser(&entry, known.as_ref(), unread).await
+    }
+
+    /// The stored item an entry is, found by its guid or either of its URLs.
+    async fn known_item(
+        &self,
+        feed: &FeedConfig,
+        c: &Candidate,
+        guid: &str,
+        canonical: &url::Url,
+    ) -> Result<Option<Known>, StoreError> {
+        let (fid, g, urls) = (
+            feed.id.clone(),
+            guid.to_string(),
+            vec![c.url.to_string(), canonical.to_string()],
+        );
+        self.store
+            .call(move |s| {
+                s.known(
+                    &fid,
+                    &g,
+                    &urls.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+            })
+            .await
+    }
+
+    /// The article page has not changed since it was stored: only the entry's signature is kept.
+    async fn touch(&self, entry: &Entry<'_>) -> Result<Outcome, StoreError> {
+        let (fid, g, sig) = (entry.feed.id.clone(), entry.guid.clone(), entry.sig.clone());
+        self.store
+            .call(move |s| s.touch_item(&fid, &g, &sig))
+            .await?;
+        Ok(Outcome::Unchanged)
+    }
+
+    /// Extracts and summarizes a fetched article page and stores the item; or says why it could
+    /// not be read (with the page's validators when extraction failed, so an unchanged page is not
+    /// downloaded again).
+    async fn store_article(
+        &self,
+        entry: &Entry<'_>,
+        page: Page,
+        extractor: Arc<Extractor>,
+    ) -> Result<Result<Upsert, Unread>, StoreError> {
+        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
+        let final_url = page.url.clone();
+        let c = entry.c;
+        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page)).await {
+            Ok(Ok((article, summary))) => {
+                let item = item::article_item(
+                    entry.feed,
+                    &entry.guid,
+                    c,
+                    final_url,
+                    &article,
+                    &summary,
+                    entry.first_seen,
+                );
+                let meta = entry.meta((etag, last_modified), false);
+                let upsert = self
+                    .store
+                    .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                return Ok(Outcome::Unchanged);
+                Ok(Ok(upsert))
             }
-            Ok(Fetched::Page(page)) => {
-                let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
-                let final_url = page.url.clone();
-                match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page))
-                    .await
-                {
-                    Ok(Ok((article, summary))) => {
-                        let item =
-                            article_item(feed, &guid, c, final_url, &article, &summary, first_seen);
-                        let meta = ItemMeta {
-                            etag,
-                            last_modified,
-                            ..meta
-                        };
-                        let upsert = self
-                            .store
-                            .call(move |s| s.upsert_item(&item, &meta))
-                            .await?;
-                        return Ok(Outcome::Stored(upsert));
-                    }
-                    Ok(Err(e)) => {
-                        self.metrics.count_failure(extract_reason(&e));
-                        page_validators = (etag, last_modified);
-                        format!("{}: extraction: {e}", c.url)
-                    }
-                    Err(e) => {
-                        self.metrics.count_failure("extract_panic");
-                        format!("{}: extraction panicked: {e}", c.url)
-                    }
-                }
+            Ok(Err(e)) => {
+                self.metrics.count_failure(extract_reason(&e));
+                Ok(Err(Unread {
+                    reason: format!("{}: extraction: {e}", c.url),
+                    validators: (etag, last_modified),
+                }))
             }
-            Err(e) if e.is_gone() => {
-                tracing::warn!(feed = %feed.id, "article dropped: {e}");
-                let (fid, g, link) = (feed.id.clone(), guid.clone(), c.url.to_string());
-                self.store
-                    .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-                    .await?;
-                return Ok(Outcome::Failed(e.to_string()));
+            Err(e) => {
+                self.metrics.count_failure("extract_panic");
+                Ok(Err(Unread {
+                    reason: format!("{}: extraction panicked: {e}", c.url),
+                    validators: (None, None),
+                }))
             }
-            Err(e) => e.to_string(),
-        };
-        tracing::warn!(feed = %feed.id, url = %c.url, "article not read: {failure}");
-        // Users expect an item rather than nothing: keep the source's teaser (or just the title
-        // and link when there is none), marked as such, unless a real article is already stored.
-        let has_real_copy = known.as_ref().is_some_and(|k| !k.meta.fallback);
+        }
+    }
+
+    /// The article is gone upstream (404, 410): the entry is marked so and nothing is stored.
+    async fn drop_gone(&self, entry: &Entry<'_>, e: FetchError) -> Result<Outcome, StoreError> {
+        tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
+        let (fid, g, link, sig) = (
+            entry.feed.id.clone(),
+            entry.guid.clone(),
+            entry.c.url.to_string(),
+            entry.sig.clone(),
+        );
+        self.store
+            .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
+            .await?;
+        Ok(Outcome::Failed(e.to_string()))
+    }
+
+    /// An article that could not be read. Users expect an item rather than nothing: the source's
+    /// teaser (or just the title and link when there is none) is stored, marked as such, unless a
+    /// real article is already stored.
+    async fn keep_teaser(
+        &self,
+        entry: &Entry<'_>,
+        known: Option<&Known>,
+        unread: Unread,
+    ) -> Result<Outcome, StoreError> {
+        let Unread {
+            reason: failure,
+            validators,
+        } = unread;
+        tracing::warn!(feed = %entry.feed.id, url = %entry.c.url, "article not read: {failure}");
+        let has_real_copy = known.is_some_and(|k| !k.meta.fallback);
         if !has_real_copy {
-            let item = teaser_item(
-                feed,
-                &guid,
-                c,
-                &canonical,
-                c.teaser.as_deref(),
+            let item = item::teaser_item(
+                entry.feed,
+                &entry.guid,
+                entry.c,
+                &entry.canonical,
+                entry.c.teaser.as_deref(),
                 &failure,
-                first_seen,
+                entry.first_seen,
             );
-            let meta = ItemMeta {
-                fallback: true,
-                etag: page_validators.0,
-                last_modified: page_validators.1,
-                ..meta
-            };
+            let meta = entry.meta(validators, true);
             self.store
                 .call(move |s| s.upsert_item(&item, &meta))
                 .await?;
@@ -542,22 +585,7 @@ impl Pipeline {
     /// How a feed presents itself when published: its configured title (else the source's own),
     /// the source's description and site link.
     pub fn feed_meta(&self, feed: &FeedConfig, state: Option<&FeedState>) -> FeedMeta {
-        let title = match state.and_then(|s| s.title.clone()) {
-            Some(t) if feed.title == feed.id && !t.is_empty() => t,
-            _ => feed.title.clone(),
-        };
-        FeedMeta {
-            id: feed.id.clone(),
-            description: state
-                .and_then(|s| s.description.clone())
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| format!("{title}: full articles with summaries")),
-            title,
-            site_url: state
-                .and_then(|s| s.site_url.clone())
-                .unwrap_or_else(|| feed.source_url.to_string()),
-            base_url: self.settings.base_url.as_ref().map(|u| u.to_string()),
-        }
+        item::feed_meta(feed, state, self.settings.base_url.as_ref())
     }
 
     /// Rewrites one feed's published files and the OPML list of every feed.
@@ -594,181 +622,6 @@ fn extract_and_summarize(
     Ok((article, summary))
 }
 
-/// Back-off before a failed feed should run again: 5 minutes doubling per failure, at most 6
-/// hours, or what the server asked for if longer.
-fn feed_backoff(failures: u32, retry_after: Option<std::time::Duration>) -> chrono::Duration {
-    let exp = chrono::Duration::minutes(5) * 2i32.pow(failures.saturating_sub(1).min(10));
-    let wait = exp.min(chrono::Duration::hours(6));
-    match retry_after.and_then(|r| chrono::Duration::from_std(r).ok()) {
-        Some(r) if r > wait => r,
-        _ => wait,
-    }
-}
-
-/// The article URL without its fragment and without tracking parameters (`utm_*`, `fbclid`, ...).
-pub fn canonical_url(url: &url::Url) -> url::Url {
-    let mut url = url.clone();
-    url.set_fragment(None);
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !crate::extract::sanitize::is_tracking_param(k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
-        }
-    }
-    url
-}
-
-/// What the source says about an entry that, when it changes, makes the article worth fetching
-/// again (the teaser is left out: it often carries rotating ad text).
-fn source_sig(c: &Candidate) -> String {
-    let mut h = Sha256::new();
-    h.update(c.title.as_deref().unwrap_or("").as_bytes());
-    h.update([0]);
-    if let Some(u) = c.updated {
-        h.update(u.to_rfc3339().as_bytes());
-    }
-    hex(&h.finalize()[..12])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A canonical link is taken when it is http(s), on the fetched page's host (give or take `www.`),
-/// and names a page rather than the site root.
-fn believable_canonical(canonical: &url::Url, fetched: &url::Url) -> bool {
-    let bare = |u: &url::Url| {
-        u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-    };
-    matches!(canonical.scheme(), "http" | "https")
-        && bare(canonical) == bare(fetched)
-        && !canonical.path().trim_matches('/').is_empty()
-}
-
-/// A publication date, unless it lies more than a day in the future (a wrong clock or a wrong
-/// time zone upstream); such an item would otherwise stay on top of every reader's list.
-fn plausible(t: Option<chrono::DateTime<Utc>>) -> Option<chrono::DateTime<Utc>> {
-    t.filter(|t| *t <= Utc::now() + chrono::Duration::days(1))
-}
-
-/// The content hash: everything a reader sees.
-fn content_hash(title: &str, bullets: &[String], lead: &str, html: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [title, lead, html] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for b in bullets {
-        h.update(b.as_bytes());
-        h.update([1]);
-    }
-    hex(&h.finalize())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn article_item(
-    feed: &FeedConfig,
-    guid: &str,
-    c: &Candidate,
-    final_url: Option<url::Url>,
-    article: &crate::extract::Article,
-    summary: &crate::summarize::Summary,
-    first_seen: chrono::DateTime<Utc>,
-) -> Item {
-    let fetched = final_url.unwrap_or_else(|| c.url.clone());
-    // The page's own canonical link wins when it is believable: items are deduplicated by it, so
-    // a template that points every page at the home page must not merge all articles into one.
-    let url = article
-        .url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-        .filter(|u| believable_canonical(u, &fetched))
-        .map(|u| canonical_url(&u))
-        .unwrap_or_else(|| canonical_url(&fetched));
-    let title = Some(article.title.trim())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .or_else(|| c.title.clone())
-        .unwrap_or_else(|| url.to_string());
-    Item {
-        feed: feed.id.clone(),
-        guid: guid.to_string(),
-        content_hash: content_hash(
-            &title,
-            &summary.bullets,
-            &summary.lead,
-            &article.content_html,
-        ),
-        url: url.to_string(),
-        title,
-        byline: article.byline.clone(),
-        published: plausible(article.published.map(|p| p.with_timezone(&Utc)))
-            .or(plausible(c.published)),
-        updated: Utc::now(),
-        bullets: summary.bullets.clone(),
-        lead: summary.lead.clone(),
-        summary: summary.text.clone(),
-        content_html: article.content_html.clone(),
-        image: article.image.clone(),
-        first_seen,
-    }
-}
-
-/// An item made of the source's teaser, for an article that could not be read. The teaser is
-/// upstream HTML: it is sanitized here like everything else that reaches readers.
-fn teaser_item(
-    feed: &FeedConfig,
-    guid: &str,
-    c: &Candidate,
-    canonical: &url::Url,
-    teaser: Option<&str>,
-    reason: &str,
-    first_seen: chrono::DateTime<Utc>,
-) -> Item {
-    // The same allow-list as extracted articles (tracking parameters out, links absolute).
-    let clean =
-        crate::extract::sanitize::Sanitizer::new().clean(teaser.unwrap_or(""), Some(canonical));
-    let text = scraper::Html::parse_fragment(&clean)
-        .root_element()
-        .text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let note = if teaser.is_some() {
-        "Only the source's teaser is shown: the full article could not be read."
-    } else {
-        "The full article could not be read; follow the link to the source."
-    };
-    let content_html = format!("<p><em>{note}</em></p>\n{clean}");
-    let title = c.title.clone().unwrap_or_else(|| canonical.to_string());
-    tracing::debug!(feed = %feed.id, %reason, "teaser fallback");
-    Item {
-        feed: feed.id.clone(),
-        guid: guid.to_string(),
-        url: canonical.to_string(),
-        content_hash: content_hash(&title, &[], &text, &content_html),
-        title,
-        byline: None,
-        published: plausible(c.published),
-        updated: Utc::now(),
-        bullets: Vec::new(),
-        summary: text.clone(),
-        lead: text,
-        content_html,
-        image: None,
-        first_seen,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,97 +639,5 @@ mod tests {
         let feed = FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());
         let fut = async move { pipeline.run_feed(&feed).await };
         assert_send(&fut);
-    }
-
-    #[test]
-    fn canonical_links_are_checked_before_they_dedupe() {
-        let page = url::Url::parse("https://www.news.example/2026/story?ref=rss").unwrap();
-        let ok = |s: &str| believable_canonical(&url::Url::parse(s).unwrap(), &page);
-        assert!(ok("https://news.example/2026/story"));
-        assert!(!ok("https://news.example/"), "the site root");
-        assert!(!ok("https://other.example/2026/story"), "another site");
-        assert!(!ok("ftp://news.example/2026/story"));
-    }
-
-    #[test]
-    fn future_dates_are_not_trusted() {
-        let now = Utc::now();
-        assert_eq!(plausible(Some(now)), Some(now));
-        assert_eq!(plausible(Some(now + chrono::Duration::days(400))), None);
-        assert_eq!(plausible(None), None);
-    }
-
-    #[test]
-    fn canonical_url_drops_fragment_and_trackers() {
-        let u = url::Url::parse("https://e.example/a?id=3&utm_source=x&fbclid=y#top").unwrap();
-        assert_eq!(canonical_url(&u).as_str(), "https://e.example/a?id=3");
-        let u = url::Url::parse("https://e.example/a?utm_medium=rss").unwrap();
-        assert_eq!(canonical_url(&u).as_str(), "https://e.example/a");
-    }
-
-    #[test]
-    fn source_sig_follows_title_and_updated_not_teaser() {
-        let c = Candidate {
-            url: url::Url::parse("https://e.example/a").unwrap(),
-            title: Some("A".into()),
-            published: None,
-            updated: None,
-            guid: None,
-            teaser: Some("ad 1".into()),
-        };
-        let same = Candidate {
-            teaser: Some("ad 2".into()),
-            ..c.clone()
-        };
-        assert_eq!(source_sig(&c), source_sig(&same));
-        let edited = Candidate {
-            title: Some("A (corrected)".into()),
-            ..c.clone()
-        };
-        assert_ne!(source_sig(&c), source_sig(&edited));
-        let updated = Candidate {
-            updated: Some(Utc::now()),
-            ..c.clone()
-        };
-        assert_ne!(source_sig(&c), source_sig(&updated));
-    }
-
-    #[test]
-    fn feed_backoff_doubles_and_honours_retry_after() {
-        assert_eq!(feed_backoff(1, None), chrono::Duration::minutes(5));
-        assert_eq!(feed_backoff(3, None), chrono::Duration::minutes(20));
-        assert_eq!(feed_backoff(30, None), chrono::Duration::hours(6));
-        assert_eq!(
-            feed_backoff(1, Some(std::time::Duration::from_secs(3600))),
-            chrono::Duration::hours(1)
-        );
-    }
-
-    #[test]
-    fn teaser_item_is_sanitized_and_marked() {
-        let feed =
-            FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/rss").unwrap());
-        let c = Candidate {
-            url: url::Url::parse("https://e.example/a").unwrap(),
-            title: Some("Title".into()),
-            published: None,
-            updated: None,
-            guid: None,
-            teaser: None,
-        };
-        let it = teaser_item(
-            &feed,
-            "g",
-            &c,
-            &c.url,
-            Some("<p onclick=\"x()\">Short <script>alert(1)</script>teaser</p>"),
-            "robots",
-            Utc::now(),
-        );
-        assert!(!it.content_html.contains("script"));
-        assert!(!it.content_html.contains("onclick"));
-        assert!(it.content_html.contains("teaser"));
-        assert!(it.content_html.contains("could not be read"));
-        assert_eq!(it.summary, "Short teaser");
     }
 }

@@ -1,5 +1,4 @@
-//! Benchmarks: extraction speed and quality over a corpus directory (`clearfeed bench DIR`), and
-//! the whole pipeline over a generated loopback site (`clearfeed bench-pipeline`).
+//! `clearfeed bench DIR`: extraction speed, memory and quality over a corpus directory.
 //!
 //! Two corpus layouts are understood:
 //! - **snippets** (`cases.json` + `pages/`): each case lists snippets the extracted text must contain
@@ -10,6 +9,9 @@
 //!
 //! Pages are read into memory first so that only extraction is timed, and the same pages are then
 //! parsed by html5ever alone to give the `extract_vs_parse` ratio.
+//!
+//! Owns: reading corpora, timing, scoring and the report. Does not own: extraction itself
+//! (`extract`), nor the whole-pipeline benchmark (`bench_pipeline`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,8 +66,69 @@ struct PageScore {
     tn: u32,
 }
 
+/// What one bench run measured, for the report.
+struct Measured {
+    name: String,
+    pages: Vec<CorpusPage>,
+    /// The scored text of each page; `None` where no article was found.
+    texts: Vec<Option<String>>,
+    scores: Vec<PageScore>,
+    passes: usize,
+    best_extract: Duration,
+    best_parse: Duration,
+    /// Resident memory with the corpus loaded, and the peak after the timed extraction passes.
+    rss_loaded_kb: u64,
+    peak_kb: u64,
+}
+
 /// `clearfeed bench DIR`.
 pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let (name, pages) = load_pages(args)?;
+    let rss_loaded_kb = memory_kb("VmRSS:").unwrap_or(0);
+    reset_peak_rss();
+
+    let extractor = Extractor::new(&SiteRules::default())?;
+    let passes = args.passes.max(1);
+
+    // Untimed pass: the texts that are scored. Extraction is pure, so every pass gives the same.
+    let texts: Vec<Option<String>> = pages
+        .iter()
+        .map(|p| extractor.article(&page_of(p)).ok().map(|a| a.text))
+        .collect();
+
+    let best_extract = best_of(passes, || {
+        for page in &pages {
+            let article = extractor.article(&page_of(page));
+            std::hint::black_box(&article);
+        }
+    });
+    let peak_kb = memory_kb("VmHWM:").unwrap_or(0);
+    let best_parse = time_parse_only(&pages, passes);
+
+    let scores: Vec<PageScore> = pages
+        .iter()
+        .zip(&texts)
+        .map(|(p, text)| score_page(&p.reference, text.as_deref().unwrap_or("")))
+        .collect();
+    report(
+        &Measured {
+            name,
+            pages,
+            texts,
+            scores,
+            passes,
+            best_extract,
+            best_parse,
+            rss_loaded_kb,
+            peak_kb,
+        },
+        args.worst,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The corpus's display name and its pages (at most `--limit`); an empty corpus is an error.
+fn load_pages(args: &BenchArgs) -> anyhow::Result<(String, Vec<CorpusPage>)> {
     let name = args
         .dir
         .file_name()
@@ -78,59 +141,47 @@ pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     if pages.is_empty() {
         bail!("no pages found in {}", args.dir.display());
     }
-    let total_bytes: usize = pages.iter().map(|p| p.bytes.len()).sum();
-    let mb = total_bytes as f64 / 1e6;
-    let rss_loaded = memory_kb("VmRSS:").unwrap_or(0);
-    reset_peak_rss();
+    Ok((name, pages))
+}
 
-    let extractor = Extractor::new(&SiteRules::default())?;
-    let passes = args.passes.max(1);
-
-    // Untimed pass: the texts that are scored. Extraction is pure, so every pass gives the same.
-    let texts: Vec<Option<String>> = pages
-        .iter()
-        .map(|p| extractor.article(&page_of(p)).ok().map(|a| a.text))
-        .collect();
-    let failures = texts.iter().filter(|t| t.is_none()).count();
-
-    let mut best_extract = Duration::MAX;
+/// The shortest of `passes` runs of `pass`.
+fn best_of(passes: usize, mut pass: impl FnMut()) -> Duration {
+    let mut best = Duration::MAX;
     for _ in 0..passes {
         let start = Instant::now();
-        for page in &pages {
-            let article = extractor.article(&page_of(page));
-            std::hint::black_box(&article);
-        }
-        best_extract = best_extract.min(start.elapsed());
+        pass();
+        best = best.min(start.elapsed());
     }
-    let peak_kb = memory_kb("VmHWM:").unwrap_or(0);
+    best
+}
 
-    // Parse-only pass: html5ever building the same DOM, nothing else. Decoding happens outside the
-    // timed loop, so the extractor is charged for its own decoding and the parser is not.
+/// Parse-only pass: html5ever building the same DOM, nothing else. Decoding happens outside the
+/// timed loop, so the extractor is charged for its own decoding and the parser is not.
+fn time_parse_only(pages: &[CorpusPage], passes: usize) -> Duration {
     let sources: Vec<String> = pages
         .iter()
         .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
         .collect();
-    let mut best_parse = Duration::MAX;
-    for _ in 0..passes {
-        let start = Instant::now();
+    best_of(passes, || {
         for html in &sources {
             std::hint::black_box(scraper::Html::parse_document(html));
         }
-        best_parse = best_parse.min(start.elapsed());
-    }
-    drop(sources);
+    })
+}
 
-    let scores: Vec<PageScore> = pages
-        .iter()
-        .zip(&texts)
-        .map(|(p, text)| score_page(&p.reference, text.as_deref().unwrap_or("")))
-        .collect();
-    let (precision, recall, f1, accuracy) = corpus_quality(&pages, &scores);
+/// Prints speed, memory and quality, the worst pages, and the one-line summary.
+fn report(m: &Measured, worst: usize) {
+    let Measured { name, pages, .. } = m;
+    let total_bytes: usize = pages.iter().map(|p| p.bytes.len()).sum();
+    let mb = total_bytes as f64 / 1e6;
+    let failures = m.texts.iter().filter(|t| t.is_none()).count();
+    let (precision, recall, f1, accuracy) = corpus_quality(pages, &m.scores);
+    let passes = m.passes;
 
-    let secs = best_extract.as_secs_f64();
+    let secs = m.best_extract.as_secs_f64();
     let pages_per_s = pages.len() as f64 / secs;
-    let ratio = secs / best_parse.as_secs_f64();
-    let peak_mb = peak_kb.saturating_sub(rss_loaded) as f64 / 1024.0;
+    let ratio = secs / m.best_parse.as_secs_f64();
+    let peak_mb = m.peak_kb.saturating_sub(m.rss_loaded_kb) as f64 / 1024.0;
 
     println!(
         "corpus {name}: {} pages, {mb:.1} MB, {failures} without article",
@@ -143,24 +194,34 @@ pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     );
     println!(
         "parse only (html5ever): {:.3} s, {:.0} pages/s; extract/parse = {ratio:.2}",
-        best_parse.as_secs_f64(),
-        pages.len() as f64 / best_parse.as_secs_f64()
+        m.best_parse.as_secs_f64(),
+        pages.len() as f64 / m.best_parse.as_secs_f64()
     );
     println!(
         "memory: {:.0} MB resident with the corpus loaded, {:.0} MB peak; extraction's own peak {peak_mb:.0} MB",
-        rss_loaded as f64 / 1024.0,
-        peak_kb as f64 / 1024.0
+        m.rss_loaded_kb as f64 / 1024.0,
+        m.peak_kb as f64 / 1024.0
     );
     if let Some(acc) = accuracy {
-        let (tp, fp, fn_, tn) = scores.iter().fold((0, 0, 0, 0), |acc, s| {
+        let (tp, fp, fn_, tn) = m.scores.iter().fold((0, 0, 0, 0), |acc, s| {
             (acc.0 + s.tp, acc.1 + s.fp, acc.2 + s.fn_, acc.3 + s.tn)
         });
         println!("snippets: tp={tp} fp={fp} fn={fn_} tn={tn} accuracy={acc:.3}");
     }
+    print_worst(m, worst);
+    println!(
+        "bench: corpus={name} pages={} f1={f1:.3} precision={precision:.3} recall={recall:.3} pages_per_s={pages_per_s:.0} extract_vs_parse={ratio:.2} peak_mb={peak_mb:.0}",
+        pages.len()
+    );
+}
+
+/// The `worst` pages by F1, lowest first.
+fn print_worst(m: &Measured, worst: usize) {
+    let (pages, scores) = (&m.pages, &m.scores);
     let mut order: Vec<usize> = (0..pages.len()).collect();
     order.sort_by(|&a, &b| scores[a].f1.total_cmp(&scores[b].f1));
-    println!("worst {} pages:", args.worst.min(pages.len()));
-    for &i in order.iter().take(args.worst) {
+    println!("worst {} pages:", worst.min(pages.len()));
+    for &i in order.iter().take(worst) {
         let s = scores[i];
         println!(
             "  f1={:.3} p={:.3} r={:.3} {}{}",
@@ -168,18 +229,13 @@ pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             s.precision,
             s.recall,
             pages[i].name,
-            if texts[i].is_none() {
+            if m.texts[i].is_none() {
                 " (no article)"
             } else {
                 ""
             }
         );
     }
-    println!(
-        "bench: corpus={name} pages={} f1={f1:.3} precision={precision:.3} recall={recall:.3} pages_per_s={pages_per_s:.0} extract_vs_parse={ratio:.2} peak_mb={peak_mb:.0}",
-        pages.len()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 fn page_of(page: &CorpusPage) -> Page {

@@ -8,6 +8,10 @@
 //!
 //! Two passes: a first over a fresh data directory (everything new), then a second over unchanged
 //! content, where a polite client sends only conditional requests (answered 304).
+//!
+//! Owns: the generated site, the benchmark's configuration, the passes and their report. Does not
+//! own: the pipeline or the scheduler it drives, nor the fixture site's conditional-GET responder
+//! (`site`) and article pages (`demo`).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -221,9 +225,43 @@ pub fn command(
 
 async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::process::ExitCode> {
     let counters = Arc::new(Counters::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (bases, servers) = start_sites(feeds, articles, &counters, stop_rx).await?;
+    let config_path = write_config(dir, &bases)?;
+    let config = crate::config::AppConfig::load_from(&config_path, Some(dir.to_path_buf()))?;
+    let feed_configs = config.feeds.clone();
+    let pipeline = crate::pipeline::Pipeline::new(config)?;
+    println!(
+        "bench-pipeline: {feeds} feeds x {articles} articles, one loopback address per feed \
+         (per-host delay {PER_HOST_DELAY}, per-host concurrency {PER_HOST_CONCURRENCY}, \
+         concurrency {CONCURRENCY})"
+    );
+
+    let mut passes = Vec::new();
+    for pass in 1..=2 {
+        passes.push(run_pass(pass, &pipeline, &feed_configs, &counters).await);
+    }
+    let _ = stop_tx.send(true);
+    for s in servers {
+        let _ = s.await;
+    }
+    print_summary(feeds, articles, &passes[0], &passes[1]);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A running generated site.
+type SiteServer = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Starts one generated site per feed, each on its own loopback address where the system has
+/// them, serving until `stop` turns true. Returns their base URLs and server tasks.
+async fn start_sites(
+    feeds: usize,
+    articles: usize,
+    counters: &Arc<Counters>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<(Vec<String>, Vec<SiteServer>)> {
     let mut bases = Vec::with_capacity(feeds);
     let mut servers = Vec::with_capacity(feeds);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     for i in 0..feeds {
         let listener = match tokio::net::TcpListener::bind(SocketAddr::new(host_for(i), 0)).await {
             Ok(l) => l,
@@ -251,7 +289,7 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
             .route("/news/{slug}", get(article))
             .route("/robots.txt", get(robots))
             .with_state(state);
-        let mut rx = stop_rx.clone();
+        let mut rx = stop.clone();
         servers.push(tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
@@ -261,61 +299,74 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
         }));
         bases.push(base);
     }
-    let config_path = write_config(dir, &bases)?;
-    let config = crate::config::AppConfig::load_from(&config_path, Some(dir.to_path_buf()))?;
-    let feed_configs = config.feeds.clone();
-    let pipeline = crate::pipeline::Pipeline::new(config)?;
-    println!(
-        "bench-pipeline: {feeds} feeds x {articles} articles, one loopback address per feed \
-         (per-host delay {PER_HOST_DELAY}, per-host concurrency {PER_HOST_CONCURRENCY}, \
-         concurrency {CONCURRENCY})"
-    );
+    Ok((bases, servers))
+}
 
-    let mut passes = Vec::new();
-    for pass in 1..=2 {
-        let before = counters.snapshot();
-        let started = Instant::now();
-        let reports = crate::schedule::run_all(&pipeline, &feed_configs, CONCURRENCY).await;
-        let secs = started.elapsed().as_secs_f64();
-        let after = counters.snapshot();
-        let [req, cond, nm, robots] = [0, 1, 2, 3].map(|k| after[k] - before[k]);
-        let sum =
-            |f: fn(&crate::pipeline::FeedReport) -> usize| reports.iter().map(f).sum::<usize>();
-        let failed_feeds = reports.iter().filter(|r| r.error.is_some()).count();
-        let (new, updated, unchanged, failed) = (
-            sum(|r| r.new),
-            sum(|r| r.updated),
-            sum(|r| r.unchanged),
-            sum(|r| r.failed),
-        );
-        let processed = new + updated + unchanged;
+/// What one pass over every feed took and asked of the sites.
+struct PassFigures {
+    secs: f64,
+    /// Articles new, updated or unchanged.
+    processed: usize,
+    requests: u64,
+    conditional: u64,
+    unconditional: u64,
+}
+
+/// Runs every feed once, prints the pass's line, and returns its figures.
+async fn run_pass(
+    pass: usize,
+    pipeline: &crate::pipeline::Pipeline,
+    feed_configs: &[crate::pipeline::FeedConfig],
+    counters: &Counters,
+) -> PassFigures {
+    let before = counters.snapshot();
+    let started = Instant::now();
+    let reports = crate::schedule::run_all(pipeline, feed_configs, CONCURRENCY).await;
+    let secs = started.elapsed().as_secs_f64();
+    let after = counters.snapshot();
+    let [req, cond, nm, robots] = [0, 1, 2, 3].map(|k| after[k] - before[k]);
+    let sum = |f: fn(&crate::pipeline::FeedReport) -> usize| reports.iter().map(f).sum::<usize>();
+    let failed_feeds = reports.iter().filter(|r| r.error.is_some()).count();
+    let (new, updated, unchanged, failed) = (
+        sum(|r| r.new),
+        sum(|r| r.updated),
+        sum(|r| r.unchanged),
+        sum(|r| r.failed),
+    );
+    let processed = new + updated + unchanged;
+    println!(
+        "pass {pass}: {secs:.2} s, {new} new, {updated} updated, {unchanged} unchanged, \
+         {failed} failed articles, {failed_feeds} failed feeds; {:.0} articles/s; \
+         {req} requests ({cond} conditional, {nm} answered 304, {robots} robots.txt, {} unconditional)",
+        processed as f64 / secs.max(1e-9),
+        req - cond - robots,
+    );
+    if let Some(r) = reports.iter().find(|r| r.error.is_some()) {
         println!(
-            "pass {pass}: {secs:.2} s, {new} new, {updated} updated, {unchanged} unchanged, \
-             {failed} failed articles, {failed_feeds} failed feeds; {:.0} articles/s; \
-             {req} requests ({cond} conditional, {nm} answered 304, {robots} robots.txt, {} unconditional)",
-            processed as f64 / secs.max(1e-9),
-            req - cond - robots,
+            "  first failed feed: {}: {}",
+            r.feed,
+            r.error.as_deref().unwrap_or("")
         );
-        if let Some(r) = reports.iter().find(|r| r.error.is_some()) {
-            println!(
-                "  first failed feed: {}: {}",
-                r.feed,
-                r.error.as_deref().unwrap_or("")
-            );
-        }
-        passes.push((secs, processed, req, cond, req - cond - robots));
     }
-    let _ = stop_tx.send(true);
-    for s in servers {
-        let _ = s.await;
+    PassFigures {
+        secs,
+        processed,
+        requests: req,
+        conditional: cond,
+        unconditional: req - cond - robots,
     }
+}
+
+/// Peak memory and the one-line summary: the first pass's cycle time and throughput, the second
+/// pass's requests.
+fn print_summary(feeds: usize, articles: usize, first: &PassFigures, second: &PassFigures) {
     let peak_mb = peak_memory_kb().map(|kb| kb as f64 / 1024.0);
     match peak_mb {
         Some(mb) => println!("peak memory (VmHWM): {mb:.1} MB"),
         None => println!("peak memory: unavailable (no /proc/self/status)"),
     }
-    let (secs1, processed1, ..) = passes[0];
-    let (_, _, req2, cond2, uncond2) = passes[1];
+    let (secs1, processed1) = (first.secs, first.processed);
+    let (req2, cond2, uncond2) = (second.requests, second.conditional, second.unconditional);
     println!(
         "bench: feeds={feeds} articles={articles} cycle_s={secs1:.2} articles_per_s={:.0} \
          second_pass_requests={req2} conditional={cond2} unconditional={uncond2} peak_mb={}",
@@ -324,7 +375,6 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
             .map(|m| format!("{m:.1}"))
             .unwrap_or_else(|| "n/a".into()),
     );
-    Ok(std::process::ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

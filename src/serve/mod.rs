@@ -1,0 +1,279 @@
+//! Serving: an axum router over the published feeds (ETag/Last-Modified, 304, gzip), the HTML index
+//! page, health and metrics.
+//!
+//! The server only reads what `publish` wrote into the public directory; it never touches the
+//! database, so it keeps answering while a pipeline run is busy, and `clearfeed serve` works on a
+//! read-only copy of the files. The index page and the item counts in `/metrics` are built from the
+//! published JSON Feed files.
+//!
+//! Owns: the shared state, routes, request limits, security headers, the error type mapped to
+//! client-safe responses, and graceful shutdown. Its parts own the rest: conditional responses and
+//! the file cache (`conditional`), access tokens (`auth`), the index page (`index`) and `/metrics`
+//! (`metrics`). Does not own: rendering the feeds (`publish`).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::pipeline::Pipeline;
+
+mod auth;
+mod conditional;
+mod index;
+mod metrics;
+
+pub use auth::access_token_from_env;
+use conditional::PublicFiles;
+
+/// Longest request target we accept; feed URLs are short, anything longer is abuse.
+const MAX_URI_BYTES: usize = 2048;
+/// Header limits: a reader sends a handful of headers; thousands of bytes of them is abuse.
+const MAX_HEADERS: usize = 64;
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The index page loads nothing but its own inline style: no scripts, frames, forms or plugins.
+const INDEX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; \
+    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Shared state of the HTTP server. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    files: PublicFiles,
+    /// Present when the server runs inside the daemon; its counters appear at `/metrics`.
+    pipeline: Option<Pipeline>,
+    requests: Arc<AtomicU64>,
+    /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
+    /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
+    /// length leak through response timing.
+    token_digest: Option<Arc<[u8; 32]>>,
+}
+
+impl AppState {
+    /// State serving the files in `public_dir` (usually `<data_dir>/public`).
+    pub fn new(public_dir: impl Into<PathBuf>) -> Self {
+        AppState {
+            files: PublicFiles::new(public_dir.into()),
+            pipeline: None,
+            requests: Default::default(),
+            token_digest: None,
+        }
+    }
+
+    /// Makes every endpoint but `/healthz` require `token`: as `?token=`, as a bearer token, or
+    /// as the password of HTTP basic auth (any user name). An empty token means no protection.
+    pub fn with_access_token(mut self, token: Option<&str>) -> Self {
+        self.token_digest = auth::token_digest(token).map(Arc::new);
+        self
+    }
+
+    /// Adds the pipeline whose counters `/metrics` reports.
+    pub fn with_pipeline(mut self, pipeline: Pipeline) -> Self {
+        self.pipeline = Some(pipeline);
+        self
+    }
+}
+
+/// Errors a request can end in. The response text is fixed per kind; details (paths, OS errors)
+/// go to the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("request target too long")]
+    UriTooLong,
+    #[error("request headers too large")]
+    HeadersTooLarge,
+    #[error("request bodies are not accepted")]
+    BodyNotAllowed,
+    #[error("access token required")]
+    Unauthorized,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    fn internal(path: &Path, err: std::io::Error) -> Self {
+        AppError::Internal(format!("{}: {err}", path.display()))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not found"),
+            AppError::UriTooLong => (StatusCode::URI_TOO_LONG, "request target too long"),
+            AppError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request headers too large",
+            ),
+            AppError::BodyNotAllowed => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request bodies are not accepted",
+            ),
+            AppError::Unauthorized => {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [
+                        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                        (header::WWW_AUTHENTICATE, "Basic realm=\"clearfeed\""),
+                    ],
+                    "access token required\n",
+                )
+                    .into_response();
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        };
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{message}\n"),
+        )
+            .into_response()
+    }
+}
+
+/// The router: feeds, OPML, index page, health and metrics, behind request limits, security
+/// headers and gzip.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index::index))
+        .route("/feeds/{file}", get(conditional::feed))
+        .route("/feeds.opml", get(conditional::opml))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics::metrics))
+        .fallback(|| async { AppError::NotFound })
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::map_response(conditional::mark_encoded_etag))
+        .layer(middleware::map_response(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_requests,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// How long open connections may take to finish after shutdown was requested.
+pub const CONNECTION_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves `app(state)` on `listener` until `shutdown` completes, then gives open requests
+/// [`CONNECTION_GRACE`] to finish. The bound matters: a client that stalls half-way through its
+/// request would otherwise hold the process open forever.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    });
+    let grace_over = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(CONNECTION_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        _ = grace_over => {
+            tracing::warn!("connections still open after the grace period; closing anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// Refuses requests no feed reader sends: huge targets, floods of headers, bodies on GET.
+async fn limit_requests(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        return Err(AppError::UriTooLong);
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Err(AppError::HeadersTooLarge);
+    }
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if has_body {
+        return Err(AppError::BodyNotAllowed);
+    }
+    if let Some(digest) = &state.token_digest
+        && req.uri().path() != "/healthz"
+        && !auth::authorized(digest, &req)
+    {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(next.run(req).await)
+}
+
+/// Headers every response gets; the strict CSP matters for the HTML index page, which shows text
+/// taken from third-party pages.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(INDEX_CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
