@@ -886,3 +886,73 @@ async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
     );
     demo.site.stop().await;
 }
+
+/// Every status the server sends carries the security headers, the early refusals of the request
+/// limits included.
+#[tokio::test]
+async fn every_status_carries_the_security_headers() {
+    let (_dir, public) = published();
+    let open = AppServer::start(&public).await;
+    let private =
+        AppServer::start_with(AppState::new(&public).with_access_token(Some("s3cret"))).await;
+    let (_, ok) = raw_get(open.addr, "/feeds/riverside.rss").await;
+    let etag = ok
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("etag").then_some(value)
+        })
+        .expect("an ETag")
+        .trim()
+        .to_string();
+    let conditional = format!(
+        "GET /feeds/riverside.rss HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+    );
+    let body = "POST /feeds/riverside.rss HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+    let many: String = (0..70).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let too_many = format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}Connection: close\r\n\r\n");
+    let long = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        "a".repeat(3000)
+    );
+    let cases: Vec<(u16, std::net::SocketAddr, String)> = vec![
+        (
+            200,
+            open.addr,
+            "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".into(),
+        ),
+        (304, open.addr, conditional),
+        (
+            401,
+            private.addr,
+            "GET /feeds/riverside.rss HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".into(),
+        ),
+        (
+            404,
+            open.addr,
+            "GET /nothing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".into(),
+        ),
+        (413, open.addr, body.into()),
+        (414, open.addr, long),
+        (431, open.addr, too_many),
+    ];
+    for (want, addr, request) in cases {
+        let (status, response) = raw_request(addr, request.as_bytes()).await;
+        assert_eq!(status, want, "{response}");
+        let head = response
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        for header in [
+            "x-content-type-options: nosniff",
+            "referrer-policy:",
+            "x-frame-options: deny",
+            "content-security-policy:",
+        ] {
+            assert!(head.contains(header), "{want} lacks {header}:\n{head}");
+        }
+    }
+    open.stop().await;
+    private.stop().await;
+}

@@ -154,11 +154,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::map_response(conditional::mark_encoded_etag))
-        .layer(middleware::map_response(security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limit_requests,
         ))
+        // Outside the limits, so that their refusals (401, 413, 414, 431) carry the headers too.
+        .layer(middleware::map_response(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
