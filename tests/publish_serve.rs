@@ -925,7 +925,8 @@ async fn every_status_carries_the_security_headers() {
         (
             401,
             private.addr,
-            "GET /feeds/riverside.rss HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".into(),
+            "GET /feeds/riverside.rss HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                .into(),
         ),
         (
             404,

@@ -303,6 +303,7 @@ mod tests {
             base_url: None,
             allow_private: true,
             rules: None,
+            config: None,
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
         }
     }

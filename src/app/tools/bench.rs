@@ -108,7 +108,7 @@ pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let scores: Vec<PageScore> = pages
         .iter()
         .zip(&texts)
-        .map(|(p, text)| score_page(&p.reference, text.as_deref().unwrap_or("")))
+        .map(|(p, text)| score_page(&p.reference, text.as_deref()))
         .collect();
     report(
         &Measured {
@@ -210,9 +210,16 @@ fn report(m: &Measured, worst: usize) {
     }
     print_worst(m, worst);
     println!(
-        "bench: corpus={name} pages={} f1={f1:.3} precision={precision:.3} recall={recall:.3} pages_per_s={pages_per_s:.0} extract_vs_parse={ratio:.2} peak_mb={peak_mb:.0}",
-        pages.len()
+        "bench: corpus={name} pages={} f1={f1:.3} precision={precision:.3} recall={recall:.3} page_f1_mean={:.3} pages_per_s={pages_per_s:.0} extract_vs_parse={ratio:.2} peak_mb={peak_mb:.0}",
+        pages.len(),
+        mean_page_f1(&m.scores)
     );
+}
+
+/// The mean of the pages' own F1 scores, beside the corpus figure (which pools counts or averages
+/// precision and recall before combining them).
+fn mean_page_f1(scores: &[PageScore]) -> f64 {
+    scores.iter().map(|s| s.f1).sum::<f64>() / scores.len().max(1) as f64
 }
 
 /// The `worst` pages by F1, lowest first.
@@ -302,10 +309,11 @@ fn load_corpus(dir: &Path) -> anyhow::Result<Vec<CorpusPage>> {
         .collect()
 }
 
-fn score_page(reference: &Reference, text: &str) -> PageScore {
+/// Scores one page's extracted text (`None`: no article was extracted) against its reference.
+fn score_page(reference: &Reference, text: Option<&str>) -> PageScore {
     match reference {
         Reference::Snippets { with, without } => {
-            let text = collapse(text);
+            let text = collapse(text.unwrap_or(""));
             let mut s = PageScore::default();
             for snippet in with {
                 if text.contains(snippet.as_str()) {
@@ -326,14 +334,18 @@ fn score_page(reference: &Reference, text: &str) -> PageScore {
             s.f1 = harmonic(s.precision, s.recall);
             s
         }
+        // No article is no recall, whatever the reference holds.
+        Reference::Text(_) if text.is_none() => PageScore::default(),
         Reference::Text(expected) => {
-            let ours = shingles(text);
+            let ours = shingles(text.unwrap_or(""));
             let inter: u32 = ours
                 .iter()
                 .map(|(k, &n)| n.min(expected.get(k).copied().unwrap_or(0)))
                 .sum();
             let ours_n: u32 = ours.values().sum();
             let expected_n: u32 = expected.values().sum();
+            // Only a page whose reference and extraction are both without a single word is
+            // perfect by default; a missing article was scored above.
             let (precision, recall) = if ours_n == 0 && expected_n == 0 {
                 (1.0, 1.0)
             } else {
@@ -394,13 +406,15 @@ fn collapse(s: &str) -> String {
 }
 
 /// The multiset of windows of 4 consecutive word tokens (`\w+`, Unicode-aware).
+/// Overlapping 4-token windows; a text of one to three tokens is one window of all of them, so
+/// that a short page is compared by its words rather than counted as empty.
 fn shingles(text: &str) -> Shingles {
     let tokens: Vec<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|t| !t.is_empty())
         .collect();
     let mut out = Shingles::new();
-    for w in tokens.windows(4) {
+    for w in tokens.windows(4.min(tokens.len().max(1))) {
         *out.entry(w.join(" ")).or_insert(0) += 1;
     }
     out
@@ -433,7 +447,13 @@ mod tests {
         assert_eq!(s.get("one two three four"), Some(&2));
         assert_eq!(s.get("two three four five"), Some(&1));
         assert_eq!(s.values().sum::<u32>(), 6);
-        assert!(shingles("too short here").is_empty());
+        let short = shingles("too short here");
+        assert_eq!(
+            short.get("too short here"),
+            Some(&1),
+            "one window of all three words"
+        );
+        assert!(shingles("").is_empty());
     }
 
     #[test]
@@ -442,7 +462,7 @@ mod tests {
             with: vec!["main text here".into(), "missing part".into()],
             without: vec!["Imprint".into(), "cookie notice".into()],
         };
-        let s = score_page(&reference, "The  main\ntext here and the Imprint");
+        let s = score_page(&reference, Some("The  main\ntext here and the Imprint"));
         assert_eq!((s.tp, s.fn_, s.fp, s.tn), (1, 1, 1, 1));
         assert!((s.f1 - 0.5).abs() < 1e-9);
     }
@@ -450,12 +470,27 @@ mod tests {
     #[test]
     fn reference_scoring_uses_multiset_intersection() {
         let reference = Reference::Text(shingles("a b c d e f"));
-        let s = score_page(&reference, "a b c d e f a b c d");
+        let s = score_page(&reference, Some("a b c d e f a b c d"));
         // ours: 7 windows, expected: 3, shared: 3
         assert!((s.recall - 1.0).abs() < 1e-9);
         assert!((s.precision - 3.0 / 7.0).abs() < 1e-9);
-        let empty = score_page(&reference, "");
+        let empty = score_page(&reference, Some(""));
         assert_eq!(empty.f1, 0.0);
+    }
+
+    #[test]
+    fn no_article_scores_zero_even_against_a_short_reference() {
+        // Both sides under four words: this once scored as a perfect page.
+        let reference = Reference::Text(shingles("Page moved"));
+        let failed = score_page(&reference, None);
+        assert_eq!(
+            (failed.precision, failed.recall, failed.f1),
+            (0.0, 0.0, 0.0)
+        );
+        let right = score_page(&reference, Some("Page moved"));
+        assert_eq!(right.f1, 1.0);
+        let wrong = score_page(&reference, Some("Cookie settings"));
+        assert_eq!(wrong.f1, 0.0);
     }
 
     #[test]
