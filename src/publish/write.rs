@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::PublishError;
 
+/// Creates the output directory and its parents.
 pub(super) fn create_dir(dir: &Path) -> Result<(), PublishError> {
     std::fs::create_dir_all(dir).map_err(|source| PublishError::Write {
         path: dir.to_path_buf(),
