@@ -7,7 +7,12 @@
 //! does), the host's gate (concurrency, delay, back-off), a global slot, then the request itself
 //! with a conditional-GET header set, a redirect policy that re-applies the scheme and address
 //! checks on every hop, and a body cap counted on the decompressed bytes as they stream in.
+//!
+//! This file owns the [`Fetcher`]: its clients, the request path above and retries. It does not
+//! own what errors mean (`error.rs`), the address guard (`guard.rs`), the per-host gates
+//! (`polite.rs`), robots.txt rules (`robots.rs`) or the settings (`options.rs`).
 
+mod error;
 pub mod guard;
 mod options;
 pub mod polite;
@@ -18,11 +23,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rand::Rng;
 use tokio::sync::Semaphore;
 
-use guard::{Access, Blocked, GuardedResolver};
+pub use error::FetchError;
+use error::{RedirectRefused, classify, status_error};
+use guard::{Access, GuardedResolver};
 pub use options::{DEFAULT_USER_AGENT, FetchConfig, de_duration};
 use polite::HostGates;
 use robots::{RobotsCache, Rules};
@@ -72,141 +79,6 @@ pub enum Fetched {
     Page(Page),
     /// 304: the stored copy is current.
     NotModified,
-}
-
-/// What the caller should do about a failed request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// A passing condition (timeout, 5xx, back-off): try again on a later run.
-    RetryLater,
-    /// This URL will not give us an article (404, too large, refused): skip the item.
-    SkipItem,
-    /// Nothing fetched with this setup can work: fail the feed.
-    FailFeed,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("{url}: only http and https URLs are fetched")]
-    Scheme { url: String },
-    #[error("{url}: {blocked}")]
-    Blocked { url: String, blocked: Blocked },
-    #[error("{url}: disallowed by robots.txt")]
-    Robots { url: String },
-    #[error("{url}: robots.txt unreachable ({reason}); not fetching until it can be read")]
-    RobotsUnreachable { url: String, reason: String },
-    #[error("{url}: HTTP {status} (gone)")]
-    Gone { url: String, status: u16 },
-    #[error("{url}: HTTP {status}")]
-    Status {
-        url: String,
-        status: u16,
-        retry_after: Option<Duration>,
-    },
-    #[error("{url}: timed out")]
-    Timeout { url: String },
-    #[error("{url}: connection failed: {reason}")]
-    Connect { url: String, reason: String },
-    #[error("{url}: body larger than {limit} bytes")]
-    TooLarge { url: String, limit: u64 },
-    #[error("{url}: more than {max} redirects")]
-    TooManyRedirects { url: String, max: usize },
-    #[error("{url}: redirect to {to}: only http and https are followed")]
-    RedirectScheme { url: String, to: String },
-    #[error("{url}: host is backing off for another {}s", remaining.as_secs())]
-    HostOnHold { url: String, remaining: Duration },
-    /// The body broke off before it was complete (a Content-Length that promised more than
-    /// arrived, a reset connection, a corrupt compressed stream).
-    #[error("{url}: body broken off: {reason}")]
-    Body { url: String, reason: String },
-    #[error("{url}: {reason}")]
-    Other { url: String, reason: String },
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
-}
-
-impl FetchError {
-    pub fn disposition(&self) -> Disposition {
-        use FetchError::*;
-        match self {
-            Scheme { .. }
-            | Blocked { .. }
-            | Robots { .. }
-            | Gone { .. }
-            | TooLarge { .. }
-            | TooManyRedirects { .. }
-            | RedirectScheme { .. } => Disposition::SkipItem,
-            Status { status, .. } if *status == 429 || *status >= 500 => Disposition::RetryLater,
-            Status { .. } => Disposition::SkipItem,
-            RobotsUnreachable { .. }
-            | Timeout { .. }
-            | Connect { .. }
-            | Body { .. }
-            | HostOnHold { .. }
-            | Other { .. } => Disposition::RetryLater,
-            Client(_) => Disposition::FailFeed,
-        }
-    }
-
-    /// 404/410: the article is gone; drop it rather than keep a placeholder.
-    pub fn is_gone(&self) -> bool {
-        matches!(self, FetchError::Gone { .. })
-    }
-
-    /// A short, stable name for the kind of failure: the label of the per-reason error counters
-    /// in `/metrics`, so that an operator can tell a wave of timeouts from a wave of refusals.
-    pub fn reason(&self) -> &'static str {
-        use FetchError::*;
-        match self {
-            Scheme { .. } => "scheme",
-            Blocked { .. } => "blocked_address",
-            Robots { .. } => "robots",
-            RobotsUnreachable { .. } => "robots_unreachable",
-            Gone { .. } => "gone",
-            Status { status: 429, .. } => "http_429",
-            Status { status, .. } if *status >= 500 => "http_5xx",
-            Status { .. } => "http_4xx",
-            Timeout { .. } => "timeout",
-            Connect { .. } => "connect",
-            TooLarge { .. } => "too_large",
-            TooManyRedirects { .. } => "too_many_redirects",
-            RedirectScheme { .. } => "redirect_scheme",
-            HostOnHold { .. } => "host_on_hold",
-            Body { .. } => "body_broken",
-            Other { .. } => "other",
-            Client(_) => "client",
-        }
-    }
-
-    /// The HTTP status, when the server answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            FetchError::Gone { status, .. } | FetchError::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    /// Worth another attempt within this run, and a sign the host is struggling.
-    fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Timeout { .. }
-                | FetchError::Connect { .. }
-                | FetchError::Body { .. }
-                | FetchError::Other { .. }
-        ) || matches!(self, FetchError::Status { status, .. } if *status == 429 || *status >= 500)
-    }
-}
-
-/// Why the redirect policy stopped following.
-#[derive(Debug, thiserror::Error)]
-enum RedirectRefused {
-    #[error("more than {0} redirects")]
-    TooMany(usize),
-    #[error("redirect to a {0} URL")]
-    Scheme(String, String),
-    #[error(transparent)]
-    Blocked(Blocked),
 }
 
 /// The HTTP side of the pipeline. Cheap to clone.
@@ -441,100 +313,122 @@ impl Fetcher {
         limit: u64,
         truncate: bool,
     ) -> Result<Fetched, FetchError> {
-        let shown = || url.to_string();
-        let _host_slot =
-            self.inner
-                .gates
-                .acquire(host)
-                .await
-                .map_err(|h| FetchError::HostOnHold {
-                    url: shown(),
-                    remaining: h.remaining,
-                })?;
+        let _host_slot = self.host_slot(host, url).await?;
         let _global_slot = self
             .inner
             .global
             .acquire()
             .await
             .expect("the global semaphore is never closed");
-        let mut request = client.get(url.clone()).header(
-            reqwest::header::ACCEPT,
-            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.5",
-        );
-        if let Some(etag) = &validators.etag {
-            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
-        }
+        let request = conditional_get(client, url, validators);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
-        let mut response = request.send().await.map_err(|e| classify(url, e))?;
-        let status = response.status().as_u16();
-        if status == 304 {
+        let response = request.send().await.map_err(|e| classify(url, e))?;
+        if response.status().as_u16() == 304 {
             return Ok(Fetched::NotModified);
         }
-        if status == 404 || status == 410 {
-            return Err(FetchError::Gone {
-                url: shown(),
-                status,
-            });
+        if let Some(err) = status_error(url, &response) {
+            return Err(err);
         }
-        if !response.status().is_success() {
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            return Err(FetchError::Status {
-                url: shown(),
-                status,
-                retry_after,
-            });
-        }
-        let header = |name: reqwest::header::HeaderName| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let etag = header(reqwest::header::ETAG);
-        let last_modified = header(reqwest::header::LAST_MODIFIED);
-        let final_url = response.url().clone();
-        // Content-Length (when the body is not re-encoded) lets a huge body fail before reading.
-        if !truncate && response.content_length().is_some_and(|len| len > limit) {
-            return Err(FetchError::TooLarge {
-                url: shown(),
-                limit,
-            });
-        }
-        let mut body = Vec::new();
-        // Chunks arrive decompressed, so the cap also stops gzip and brotli bombs.
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, e))? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                if truncate {
-                    let room = limit as usize - body.len();
-                    body.extend_from_slice(&chunk[..room]);
-                    break;
-                }
-                return Err(FetchError::TooLarge {
-                    url: shown(),
-                    limit,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Fetched::Page(Page {
-            url: Some(final_url),
-            status,
-            content_type,
-            body,
-            etag,
-            last_modified,
-            fetched_at: Utc::now(),
-        }))
+        read_page(url, response, limit, truncate).await
     }
+
+    /// The host's gate: waits for its slot, or fails at once while the host is backing off.
+    async fn host_slot(
+        &self,
+        host: &str,
+        url: &url::Url,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, FetchError> {
+        self.inner
+            .gates
+            .acquire(host)
+            .await
+            .map_err(|h| FetchError::HostOnHold {
+                url: url.to_string(),
+                remaining: h.remaining,
+            })
+    }
+}
+
+/// A GET of `url` accepting feeds and pages, conditional on the stored copy's validators.
+fn conditional_get(
+    client: &reqwest::Client,
+    url: &url::Url,
+    validators: &Validators,
+) -> reqwest::RequestBuilder {
+    let mut request = client.get(url.clone()).header(
+        reqwest::header::ACCEPT,
+        "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.5",
+    );
+    if let Some(etag) = &validators.etag {
+        request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+    }
+    if let Some(lm) = &validators.last_modified {
+        request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+    }
+    request
+}
+
+/// A successful response as a page: its validators and type, the URL after redirects, and the
+/// body read up to `limit`.
+async fn read_page(
+    url: &url::Url,
+    mut response: reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> Result<Fetched, FetchError> {
+    let status = response.status().as_u16();
+    let header = |name: reqwest::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let etag = header(reqwest::header::ETAG);
+    let last_modified = header(reqwest::header::LAST_MODIFIED);
+    let final_url = response.url().clone();
+    let body = read_body(url, &mut response, limit, truncate).await?;
+    Ok(Fetched::Page(Page {
+        url: Some(final_url),
+        status,
+        content_type,
+        body,
+        etag,
+        last_modified,
+        fetched_at: Utc::now(),
+    }))
+}
+
+/// The body, capped at `limit` bytes: over it is an error, or with `truncate` the cut-off part.
+async fn read_body(
+    url: &url::Url,
+    response: &mut reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> Result<Vec<u8>, FetchError> {
+    let too_large = || FetchError::TooLarge {
+        url: url.to_string(),
+        limit,
+    };
+    // Content-Length (when the body is not re-encoded) lets a huge body fail before reading.
+    if !truncate && response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    // Chunks arrive decompressed, so the cap also stops gzip and brotli bombs.
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, e))? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            if truncate {
+                let room = limit as usize - body.len();
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The delay before retry `attempt` (1-based): `base` doubled per attempt, plus up to 50% jitter
@@ -545,97 +439,9 @@ fn backoff(base: Duration, attempt: u32, cap: Duration) -> Duration {
     (exp + jitter).min(cap)
 }
 
-/// Retry-After is either delay-seconds or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = when.with_timezone(&Utc) - Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
-}
-
-/// Turns a reqwest error into what it means for us, looking through its causes for the address
-/// guard's and the redirect policy's own refusals.
-fn classify(url: &url::Url, err: reqwest::Error) -> FetchError {
-    let shown = url.to_string();
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(e) = source {
-        if let Some(b) = e.downcast_ref::<Blocked>() {
-            return FetchError::Blocked {
-                url: shown,
-                blocked: b.clone(),
-            };
-        }
-        if let Some(r) = e.downcast_ref::<RedirectRefused>() {
-            return match r {
-                RedirectRefused::TooMany(max) => FetchError::TooManyRedirects {
-                    url: shown,
-                    max: *max,
-                },
-                RedirectRefused::Scheme(_, to) => FetchError::RedirectScheme {
-                    url: shown,
-                    to: to.clone(),
-                },
-                RedirectRefused::Blocked(b) => FetchError::Blocked {
-                    url: shown,
-                    blocked: b.clone(),
-                },
-            };
-        }
-        source = e.source();
-    }
-    if err.is_timeout() {
-        return FetchError::Timeout { url: shown };
-    }
-    if err.is_connect() {
-        return FetchError::Connect {
-            url: shown,
-            reason: error_chain(&err),
-        };
-    }
-    if err.is_body() || err.is_decode() {
-        return FetchError::Body {
-            url: shown,
-            reason: error_chain(&err),
-        };
-    }
-    FetchError::Other {
-        url: shown,
-        reason: error_chain(&err),
-    }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(e) = source {
-        let s = e.to_string();
-        if !parts.iter().any(|p| p.contains(&s)) {
-            parts.push(s);
-        }
-        source = e.source();
-    }
-    parts.join(": ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(
-            parse_retry_after("Tue, 01 Jan 1980 00:00:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        let later = (Utc::now() + chrono::Duration::seconds(3600)).to_rfc2822();
-        let got = parse_retry_after(&later).unwrap();
-        assert!(got > Duration::from_secs(3500) && got <= Duration::from_secs(3600));
-        assert_eq!(parse_retry_after("soon"), None);
-    }
 
     #[test]
     fn backoff_grows_with_jitter_and_cap() {
@@ -647,30 +453,5 @@ mod tests {
             assert!(d >= floor && d <= floor.mul_f64(1.5), "{attempt}: {d:?}");
         }
         assert_eq!(backoff(base, 20, cap), cap);
-    }
-
-    #[test]
-    fn dispositions() {
-        let u = || "http://e.example/".to_string();
-        assert_eq!(
-            FetchError::Gone {
-                url: u(),
-                status: 404
-            }
-            .disposition(),
-            Disposition::SkipItem
-        );
-        let s = |status| FetchError::Status {
-            url: u(),
-            status,
-            retry_after: None,
-        };
-        assert_eq!(s(503).disposition(), Disposition::RetryLater);
-        assert_eq!(s(429).disposition(), Disposition::RetryLater);
-        assert_eq!(s(403).disposition(), Disposition::SkipItem);
-        assert_eq!(
-            FetchError::Timeout { url: u() }.disposition(),
-            Disposition::RetryLater
-        );
     }
 }

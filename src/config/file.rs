@@ -1,0 +1,441 @@
+//! The configuration files as written: the serde formats of `clearfeed.toml` ([`GlobalFile`]) and
+//! `feeds/<id>.toml` (`FeedFile` and its sections), and the parsers that turn one file's text into
+//! settings, checking keys and values with places.
+//!
+//! Does not own the loaded configuration or the walk over the feeds directory (`mod.rs`), nor the
+//! error types and the unknown-key machinery (`diagnostics.rs`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
+use super::{DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind};
+use crate::fetch::de_duration;
+use crate::schedule::parse_cron_line as parse_schedule;
+
+/// `clearfeed.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct GlobalFile {
+    pub(super) data_dir: Option<PathBuf>,
+    pub(super) feeds_dir: Option<PathBuf>,
+    pub(super) listen: Option<SocketAddr>,
+    #[serde(deserialize_with = "de_opt_url")]
+    pub(super) base_url: Option<url::Url>,
+    pub(super) user_agent: Option<String>,
+    pub(super) max_items: Option<usize>,
+    #[serde(deserialize_with = "de_opt_duration")]
+    pub(super) retention: Option<Duration>,
+    pub(super) fetch: FetchConfig,
+}
+
+/// `feeds/<id>.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedFile {
+    title: Option<String>,
+    schedule: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_hosts: Vec<String>,
+    max_items: Option<usize>,
+    source: SourceSection,
+    #[serde(default)]
+    extract: Option<Spanned<SiteRules>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceSection {
+    url: Spanned<String>,
+    #[serde(default)]
+    kind: SourceKindName,
+    links: Option<Spanned<String>>,
+    include: Option<Spanned<OneOrMany>>,
+    exclude: Option<Spanned<OneOrMany>>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum SourceKindName {
+    #[default]
+    Feed,
+    Page,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    de_duration(d).map(Some)
+}
+
+fn de_opt_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<url::Url>, D::Error> {
+    let text = String::deserialize(d)?;
+    url::Url::parse(&text)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("invalid URL {text:?}: {e}")))
+}
+
+pub(super) fn parse_global(path: &Path, text: &str) -> Result<GlobalFile, ConfigErrors> {
+    let ctx = FileCtx { path, text };
+    let doc = ctx.syntax()?;
+    let mut errors = Vec::new();
+    ctx.unknown_keys(
+        doc.get_ref(),
+        struct_fields::<GlobalFile>(),
+        "",
+        &[("fetch", struct_fields::<FetchConfig>())],
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    toml::from_str::<GlobalFile>(text).map_err(|e| ConfigErrors(vec![ctx.toml_error(&e)]))
+}
+
+/// Parses and validates one feed file.
+pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
+    let ctx = FileCtx { path, text };
+    let mut errors = Vec::new();
+    let id = feed_id(&ctx, &mut errors);
+    let file = read_feed_file(&ctx, &mut errors)?;
+    let source_url = check_source_url(&ctx, &file.source.url, &mut errors);
+    let schedule = feed_schedule(&ctx, file.schedule.as_ref(), &mut errors);
+    let include = compile_patterns(&ctx, &file.source.include, "include", &mut errors);
+    let exclude = compile_patterns(&ctx, &file.source.exclude, "exclude", &mut errors);
+    let source = source_kind(&ctx, &file.source, include, exclude, &mut errors);
+    let extract = extract_rules(&ctx, file.extract, &mut errors);
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    Ok(FeedConfig {
+        title: file.title.unwrap_or_else(|| id.clone()),
+        id,
+        schedule,
+        source_url: source_url.expect("checked above"),
+        extract,
+        source,
+        allow_hosts: file
+            .allow_hosts
+            .into_iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
+        max_items: file.max_items,
+        file: path.to_path_buf(),
+    })
+}
+
+/// The feed id, from the file name; an unusable one is an error.
+fn feed_id(ctx: &FileCtx<'_>, errors: &mut Vec<ConfigError>) -> String {
+    let id = ctx
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        errors.push(ctx.error(
+            None,
+            format!("{id:?} is not a usable feed id (it names the published files and URLs)"),
+            Some("rename the file to letters, digits, '-' and '_' only".into()),
+        ));
+    }
+    id
+}
+
+/// Syntax, then unknown keys, then types: the first pass that fails ends parsing, with every
+/// error found so far (a syntax error alone, since nothing else can be checked without it).
+fn read_feed_file(
+    ctx: &FileCtx<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Result<FeedFile, ConfigErrors> {
+    let doc = ctx.syntax()?;
+    ctx.unknown_keys(
+        doc.get_ref(),
+        struct_fields::<FeedFile>(),
+        "",
+        &[
+            ("source", struct_fields::<SourceSection>()),
+            ("extract", struct_fields::<SiteRules>()),
+        ],
+        errors,
+    );
+    if !errors.is_empty() {
+        return Err(ConfigErrors(std::mem::take(errors)));
+    }
+    toml::from_str(ctx.text).map_err(|e| ConfigErrors(vec![ctx.toml_error(&e)]))
+}
+
+/// The source URL, which must be absolute http(s).
+fn check_source_url(
+    ctx: &FileCtx<'_>,
+    url: &Spanned<String>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<url::Url> {
+    match url::Url::parse(url.get_ref()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+        Ok(u) => {
+            errors.push(ctx.error(
+                Some(url.span()),
+                format!("source url scheme {:?} is not fetched", u.scheme()),
+                Some("use an http:// or https:// URL".into()),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(ctx.error(
+                Some(url.span()),
+                format!("invalid source url {:?}: {e}", url.get_ref()),
+                Some("write an absolute URL such as \"https://example.org/rss.xml\"".into()),
+            ));
+            None
+        }
+    }
+}
+
+/// The cron schedule as written (checked), or the default.
+fn feed_schedule(
+    ctx: &FileCtx<'_>,
+    schedule: Option<&Spanned<String>>,
+    errors: &mut Vec<ConfigError>,
+) -> String {
+    match schedule {
+        Some(s) => {
+            if let Err(e) = parse_schedule(s.get_ref()) {
+                errors.push(ctx.error(
+                    Some(s.span()),
+                    format!("invalid schedule {:?}: {e}", s.get_ref()),
+                    Some("e.g. \"*/30 * * * *\" (every 30 minutes)".into()),
+                ));
+            }
+            s.get_ref().clone()
+        }
+        None => DEFAULT_SCHEDULE.to_string(),
+    }
+}
+
+/// The regular expressions of `source.<key>`; each invalid one is an error.
+fn compile_patterns(
+    ctx: &FileCtx<'_>,
+    pats: &Option<Spanned<OneOrMany>>,
+    key: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<regex::Regex> {
+    let Some(pats) = pats else { return Vec::new() };
+    pats.get_ref()
+        .items()
+        .iter()
+        .filter_map(|p| match regex::Regex::new(p) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(ctx.error(
+                    Some(pats.span()),
+                    format!("invalid regular expression in source.{key}: {e}"),
+                    None,
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+/// A feed source, or a listing page with its link selector (`links` belongs to pages only).
+fn source_kind(
+    ctx: &FileCtx<'_>,
+    section: &SourceSection,
+    include: Vec<regex::Regex>,
+    exclude: Vec<regex::Regex>,
+    errors: &mut Vec<ConfigError>,
+) -> SourceKind {
+    match section.kind {
+        SourceKindName::Feed => {
+            if let Some(links) = &section.links {
+                errors.push(ctx.error(
+                    Some(links.span()),
+                    "`links` applies to listing pages only".into(),
+                    Some("set kind = \"page\" or remove `links`".into()),
+                ));
+            }
+            SourceKind::Feed
+        }
+        SourceKindName::Page => match &section.links {
+            Some(links) => {
+                if let Err(e) = scraper::Selector::parse(links.get_ref()) {
+                    errors.push(ctx.error(
+                        Some(links.span()),
+                        format!("invalid CSS selector {:?}: {e}", links.get_ref()),
+                        None,
+                    ));
+                }
+                SourceKind::Page(PageRules {
+                    links: links.get_ref().clone(),
+                    include,
+                    exclude,
+                })
+            }
+            None => {
+                errors.push(ctx.error(
+                    Some(section.url.span()),
+                    "a listing page source needs `links`, the CSS selector of its article links"
+                        .into(),
+                    Some("add e.g. links = \"article h2 a\" under [source]".into()),
+                ));
+                SourceKind::Feed
+            }
+        },
+    }
+}
+
+/// The `[extract]` site rules, checked by building an extractor from them.
+fn extract_rules(
+    ctx: &FileCtx<'_>,
+    extract: Option<Spanned<SiteRules>>,
+    errors: &mut Vec<ConfigError>,
+) -> SiteRules {
+    extract
+        .map(|s| {
+            let span = s.span();
+            let rules = s.into_inner();
+            if let Err(e) = crate::extract::Extractor::new(&rules) {
+                errors.push(ctx.error(Some(span), format!("[extract]: {e}"), None));
+            }
+            rules
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(text: &str) -> Result<FeedConfig, ConfigErrors> {
+        parse_feed(Path::new("feeds/example.toml"), text)
+    }
+
+    #[test]
+    fn minimal_feed_file_gets_defaults() {
+        let f = feed("[source]\nurl = \"https://example.org/rss.xml\"\n").unwrap();
+        assert_eq!(f.id, "example");
+        assert_eq!(f.title, "example");
+        assert_eq!(f.schedule, DEFAULT_SCHEDULE);
+        assert!(matches!(f.source, SourceKind::Feed));
+        assert!(parse_schedule(&f.schedule).is_ok());
+    }
+
+    #[test]
+    fn five_and_six_field_schedules_are_accepted() {
+        assert!(parse_schedule("*/15 * * * *").is_ok());
+        assert!(parse_schedule("0 */15 * * * *").is_ok());
+        assert!(parse_schedule("* *").is_err());
+        assert!(parse_schedule("99 * * * *").is_err());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_nearest_key() {
+        let errs = feed("title = \"x\"\nshedule = \"* * * * *\"\n[source]\nurl = \"https://e.org/\"\nknd = \"feed\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].line, Some(2));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `schedule`?"));
+        assert_eq!(errs[1].line, Some(5));
+        assert_eq!(errs[1].hint.as_deref(), Some("did you mean `kind`?"));
+        let shown = errs[0].to_string();
+        assert!(
+            shown.starts_with("feeds/example.toml:2: unknown key `shedule`"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn unknown_extract_key_uses_site_rules_fields() {
+        let errs = feed("[source]\nurl = \"https://e.org/\"\n[extract]\nbodyy = [\"main\"]\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(4));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `body`?"));
+    }
+
+    #[test]
+    fn bad_values_point_at_their_line() {
+        let errs = feed(
+            "schedule = \"every day\"\n[source]\nurl = \"ftp://e.org/\"\nkind = \"page\"\nlinks = \"a[\"\ninclude = \"(\"\n",
+        )
+        .unwrap_err()
+        .0;
+        let lines: Vec<_> = errs.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![Some(3), Some(1), Some(6), Some(5)], "{errs:#?}");
+    }
+
+    #[test]
+    fn page_source_needs_links() {
+        let errs = feed("[source]\nurl = \"https://e.org/\"\nkind = \"page\"\n")
+            .unwrap_err()
+            .0;
+        assert!(errs[0].message.contains("needs `links`"), "{errs:?}");
+        let ok = feed("[source]\nurl = \"https://e.org/\"\nkind = \"page\"\nlinks = \"h2 a\"\ninclude = [\"/news/\"]\n").unwrap();
+        match ok.source {
+            SourceKind::Page(p) => {
+                assert_eq!(p.links, "h2 a");
+                assert_eq!(p.include.len(), 1);
+            }
+            SourceKind::Feed => panic!("expected a page source"),
+        }
+    }
+
+    #[test]
+    fn global_file_durations_and_unknown_fetch_key() {
+        let ok = parse_global(
+            Path::new("clearfeed.toml"),
+            "listen = \"0.0.0.0:9000\"\n[fetch]\nper_host_delay = \"250ms\"\nallow_private_networks = true\n",
+        )
+        .unwrap();
+        assert_eq!(ok.fetch.per_host_delay, Duration::from_millis(250));
+        assert!(ok.fetch.allow_private_networks);
+        assert_eq!(ok.fetch.retries, FetchConfig::default().retries);
+
+        let errs = parse_global(Path::new("clearfeed.toml"), "[fetch]\nconcurency = 3\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(2));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `concurrency`?"));
+
+        let errs = parse_global(
+            Path::new("clearfeed.toml"),
+            "\n[fetch]\ntimeout = \"soon\"\n",
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(errs[0].line, Some(3));
+        assert!(errs[0].message.contains("invalid duration"), "{errs:?}");
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let errs = parse_global(Path::new("c.toml"), "a = 1\nb = = 2\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(2));
+    }
+}

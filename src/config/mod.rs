@@ -1,0 +1,294 @@
+//! Configuration: `clearfeed.toml` (global settings) and `feeds/<id>.toml` (one feed each), plus
+//! the site rules an extractor takes. Everything is validated at load; errors name file, line and key.
+//!
+//! Loading happens in three passes over each file, so that `clearfeed check` can report every
+//! problem rather than the first one:
+//! 1. TOML syntax (the parser's span gives the line);
+//! 2. unknown keys, found by walking the spanned document against the field names of the serde
+//!    structs themselves (no second hand-kept key list), with the nearest valid key as a hint;
+//! 3. types and values (durations, URLs, cron lines, CSS selectors, regexes), each error pointing
+//!    at the line of the offending value.
+//!
+//! A broken `clearfeed.toml` stops the program; a broken feed file disables only that feed.
+//!
+//! This file owns the loaded [`AppConfig`], [`AppConfig::load_from`], the walk over the feeds
+//! directory and `clearfeed check`. It does not own the file formats and value checks
+//! (`file.rs`) or the error types, line numbers and key hints (`diagnostics.rs`).
+
+mod diagnostics;
+mod file;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use crate::extract::SiteRules;
+pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, Settings};
+pub use crate::source::{PageRules, SourceKind};
+pub use diagnostics::{ConfigError, ConfigErrors};
+pub use file::parse_feed;
+use file::parse_global;
+
+/// Global settings from `clearfeed.toml` plus the feeds found beside it.
+///
+/// Build one with [`AppConfig::load`]; in tests and tools, start from `AppConfig::default()` and
+/// set what matters (`AppConfig { data_dir, feeds, ..Default::default() }`).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where the database and `public/` live.
+    pub data_dir: PathBuf,
+    /// Address `serve` and `run` listen on.
+    pub listen: SocketAddr,
+    /// Public base URL the feeds are reachable at (for self links), e.g. `https://feeds.example.org`.
+    pub base_url: Option<url::Url>,
+    /// Feeds that loaded cleanly.
+    pub feeds: Vec<FeedConfig>,
+    /// Sent with every request.
+    pub user_agent: String,
+    /// HTTP client, politeness and address-guard settings (`[fetch]`).
+    pub fetch: FetchConfig,
+    /// Items kept (and published) per feed unless the feed says otherwise; older ones are pruned.
+    pub max_items: usize,
+    /// Items older than this (by first sight) are pruned; `None` keeps them until `max_items` does.
+    pub retention: Option<Duration>,
+    /// The directory feed files were read from.
+    pub feeds_dir: PathBuf,
+    /// The main configuration file, when one existed.
+    pub config_file: Option<PathBuf>,
+    /// Feed files that failed to load (their feeds are disabled); `check` prints these.
+    pub feed_errors: Vec<ConfigError>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            base_url: None,
+            feeds: Vec::new(),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            fetch: FetchConfig::default(),
+            max_items: 100,
+            retention: None,
+            feeds_dir: PathBuf::from("feeds"),
+            config_file: None,
+            feed_errors: Vec::new(),
+        }
+    }
+}
+impl AppConfig {
+    /// Loads `config_path` (optional: a missing file means all defaults) and every `*.toml` in the
+    /// feeds directory; `data_dir_override` (the `--data-dir` option) wins over the file. Errors in
+    /// the main file are returned; errors in a feed file disable that feed, are logged, and are kept
+    /// in `feed_errors`.
+    pub fn load_from(
+        config_path: &Path,
+        data_dir_override: Option<PathBuf>,
+    ) -> Result<AppConfig, ConfigErrors> {
+        let base_dir = config_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let mut config = AppConfig::default();
+        let mut feeds_dir = base_dir.join("feeds");
+        match std::fs::read_to_string(config_path) {
+            Ok(text) => {
+                config.config_file = Some(config_path.to_path_buf());
+                let file = parse_global(config_path, &text)?;
+                if let Some(dir) = file.data_dir {
+                    config.data_dir = base_dir.join(dir);
+                }
+                if let Some(dir) = file.feeds_dir {
+                    feeds_dir = base_dir.join(dir);
+                }
+                config.listen = file.listen.unwrap_or(config.listen);
+                config.base_url = file.base_url;
+                if let Some(ua) = file.user_agent {
+                    config.user_agent = ua;
+                }
+                config.fetch = file.fetch;
+                config.max_items = file.max_items.unwrap_or(config.max_items);
+                config.retention = file.retention;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!(path = %config_path.display(), "no configuration file; using defaults");
+            }
+            Err(e) => {
+                return Err(ConfigErrors(vec![ConfigError {
+                    file: config_path.to_path_buf(),
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                    hint: None,
+                }]));
+            }
+        }
+        if let Some(dir) = data_dir_override {
+            config.data_dir = dir;
+        }
+        config.feeds_dir = feeds_dir;
+        let (feeds, errors) = load_feeds_dir(&config.feeds_dir);
+        for err in &errors {
+            tracing::warn!("feed disabled: {err}");
+        }
+        config.feeds = feeds;
+        config.feed_errors = errors;
+        Ok(config)
+    }
+
+    /// The settings every feed run shares, as the pipeline takes them.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            data_dir: self.data_dir.clone(),
+            base_url: self.base_url.clone(),
+            user_agent: self.user_agent.clone(),
+            fetch: self.fetch.clone(),
+            max_items: self.max_items,
+            retention: self.retention,
+            feeds: self.feeds.clone(),
+        }
+    }
+
+    /// The directory published files are written to.
+    pub fn public_dir(&self) -> PathBuf {
+        self.settings().public_dir()
+    }
+
+    /// The SQLite database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.settings().db_path()
+    }
+}
+
+impl From<AppConfig> for Settings {
+    fn from(c: AppConfig) -> Settings {
+        c.settings()
+    }
+}
+
+/// Reads every `*.toml` file in `dir` (sorted by name) as one feed. Files with other names, such as
+/// `README.md` or `reference.toml.example`, are not feeds. A missing directory means no feeds.
+pub fn load_feeds_dir(dir: &Path) -> (Vec<FeedConfig>, Vec<ConfigError>) {
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![ConfigError {
+                    file: dir.to_path_buf(),
+                    line: None,
+                    message: format!("cannot read the feeds directory: {e}"),
+                    hint: None,
+                }],
+            );
+        }
+    };
+    paths.sort();
+    let mut feeds = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_feed(&path, &text) {
+                Ok(feed) => feeds.push(feed),
+                Err(mut errs) => errors.append(&mut errs.0),
+            },
+            Err(e) => errors.push(ConfigError {
+                file: path.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+                hint: None,
+            }),
+        }
+    }
+    (feeds, errors)
+}
+
+/// What `check` prints, and how many errors it found.
+pub fn check(config_path: &Path, data_dir: Option<PathBuf>) -> (String, usize) {
+    let mut out = String::new();
+    let errors = match AppConfig::load_from(config_path, data_dir) {
+        Ok(config) => {
+            if config.config_file.is_none() {
+                out.push_str(&format!(
+                    "{}: not found; using defaults\n",
+                    config_path.display()
+                ));
+            }
+            for feed in &config.feeds {
+                out.push_str(&format!("ok  {} ({})\n", feed.id, feed.file.display()));
+            }
+            if config.feeds.is_empty() && config.feed_errors.is_empty() {
+                out.push_str(&format!(
+                    "no feed files (*.toml) in {}\n",
+                    config.feeds_dir.display()
+                ));
+            }
+            config.feed_errors
+        }
+        Err(errs) => errs.0,
+    };
+    for err in &errors {
+        out.push_str(&format!("error  {err}\n"));
+    }
+    if !errors.is_empty() {
+        out.push_str(&format!(
+            "{} error{}\n",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        ));
+    }
+    (out, errors.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_examples_load_cleanly() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = AppConfig::load_from(&root.join("clearfeed.toml.example"), None).unwrap();
+        assert_eq!(
+            config.fetch,
+            FetchConfig::default(),
+            "the example shows the defaults"
+        );
+        assert_eq!(config.max_items, AppConfig::default().max_items);
+        assert!(config.feed_errors.is_empty(), "{:?}", config.feed_errors);
+        let ids: Vec<_> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["apnews-world", "bbc-news", "guardian-world", "npr-news"],
+            "only *.toml files are feeds"
+        );
+        let reference = root.join("feeds").join("reference.toml.example");
+        let text = std::fs::read_to_string(&reference).unwrap();
+        // Parsed under the name a copy would have.
+        let as_feed = root.join("feeds").join("reference.toml");
+        let feed = parse_feed(&as_feed, &text).unwrap();
+        assert_eq!(feed.allow_hosts, vec!["news.intranet.example"]);
+        assert!(!feed.extract.body.is_empty() && feed.extract.title.is_some());
+        // Every key the reference file documents in comments also parses when uncommented.
+        let uncommented = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|r| {
+                        r.starts_with("links")
+                            || r.starts_with("include")
+                            || r.starts_with("exclude")
+                    })
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("kind = \"feed\"", "kind = \"page\"");
+        let page = parse_feed(&as_feed, &uncommented).unwrap();
+        assert!(matches!(page.source, SourceKind::Page(_)));
+    }
+}

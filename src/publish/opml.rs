@@ -1,0 +1,46 @@
+//! OPML 2.0 rendering: one outline per feed, for importing every feed into a reader at once.
+//!
+//! Does not own writing the file (`write_opml` in `mod.rs`, `write.rs`).
+
+use super::{FeedMeta, Format, escape_html, xml_safe};
+
+/// OPML 2.0 listing every feed's RSS URL, for importing all of them into a reader at once.
+pub fn render_opml(feeds: &[FeedMeta]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n  <head>\n    <title>clearfeed feeds</title>\n  </head>\n  <body>\n",
+    );
+    for feed in feeds {
+        out.push_str(&format!(
+            "    <outline type=\"rss\" text=\"{title}\" title=\"{title}\" xmlUrl=\"{xml}\" htmlUrl=\"{html}\"/>\n",
+            title = escape_html(&xml_safe(&feed.title)),
+            xml = escape_html(&xml_safe(&feed.feed_url(Format::Rss))),
+            html = escape_html(&xml_safe(&feed.site_url)),
+        ));
+    }
+    out.push_str("  </body>\n</opml>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::tests::sample_meta;
+
+    #[test]
+    fn opml_lists_feeds_and_escapes() {
+        let feeds = vec![
+            sample_meta(),
+            FeedMeta {
+                id: "b".into(),
+                title: "A \"quoted\" <feed>".into(),
+                base_url: None,
+                ..sample_meta()
+            },
+        ];
+        let opml = render_opml(&feeds);
+        assert!(opml.contains("xmlUrl=\"https://feeds.example.net/feeds/harbour.rss\""));
+        assert!(opml.contains("title=\"A &quot;quoted&quot; &lt;feed&gt;\""));
+        assert!(opml.contains("xmlUrl=\"/feeds/b.rss\""));
+        assert_eq!(opml.matches("<outline").count(), 2);
+    }
+}

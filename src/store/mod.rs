@@ -1,0 +1,216 @@
+//! Storage: SQLite in the data directory. Items (deduplicated by guid and canonical URL, updated
+//! when their content changes), feed fetch state, and the fetch log. Migrations live in code.
+//!
+//! One [`Store`] is one connection behind a `std::sync::Mutex`, shared by cloning. SQLite runs
+//! one writer at a time anyway; a single connection means our own tasks never meet
+//! `SQLITE_BUSY` among themselves, and every call is a short statement or transaction, so the lock
+//! is held briefly. Async code must not block its runtime thread on it: use [`Store::call`], which
+//! runs the closure on tokio's blocking pool. A reader elsewhere in the process (the web server)
+//! can open its own `Store` on the same file: WAL mode lets it read while a run writes.
+//!
+//! Durability: WAL with `synchronous = NORMAL` and every item write in its own transaction, so a
+//! crash or kill loses at most the write in flight, never a committed item.
+//!
+//! Times are stored as RFC 3339 UTC text with milliseconds (sortable, readable in the sqlite shell).
+//!
+//! This file owns the [`Store`] handle, opening it, the connection and its lock, [`Store::call`],
+//! the errors and the time encoding. It does not own the schema (`schema.rs`), item queries
+//! (`items.rs`) or feed state and the fetch log (`state.rs`).
+
+mod items;
+mod schema;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+
+pub use crate::model::Item;
+pub use items::{ItemMeta, Known, Upsert};
+pub use state::{FeedState, FetchLogEntry};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create data directory {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this clearfeed knows ({known}); upgrade clearfeed"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database: bad stored value in {column}: {reason}")]
+    Value {
+        column: &'static str,
+        reason: String,
+    },
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// The SQLite store. Cheap to clone (one shared connection).
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_ts(column: &'static str, s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.map(|s| {
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| StoreError::Value {
+                column,
+                reason: format!("{s:?}: {e}"),
+            })
+    })
+    .transpose()
+}
+
+fn req_ts(column: &'static str, s: String) -> Result<DateTime<Utc>, StoreError> {
+    parse_ts(column, Some(s)).map(|t| t.expect("given Some"))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        schema::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens `<data_dir>/clearfeed.db`.
+    pub fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open(&data_dir.join("clearfeed.db"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A panic while holding the lock cannot leave a half-done transaction behind (rusqlite
+        // rolls back on drop), so a poisoned lock is safe to keep using.
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn)
+    }
+
+    /// Runs `f` on tokio's blocking pool: how async code should use the store.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn item(guid: &str, url: &str, body: &str) -> Item {
+        let now = Utc::now();
+        Item {
+            feed: "f".into(),
+            guid: guid.into(),
+            url: url.into(),
+            title: "T".into(),
+            byline: None,
+            published: None,
+            updated: now,
+            bullets: vec!["one".into(), "two".into()],
+            lead: "Lead.".into(),
+            summary: "• one\n• two\n\nLead.".into(),
+            content_html: format!("<p>{body}</p>"),
+            image: None,
+            content_hash: body.into(),
+            first_seen: now,
+        }
+    }
+
+    pub(super) fn meta(link: &str) -> ItemMeta {
+        ItemMeta {
+            link: link.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.upsert_item(&item("g", "u", "x"), &meta("u")).unwrap();
+            store
+                .log_fetch(&FetchLogEntry {
+                    at: Utc::now(),
+                    feed: "f".into(),
+                    url: "u".into(),
+                    status: Some(200),
+                    outcome: "ok".into(),
+                    millis: 3,
+                    bytes: 10,
+                })
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.items("f", 10).unwrap().len(), 1);
+        assert_eq!(store.fetch_log(5).unwrap()[0].status, Some(200));
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        drop(store);
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+    }
+}

@@ -1,0 +1,281 @@
+//! Feed state (validators, source metadata, failures and back-off) and the fetch log.
+//!
+//! Does not own items (`items.rs`), the schema (`schema.rs`) or the connection (`mod.rs`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, parse_ts, req_ts, ts};
+
+/// One feed's fetch state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedState {
+    pub id: String,
+    /// Validators of the source, for the next conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// What the source says about itself (used when publishing).
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+    pub description: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last run's failure, cleared by a success.
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Before this, a scheduler should not run the feed again (back-off after failures).
+    pub next_allowed: Option<DateTime<Utc>>,
+    /// Items currently published (not pruned).
+    pub item_count: u64,
+    /// Articles the last successful run could not read (the feed itself was read); each is
+    /// stored as a teaser fallback or dropped (404/410).
+    pub last_run_failed: u32,
+    /// Why the last of those failed (fetch or extraction error), for `status`.
+    pub last_item_error: Option<String>,
+}
+
+/// One HTTP fetch, for the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchLogEntry {
+    pub at: DateTime<Utc>,
+    pub feed: String,
+    pub url: String,
+    /// HTTP status when the server answered.
+    pub status: Option<u16>,
+    /// "ok", "not-modified", or the error.
+    pub outcome: String,
+    pub millis: u64,
+    pub bytes: u64,
+}
+
+impl Store {
+    pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
+        Ok(self.feed_states_where(Some(feed))?.into_iter().next())
+    }
+
+    /// Every feed that has been run at least once, by id.
+    pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
+        self.feed_states_where(None)
+    }
+
+    fn feed_states_where(&self, feed: Option<&str>) -> Result<Vec<FeedState>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
+                        last_success, last_error, consecutive_failures, next_allowed,
+                        (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0),
+                        last_run_failed, last_item_error
+                 FROM feeds WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![feed], |r| {
+                Ok((
+                    FeedState {
+                        id: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                        title: r.get(3)?,
+                        site_url: r.get(4)?,
+                        description: r.get(5)?,
+                        last_error: r.get(8)?,
+                        consecutive_failures: r.get(9)?,
+                        item_count: r.get::<_, i64>(11)? as u64,
+                        last_run_failed: r.get(12)?,
+                        last_item_error: r.get(13)?,
+                        ..Default::default()
+                    },
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(10)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut state, attempt, success, next) = row?;
+                state.last_attempt = parse_ts("last_attempt", attempt)?;
+                state.last_success = parse_ts("last_success", success)?;
+                state.next_allowed = parse_ts("next_allowed", next)?;
+                out.push(state);
+            }
+            Ok(out)
+        })
+    }
+
+    /// A successful read of the feed's source: new validators and source metadata (each `None`
+    /// keeps what is stored, so a 304 run changes only the times), failures reset. The run's
+    /// article failures (`last_run_failed`, `last_item_error`) replace the previous run's.
+    pub fn record_feed_success(
+        &self,
+        state: &FeedState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO feeds (id, etag, last_modified, title, site_url, description,
+                                    last_attempt, last_success, last_error, consecutive_failures,
+                                    next_allowed, last_run_failed, last_item_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULL, 0, NULL, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET
+                    etag = COALESCE(?2, etag),
+                    last_modified = COALESCE(?3, last_modified),
+                    title = COALESCE(?4, title),
+                    site_url = COALESCE(?5, site_url),
+                    description = COALESCE(?6, description),
+                    last_attempt = ?7, last_success = ?7, last_error = NULL,
+                    consecutive_failures = 0, next_allowed = NULL,
+                    last_run_failed = ?8, last_item_error = ?9",
+                params![
+                    state.id,
+                    state.etag,
+                    state.last_modified,
+                    state.title,
+                    state.site_url,
+                    state.description,
+                    ts(at),
+                    state.last_run_failed,
+                    state.last_item_error,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A failed run: the error is kept, failures counted, and `next_allowed` set by the caller's
+    /// back-off policy. Returns the new failure count.
+    pub fn record_feed_failure(
+        &self,
+        feed: &str,
+        error: &str,
+        at: DateTime<Utc>,
+        backoff: impl FnOnce(u32) -> chrono::Duration,
+    ) -> Result<u32, StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let failures: u32 = tx
+                .query_row(
+                    "SELECT consecutive_failures FROM feeds WHERE id = ?1",
+                    params![feed],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0)
+                + 1;
+            let next = at + backoff(failures);
+            tx.execute(
+                "INSERT INTO feeds (id, last_attempt, last_error, consecutive_failures, next_allowed)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3,
+                    consecutive_failures = ?4, next_allowed = ?5",
+                params![feed, ts(at), error, failures, ts(next)],
+            )?;
+            tx.commit()?;
+            Ok(failures)
+        })
+    }
+
+    /// Appends to the fetch log, dropping entries older than 30 days now and then.
+    pub fn log_fetch(&self, entry: &FetchLogEntry) -> Result<(), StoreError> {
+        self.with(|conn| {
+            let id = conn
+                .execute(
+                    "INSERT INTO fetch_log (at, feed, url, status, outcome, millis, bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        ts(entry.at),
+                        entry.feed,
+                        entry.url,
+                        entry.status,
+                        entry.outcome,
+                        entry.millis as i64,
+                        entry.bytes as i64
+                    ],
+                )
+                .map(|_| conn.last_insert_rowid())?;
+            if id % 1000 == 0 {
+                let cutoff = entry.at - chrono::Duration::days(30);
+                conn.execute("DELETE FROM fetch_log WHERE at < ?1", params![ts(cutoff)])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The most recent fetch log entries, newest first.
+    pub fn fetch_log(&self, limit: usize) -> Result<Vec<FetchLogEntry>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT at, feed, url, status, outcome, millis, bytes FROM fetch_log
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    FetchLogEntry {
+                        at: DateTime::<Utc>::MIN_UTC,
+                        feed: r.get(1)?,
+                        url: r.get(2)?,
+                        status: r.get(3)?,
+                        outcome: r.get(4)?,
+                        millis: r.get::<_, i64>(5)? as u64,
+                        bytes: r.get::<_, i64>(6)? as u64,
+                    },
+                ))
+            })?;
+            rows.map(|row| {
+                let (at, mut e) = row?;
+                e.at = req_ts("at", at)?;
+                Ok(e)
+            })
+            .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_state_round_trip_and_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        let now = Utc::now();
+        let n = store
+            .record_feed_failure("f", "boom", now, |n| chrono::Duration::minutes(n as i64))
+            .unwrap();
+        assert_eq!(n, 1);
+        let n = store
+            .record_feed_failure("f", "boom again", now, |n| {
+                chrono::Duration::minutes(n as i64)
+            })
+            .unwrap();
+        assert_eq!(n, 2);
+        let s = store.feed_state("f").unwrap().unwrap();
+        assert_eq!(s.last_error.as_deref(), Some("boom again"));
+        assert!(s.next_allowed.unwrap() > now);
+        store
+            .record_feed_success(
+                &FeedState {
+                    id: "f".into(),
+                    etag: Some("\"e1\"".into()),
+                    title: Some("Feed".into()),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap();
+        // A later success without new validators keeps the stored ones.
+        store
+            .record_feed_success(
+                &FeedState {
+                    id: "f".into(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap();
+        let s = store.feed_state("f").unwrap().unwrap();
+        assert_eq!(s.etag.as_deref(), Some("\"e1\""));
+        assert_eq!(s.consecutive_failures, 0);
+        assert_eq!(s.last_error, None);
+        assert_eq!(s.title.as_deref(), Some("Feed"));
+    }
+}
