@@ -143,3 +143,50 @@ fn options_before_the_command_name_still_work() {
         assert!(stdout.contains("ok  harbour"), "{args:?}: {stdout}");
     }
 }
+
+#[test]
+fn demo_on_port_0_publishes_self_links_to_the_bound_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["demo", "--once", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env_remove("CLEARFEED_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = std::fs::read_to_string(data.join("public/lakeside.json")).unwrap();
+    let feed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let own = feed["feed_url"].as_str().unwrap();
+    assert!(own.starts_with("http://127.0.0.1:"), "{own}");
+    assert!(
+        !own.starts_with("http://127.0.0.1:0/"),
+        "a self link to port 0: {own}"
+    );
+}
+
+#[test]
+fn a_busy_demo_port_is_reported_before_any_work() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["demo", "--listen", &port, "--data-dir"])
+        .arg(&data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    assert!(
+        !data.join("public").exists(),
+        "nothing was fetched or published"
+    );
+}

@@ -118,6 +118,7 @@ fn generated_article(feed: usize, n: usize) -> SampleArticle {
             .collect(),
         body,
         related: vec![],
+        in_feed: true,
     }
 }
 

@@ -47,6 +47,14 @@ pub struct SampleArticle {
     pub body: Vec<String>,
     #[serde(default)]
     pub related: Vec<String>,
+    /// Listed in the upstream RSS feed (the default); `false` puts the story on the front page
+    /// only, where the listing-page feed finds it.
+    #[serde(default = "listed_by_default")]
+    pub in_feed: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 /// The sample site's articles, newest first.
@@ -150,9 +158,23 @@ pub fn render_article_page(article: &SampleArticle, all: &[SampleArticle], base:
     )
 }
 
-/// The front page: a listing of headlines among ads and sponsored links.
+/// One headline with its teaser in a front-page list.
+fn front_page_teaser(html: &mut String, a: &SampleArticle) {
+    let _ = writeln!(
+        html,
+        "  <li class=\"teaser\"><a class=\"headline\" href=\"/news/{}\">{}</a>\
+         <p>{}</p><span class=\"meta\">{} · {} min read</span></li>",
+        a.slug,
+        escape_html(&a.title),
+        escape_html(&a.teaser),
+        escape_html(&section_name(&a.section)),
+        a.minutes
+    );
+}
+
+/// The front page, headlines among ads and sponsored links: the top stories (those in the RSS
+/// feed), then more stories found only here.
 pub fn render_front_page(articles: &[SampleArticle]) -> String {
-    let e = escape_html;
     let mut html = String::from(concat!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<title>The Lakeside Ledger — local news</title>",
@@ -163,17 +185,9 @@ pub fn render_front_page(articles: &[SampleArticle]) -> String {
         "<div class=\"ad ad-leaderboard\"><span class=\"ad-label\">Advertisement</span></div>\n",
         "<main>\n<h1>Latest news</h1>\n<ul class=\"headlines\">\n",
     ));
-    for (i, a) in articles.iter().enumerate() {
-        let _ = writeln!(
-            html,
-            "  <li class=\"teaser\"><a class=\"headline\" href=\"/news/{}\">{}</a>\
-             <p>{}</p><span class=\"meta\">{} · {} min read</span></li>",
-            a.slug,
-            e(&a.title),
-            e(&a.teaser),
-            e(&section_name(&a.section)),
-            a.minutes
-        );
+    let (top, more): (Vec<_>, Vec<_>) = articles.iter().partition(|a| a.in_feed);
+    for (i, a) in top.into_iter().enumerate() {
+        front_page_teaser(&mut html, a);
         if i == 1 {
             html.push_str(
                 "  <li class=\"teaser sponsored\"><a class=\"headline\" \
@@ -181,6 +195,10 @@ pub fn render_front_page(articles: &[SampleArticle]) -> String {
                  must take before you turn 60</a></li>\n",
             );
         }
+    }
+    html.push_str("</ul>\n<h2>More from the Ledger</h2>\n<ul class=\"more-news\">\n");
+    for a in more {
+        front_page_teaser(&mut html, a);
     }
     html.push_str(concat!(
         "</ul>\n<aside class=\"most-read\"><h2>Most read</h2><ol>",
@@ -201,7 +219,7 @@ pub fn render_upstream_rss(articles: &[SampleArticle], base: &str) -> String {
          <description>Local news from the lakeside</description>\n",
         e(base)
     );
-    for a in articles {
+    for a in articles.iter().filter(|a| a.in_feed) {
         let url = format!("{base}news/{}", a.slug);
         let teaser = format!(
             "<p>{}</p><p><a href=\"https://ads.adnetwork.example/click?id=31\">ADVERTISEMENT: \
@@ -295,7 +313,7 @@ pub fn write_demo_config(dir: &Path, base: &str, listen: SocketAddr) -> anyhow::
         dir.join("feeds/lakeside-front.toml"),
         format!(
             "title = \"The Lakeside Ledger: front page\"\nschedule = \"*/30 * * * *\"\n\n\
-             [source]\nkind = \"page\"\nurl = \"{base}\"\nlinks = \"ul.headlines a.headline\"\n\
+             [source]\nkind = \"page\"\nurl = \"{base}\"\nlinks = \"ul.more-news a.headline\"\n\
              include = \"/news/\"\n"
         ),
     )?;
@@ -324,69 +342,83 @@ fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// `clearfeed demo`: the sample site, one pass over it, then (unless `once`) the clean feeds
-/// served on `listen` until Ctrl-C or SIGTERM.
+/// served on `listen` until Ctrl-C or SIGTERM. The feeds' address is bound first, so a busy port
+/// is reported before any work and self links name the real port (also for `--listen …:0`).
 pub async fn run_demo(
     dir: PathBuf,
     listen: SocketAddr,
     once: bool,
 ) -> anyhow::Result<std::process::ExitCode> {
     prepare_demo_dir(&dir)?;
-    let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)")
+    })?;
+    let addr = listener.local_addr()?;
+    let site_listener = bind_site(addr).await?;
     let base = format!("http://{}/", site_listener.local_addr()?);
     let site = LoopbackSite::start(site_listener, sample_site_pages(&base)?);
     say!("Sample news site: {base} (upstream feed: {base}feed.xml)")?;
 
-    let config_path = write_demo_config(&dir, &base, listen)?;
+    let config_path = write_demo_config(&dir, &base, addr)?;
     let config = crate::config::AppConfig::load_from(&config_path, Some(dir.clone()))?;
     let public = config.public_dir();
     let pipeline = crate::pipeline::Pipeline::new(config.settings())?;
     let mut failed = false;
     for feed in &config.feeds {
         let r = pipeline.run_feed(feed).await;
-        match &r.error {
-            Some(error) => {
-                failed = true;
-                say!("{:<16} failed: {error}", r.feed)?;
-            }
-            None => say!(
-                "{:<16} {} new, {} updated, {} unchanged, {} failed",
-                r.feed,
-                r.new,
-                r.updated,
-                r.unchanged,
-                r.failed
-            )?,
-        }
+        failed |= r.error.is_some();
+        print_report(&r)?;
     }
     say!("\nConfiguration: {}", config_path.display())?;
     say!("Published files in {}:", public.display())?;
-    let mut feeds = Vec::new();
-    for feed in &config.feeds {
+    let feeds: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    for id in &feeds {
         for ext in ["rss", "atom", "json"] {
-            say!("  {}", public.join(format!("{}.{ext}", feed.id)).display())?;
+            say!("  {}", public.join(format!("{id}.{ext}")).display())?;
         }
-        feeds.push(feed.id.clone());
     }
     print_latest(&public, &feeds)?;
 
-    if once {
-        site.stop().await;
-        return Ok(exit_code(failed));
+    if !once {
+        say!("\nClean feeds, served until Ctrl-C:")?;
+        say!("  {:<15} http://{addr}/", "index")?;
+        for id in &feeds {
+            say!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)")?;
+        }
+        say!("  {:<15} http://{addr}/feeds.opml", "all feeds")?;
+        let state = crate::serve::AppState::new(public).with_pipeline(pipeline);
+        crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)")
-    })?;
-    let addr = listener.local_addr()?;
-    say!("\nClean feeds, served until Ctrl-C:")?;
-    say!("  {:<15} http://{addr}/", "index")?;
-    for id in &feeds {
-        say!("  {id:<15} http://{addr}/feeds/{id}.rss  (.atom, .json)")?;
-    }
-    say!("  {:<15} http://{addr}/feeds.opml", "all feeds")?;
-    let state = crate::serve::AppState::new(public).with_pipeline(pipeline);
-    crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
     site.stop().await;
     Ok(exit_code(failed))
+}
+
+/// The sample site's listener: the port after the feeds' port when that is free, so that item
+/// links and guids stay the same from one demo run to the next (a reader subscribed to the demo
+/// sees no duplicates); any free port otherwise.
+async fn bind_site(feeds: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let loopback = std::net::Ipv4Addr::LOCALHOST;
+    if feeds.port() != 0 && feeds.port() < u16::MAX {
+        let stable = SocketAddr::from((loopback, feeds.port() + 1));
+        if let Ok(l) = tokio::net::TcpListener::bind(stable).await {
+            return Ok(l);
+        }
+    }
+    Ok(tokio::net::TcpListener::bind((loopback, 0)).await?)
+}
+
+fn print_report(r: &crate::pipeline::FeedReport) -> std::io::Result<()> {
+    match &r.error {
+        Some(error) => say!("{:<16} failed: {error}", r.feed),
+        None => say!(
+            "{:<16} {} new, {} updated, {} unchanged, {} failed",
+            r.feed,
+            r.new,
+            r.updated,
+            r.unchanged,
+            r.failed
+        ),
+    }
 }
 
 fn exit_code(failed: bool) -> std::process::ExitCode {
