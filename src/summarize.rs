@@ -159,4 +159,21 @@ mod tests {
         let a = article(&[], &["记者 王明", zh]);
         assert_eq!(summarize(&a).lead, zh);
     }
+
+    /// The threshold is exactly 25 words: a 24-word lead is extended with the next paragraph, a
+    /// 25-word lead stands alone.
+    #[test]
+    fn a_lead_under_25_words_is_extended_and_one_of_25_is_not() {
+        let lead_of = |n: usize| {
+            let mut words: Vec<String> = (0..n).map(|i| format!("word{i}")).collect();
+            words[0] = "The".into();
+            format!("{}.", words.join(" "))
+        };
+        let next =
+            "The second paragraph explains what the first one announced, in a full sentence.";
+        let short = summarize(&article(&[], &[&lead_of(24), next]));
+        assert_eq!(short.text, format!("{}\n\n{next}", lead_of(24)));
+        let enough = summarize(&article(&[], &[&lead_of(25), next]));
+        assert_eq!(enough.text, lead_of(25));
+    }
 }

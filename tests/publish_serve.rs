@@ -803,7 +803,10 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
         "unconditional requests on the second pass"
     );
     let seen = feedparser(&python, &public.join("lakeside.rss"));
-    assert_eq!(seen["entries"].as_array().unwrap().len(), stories_of("lakeside").len());
+    assert_eq!(
+        seen["entries"].as_array().unwrap().len(),
+        stories_of("lakeside").len()
+    );
     demo.site.stop().await;
 }
 

@@ -5,9 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-use clearfeed::config::SiteRules;
-use clearfeed::extract::Extractor;
-use clearfeed::fetch::Page;
+use clearfeed::extract::{Extractor, SiteRules};
+use clearfeed::model::Page;
 
 fn extractor() -> &'static Extractor {
     static X: OnceLock<Extractor> = OnceLock::new();
@@ -21,5 +20,23 @@ fuzz_target!(|data: &[u8]| {
         let html = article.content_html.to_ascii_lowercase();
         assert!(!html.contains("<script"), "script survived: {html}");
         assert!(!html.contains("javascript:"), "javascript: URL survived: {html}");
+        assert!(!has_event_handler(&html), "event handler survived: {html}");
     }
 });
+
+/// Whether any tag in `html` carries an `on…=` attribute (`onclick`, `onerror`, …). Text between
+/// tags is not looked at: a sentence may well say "on=".
+fn has_event_handler(html: &str) -> bool {
+    html.split('<').skip(1).any(|rest| {
+        let tag = rest.split('>').next().unwrap_or("");
+        tag.split(|c: char| c.is_ascii_whitespace() || c == '/')
+            .skip(1)
+            .any(|attr| {
+                let name = attr.split('=').next().unwrap_or("");
+                attr.contains('=')
+                    && name.len() > 2
+                    && name.starts_with("on")
+                    && name[2..].chars().all(|c| c.is_ascii_alphabetic())
+            })
+    })
+}
