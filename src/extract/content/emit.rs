@@ -124,17 +124,22 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 section: self.section(),
             });
         }
+        self.reset_run();
+        for t in &self.open {
+            self.html.push('<');
+            self.html.push_str(t);
+            self.html.push('>');
+        }
+    }
+
+    /// Empties the current run of inline content.
+    fn reset_run(&mut self) {
         self.text.clear();
         self.html.clear();
         self.space = false;
         self.link_chars = 0;
         self.brs = 0;
         self.imgs = 0;
-        for t in &self.open {
-            self.html.push('<');
-            self.html.push_str(t);
-            self.html.push('>');
-        }
     }
 
     pub(super) fn section(&self) -> u32 {
@@ -286,12 +291,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 section: self.section(),
             });
         }
-        self.text.clear();
-        self.html.clear();
-        self.space = false;
-        self.link_chars = 0;
-        self.brs = 0;
-        self.imgs = 0;
+        self.reset_run();
     }
 
     pub(super) fn inline_text(&mut self, s: &str) {

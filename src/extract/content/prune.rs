@@ -10,27 +10,14 @@ impl Arena<'_> {
     /// Removes boilerplate candidates (class/id tokens, nav/footer/aside/form/header) unless they
     /// hold most of the page's paragraph text: the article container itself is never removed.
     pub(super) fn remove_boilerplate(&mut self) {
-        let total = self.items.first().map_or(0, |r| r.p_text);
-        let mut i = 0usize;
-        while i < self.items.len() {
-            let it = &self.items[i];
-            if it.flags & F_REMOVED != 0 {
-                i = it.end as usize;
-                continue;
-            }
-            if it.flags & F_BOILER != 0
+        self.remove_where(|arena, i, total| {
+            let it = &arena.items[i as usize];
+            it.flags & F_BOILER != 0
                 && it.flags & (F_SITE_BODY | F_ARTICLE_HINT) == 0
                 && !matches!(it.tag, Tag::Body)
                 && (it.p_text as u64) * 2 <= total as u64
                 && (it.p_text < 400 || (it.p_text as u64) * 4 <= total as u64)
-            {
-                let end = it.end as usize;
-                self.remove(i as u32);
-                i = end;
-                continue;
-            }
-            i += 1;
-        }
+        });
     }
 
     /// Removes small boxes that open with a heading naming them as boilerplate ("Why you can trust
@@ -38,6 +25,24 @@ impl Arena<'_> {
     /// whole box is, so its paragraphs go with it. A box holding a large share of the page's
     /// paragraph text is never removed this way.
     pub(super) fn remove_cruft_boxes(&mut self, cruft: &CruftRules) {
+        self.remove_where(|arena, i, total| {
+            let it = &arena.items[i as usize];
+            let boxy = matches!(
+                it.tag,
+                Tag::Div | Tag::Section | Tag::Aside | Tag::Other | Tag::Footer
+            ) && it.flags & F_SITE_BODY == 0
+                && (it.p_text as u64) * 3 <= total as u64
+                && it.p_text < 1500;
+            boxy && arena.first_child_element(i).is_some_and(|h| {
+                matches!(arena.items[h as usize].tag, Tag::H(2..=6))
+                    && cruft.is_cruft_box_heading(&arena.plain_text(h))
+            })
+        });
+    }
+
+    /// Removes, in document order, every subtree not yet removed for which `doomed(arena, index,
+    /// page paragraph text)` holds; the page's paragraph text is measured once, before any removal.
+    fn remove_where(&mut self, doomed: impl Fn(&Self, u32, u32) -> bool) {
         let total = self.items.first().map_or(0, |r| r.p_text);
         let mut i = 0usize;
         while i < self.items.len() {
@@ -46,18 +51,8 @@ impl Arena<'_> {
                 i = it.end as usize;
                 continue;
             }
-            let boxy = matches!(
-                it.tag,
-                Tag::Div | Tag::Section | Tag::Aside | Tag::Other | Tag::Footer
-            ) && it.flags & F_SITE_BODY == 0
-                && (it.p_text as u64) * 3 <= total as u64
-                && it.p_text < 1500;
-            if boxy
-                && let Some(h) = self.first_child_element(i as u32)
-                && matches!(self.items[h as usize].tag, Tag::H(2..=6))
-                && cruft.is_cruft_box_heading(&self.plain_text(h))
-            {
-                let end = it.end as usize;
+            if doomed(self, i as u32, total) {
+                let end = self.items[i].end as usize;
                 self.remove(i as u32);
                 i = end;
                 continue;

@@ -45,15 +45,16 @@ fn article_page(body: &str) -> String {
     )
 }
 
-#[test]
-fn generic_extraction_cases() {
-    struct Case {
-        name: &'static str,
-        body: String,
-        want: Vec<&'static str>,
-        absent: Vec<&'static str>,
-    }
-    let cases = vec![
+struct Case {
+    name: &'static str,
+    body: String,
+    want: Vec<&'static str>,
+    absent: Vec<&'static str>,
+}
+
+/// Pages whose body layout varies: plain, split by ads, by `<br>`, by sibling boxes.
+fn layout_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "plain article",
             body: format!(
@@ -85,6 +86,21 @@ fn generic_extraction_cases() {
             want: vec![P1, P2, P3],
             absent: vec![],
         },
+        Case {
+            name: "body split across sibling divs",
+            body: format!(
+                r#"<div id="main"><div class="text-block"><p>{P1}</p></div><div class="text-block"><p>{P2}</p></div><div class="text-block"><p>{P3}</p></div>
+                <div class="related"><ul><li><a href="/1">Related one</a></li><li><a href="/2">Related two</a></li></ul></div></div>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Related one"],
+        },
+    ]
+}
+
+/// Pages whose body carries cruft: comments, share bars, hidden parts, captions, prompts.
+fn cruft_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "comments and share bar dropped",
             body: format!(
@@ -118,17 +134,12 @@ fn generic_extraction_cases() {
             want: vec![P1, P2, P3],
             absent: vec!["Reading Time", "02:42", "READ MORE", "Storm closes"],
         },
-        Case {
-            name: "body split across sibling divs",
-            body: format!(
-                r#"<div id="main"><div class="text-block"><p>{P1}</p></div><div class="text-block"><p>{P2}</p></div><div class="text-block"><p>{P3}</p></div>
-                <div class="related"><ul><li><a href="/1">Related one</a></li><li><a href="/2">Related two</a></li></ul></div></div>"#
-            ),
-            want: vec![P1, P2, P3],
-            absent: vec!["Related one"],
-        },
-    ];
-    for case in cases {
+    ]
+}
+
+#[test]
+fn generic_extraction_cases() {
+    for case in layout_cases().into_iter().chain(cruft_cases()) {
         let body = run(&article_page(&case.body));
         let text = all_text(&body);
         for w in &case.want {
