@@ -8,7 +8,7 @@ use super::tree::{Arena, F_HAS_BLOCK, F_REMOVED, F_SPACE_BEFORE, Item, push_coll
 use super::{Block, BlockKind, escape_into};
 
 /// Nesting depth past which the emitter stops recursing.
-pub(super) const MAX_DEPTH: u32 = 400;
+const MAX_DEPTH: u32 = 400;
 
 /// A block before the final filters, with what those filters need.
 #[derive(Debug)]
@@ -23,26 +23,26 @@ pub(super) struct RawBlock {
 }
 
 pub(super) struct Emitter<'r, 'a> {
-    pub(super) arena: &'r Arena<'a>,
-    pub(super) out: Vec<RawBlock>,
+    arena: &'r Arena<'a>,
+    out: Vec<RawBlock>,
     /// Recursion depth; past [`MAX_DEPTH`] a subtree is read as flat text so that absurdly deep
     /// pages cannot overflow the stack.
-    pub(super) depth: u32,
+    depth: u32,
     /// Wide mode: only prose-like blocks (the fallback over the whole page).
     pub(super) strict: bool,
     // The current run of inline content.
-    pub(super) text: String,
-    pub(super) html: String,
-    pub(super) space: bool,
-    pub(super) link_chars: usize,
-    pub(super) brs: u32,
-    pub(super) imgs: u32,
-    pub(super) open: Vec<&'static str>,
-    pub(super) kind: BlockKind,
-    pub(super) list: u32,
-    pub(super) in_link: bool,
+    text: String,
+    html: String,
+    space: bool,
+    link_chars: usize,
+    brs: u32,
+    imgs: u32,
+    open: Vec<&'static str>,
+    kind: BlockKind,
+    list: u32,
+    in_link: bool,
     /// The element whose children are being read.
-    pub(super) holder: u32,
+    holder: u32,
 }
 
 impl<'r, 'a> Emitter<'r, 'a> {
@@ -72,7 +72,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
     }
 
     /// Ends the current run as a block.
-    pub(super) fn flush(&mut self) {
+    fn flush(&mut self) {
         // Close formatting still open (a `<br><br>` split inside `<b>…</b>`).
         for t in self.open.iter().rev() {
             self.html.push_str("</");
@@ -142,16 +142,16 @@ impl<'r, 'a> Emitter<'r, 'a> {
         self.imgs = 0;
     }
 
-    pub(super) fn section(&self) -> u32 {
+    fn section(&self) -> u32 {
         self.item(self.holder).parent
     }
 
-    pub(super) fn item(&self, i: u32) -> &'r Item<'a> {
+    fn item(&self, i: u32) -> &'r Item<'a> {
         &self.arena.items[i as usize]
     }
 
     /// Whether a box inside the article is a link list or other junk to skip whole.
-    pub(super) fn is_junk(&self, i: u32) -> bool {
+    fn is_junk(&self, i: u32) -> bool {
         let it = self.item(i);
         if it.text_len == 0 {
             return false;
@@ -258,7 +258,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         self.kind = prev;
     }
 
-    pub(super) fn children(&mut self, i: u32) {
+    fn children(&mut self, i: u32) {
         if self.depth > MAX_DEPTH {
             let text = self.arena.plain_text(i);
             self.inline_text(&text);
@@ -276,7 +276,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         self.depth -= 1;
     }
 
-    pub(super) fn flush_heading(&mut self, level: u8) {
+    fn flush_heading(&mut self, level: u8) {
         let text = self.text.trim();
         if !text.is_empty() && !self.strict {
             self.out.push(RawBlock {
@@ -294,7 +294,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         self.reset_run();
     }
 
-    pub(super) fn inline_text(&mut self, s: &str) {
+    fn inline_text(&mut self, s: &str) {
         let before = self.text.len();
         push_collapsed(&mut self.text, &mut self.space, s);
         let added = self.text.len() - before;
@@ -322,7 +322,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         }
     }
 
-    pub(super) fn inline(&mut self, i: u32) {
+    fn inline(&mut self, i: u32) {
         let it = self.item(i);
         let el = it.el.expect("inline element");
         match it.tag {
@@ -351,7 +351,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         }
     }
 
-    pub(super) fn img(&mut self, it: &Item<'a>) {
+    fn img(&mut self, it: &Item<'a>) {
         let Some(el) = it.el else { return };
         let e = el.value();
         let src = e
@@ -373,7 +373,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         self.imgs += 1;
     }
 
-    pub(super) fn pre(&mut self, i: u32) {
+    fn pre(&mut self, i: u32) {
         let arena = self.arena;
         let end = self.item(i).end as usize;
         let mut raw = String::new();
@@ -416,7 +416,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
         });
     }
 
-    pub(super) fn figure(&mut self, i: u32) {
+    fn figure(&mut self, i: u32) {
         let arena = self.arena;
         let end = self.item(i).end;
         let mut caption = String::new();

@@ -9,7 +9,7 @@ use super::{Block, BlockKind};
 use crate::extract::cruft::CruftRules;
 
 /// Most words a block before the lead may have and still be dropped as page furniture.
-pub(super) const PREAMBLE_MAX_WORDS: usize = 20;
+const PREAMBLE_MAX_WORDS: usize = 20;
 
 /// Drops the short fragments a body often starts with before its first real paragraph: section
 /// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines

@@ -45,7 +45,7 @@ impl Arena<'_> {
     }
 
     /// Whether a list looks like key points: 1–12 items of prose, few links.
-    pub(super) fn is_key_point_list(&self, list: u32) -> bool {
+    fn is_key_point_list(&self, list: u32) -> bool {
         let it = &self.items[list as usize];
         if !matches!(it.tag, Tag::Ul | Tag::Ol) || it.flags & F_REMOVED != 0 {
             return false;
@@ -58,7 +58,7 @@ impl Arena<'_> {
     }
 
     /// The first list under `i` (itself included), in document order.
-    pub(super) fn first_list(&self, i: u32) -> Option<u32> {
+    fn first_list(&self, i: u32) -> Option<u32> {
         let end = self.items[i as usize].end;
         (i..end).find(|&j| {
             let it = &self.items[j as usize];

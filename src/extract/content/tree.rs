@@ -11,7 +11,7 @@ use super::tag::{Tag, class_weight, is_hidden, is_tracking_pixel};
 pub(super) const F_REMOVED: u16 = 1;
 pub(super) const F_BOILER: u16 = 2;
 pub(super) const F_HAS_BLOCK: u16 = 4;
-pub(super) const F_SITE_REMOVE: u16 = 8;
+const F_SITE_REMOVE: u16 = 8;
 pub(super) const F_SITE_BODY: u16 = 16;
 pub(super) const F_ARTICLE_HINT: u16 = 32;
 pub(super) const F_BULLET_HINT: u16 = 64;
@@ -82,7 +82,7 @@ pub(super) struct Arena<'a> {
 }
 
 /// Counts visible characters (whitespace runs as one) and commas of a text node.
-pub(super) fn measure(s: &str) -> (u32, u32) {
+fn measure(s: &str) -> (u32, u32) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut ws = true;

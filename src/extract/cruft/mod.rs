@@ -152,7 +152,7 @@ impl CruftRules {
     pub fn is_bullet_heading(&self, text: &str) -> bool {
         text.len() <= 60 && {
             let label = normalize_label(text);
-            CRUFT.bullet_headings.iter().any(|h| *h == label)
+            CRUFT.bullet_headings.contains(&label)
         }
     }
 }

@@ -37,7 +37,7 @@ pub(super) struct LdArticle {
 }
 
 impl LdArticle {
-    pub(super) fn merge(&mut self, obj: &serde_json::Map<String, Value>) {
+    fn merge(&mut self, obj: &serde_json::Map<String, Value>) {
         let types = ld_types(obj);
         let is_article = types.iter().any(|t| is_article_type(t));
         if self.site_name.is_none() {
@@ -89,7 +89,7 @@ impl LdArticle {
     }
 }
 
-pub(super) fn ld_types(obj: &serde_json::Map<String, Value>) -> Vec<String> {
+fn ld_types(obj: &serde_json::Map<String, Value>) -> Vec<String> {
     match obj.get("@type") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a
@@ -103,14 +103,14 @@ pub(super) fn ld_types(obj: &serde_json::Map<String, Value>) -> Vec<String> {
 
 /// `NewsArticle`, `ReportageNewsArticle`, `BlogPosting`, `SocialMediaPosting`, `Report`, … — any
 /// schema.org type that is a kind of article, with or without a `schema:` prefix.
-pub(super) fn is_article_type(t: &str) -> bool {
+fn is_article_type(t: &str) -> bool {
     let t = t.rsplit(['/', ':']).next().unwrap_or(t);
     t.ends_with("Article") || t.ends_with("Posting") || t == "Report" || t == "Review"
 }
 
 /// Collects every JSON object in a JSON-LD value: top-level, arrays, `@graph`, and one level of
 /// nesting (`mainEntity`), which is where sites put articles.
-pub(super) fn collect_ld_objects<'a>(
+fn collect_ld_objects<'a>(
     v: &'a Value,
     depth: usize,
     out: &mut Vec<&'a serde_json::Map<String, Value>>,
@@ -138,7 +138,7 @@ pub(super) fn collect_ld_objects<'a>(
 
 /// Parses JSON-LD as written in the wild: raw newlines and tabs inside strings are common and not
 /// valid JSON, so a second attempt replaces them with spaces.
-pub(super) fn parse_json_lenient(raw: &str) -> Option<Value> {
+fn parse_json_lenient(raw: &str) -> Option<Value> {
     let raw = raw.trim();
     // Templates wrap the JSON in HTML comments or CDATA sections (`<![CDATA[ … ]]>`, sometimes
     // behind `//` so scripts ignore it).
@@ -167,7 +167,7 @@ pub(super) fn parse_json_lenient(raw: &str) -> Option<Value> {
 }
 
 /// A name from a string, `{name}` object, or the first of an array.
-pub(super) fn ld_name(v: &Value) -> Option<String> {
+fn ld_name(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(collapse_whitespace(s)),
         Value::Object(o) => o.get("name").and_then(ld_name),
@@ -178,7 +178,7 @@ pub(super) fn ld_name(v: &Value) -> Option<String> {
 }
 
 /// All author names, in order, joined with ", ".
-pub(super) fn ld_names(v: &Value) -> Option<String> {
+fn ld_names(v: &Value) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
     let mut push = |n: Option<String>| {
         if let Some(n) = n.filter(|n| !looks_like_url(n))
@@ -195,7 +195,7 @@ pub(super) fn ld_names(v: &Value) -> Option<String> {
 }
 
 /// An image URL from a string, an `ImageObject` (`url` or `contentUrl`), or the first of an array.
-pub(super) fn ld_url(v: &Value) -> Option<String> {
+fn ld_url(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Object(o) => o
@@ -209,7 +209,7 @@ pub(super) fn ld_url(v: &Value) -> Option<String> {
 }
 
 /// JSON-LD written by CMS templates sometimes carries HTML entities in strings.
-pub(super) fn decode_entities(s: &str) -> String {
+fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }

@@ -11,7 +11,7 @@ pub(crate) fn iso639_1(tag: &str) -> Option<String> {
 }
 
 /// ISO 639-3 codes whatlang reports, paired with their ISO 639-1 codes.
-pub(super) const ISO639_3_TO_1: &[(&str, &str)] = &[
+const ISO639_3_TO_1: &[(&str, &str)] = &[
     ("afr", "af"),
     ("aka", "ak"),
     ("amh", "am"),

@@ -136,7 +136,7 @@ impl<'a> Scan<'a> {
 
 /// `rel=author`, `itemprop=author`, or a byline-like class (`byline`, `c-byline__author`,
 /// `author-name`, `article-author`, …). Runs on every element of the page, so it allocates nothing.
-pub(super) fn is_author_element(el: &scraper::node::Element) -> bool {
+fn is_author_element(el: &scraper::node::Element) -> bool {
     const AUTHOR_CLASSES: [&str; 7] = [
         "author",
         "author-name",

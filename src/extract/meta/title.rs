@@ -39,7 +39,7 @@ pub(crate) fn strip_site_suffix(
     title
 }
 
-pub(super) fn strip_once(
+fn strip_once(
     title: &str,
     names: &[&str],
     h1: Option<&str>,
