@@ -223,7 +223,7 @@ impl Extractor {
             // The engine has already dropped template repeats (those from another box); a long
             // paragraph it kept twice was repeated by the author inside the body and stays.
             let repeat = !seen.insert(key) && block.text.chars().count() <= LONG_REPEAT;
-            if plain::is_caption_line(&block.text)
+            if cruft::phrases::is_caption_line(&block.text)
                 || repeat
                 || (has_bullets
                     && block.kind == BlockKind::Heading
@@ -260,6 +260,25 @@ fn first_img_src(html: &str) -> Option<String> {
 
 /// Characters above which a repeated paragraph counts as long (see the engine's `finalize`).
 const LONG_REPEAT: usize = 300;
+
+/// The largest char boundary of `s` at or below byte `i` (`s.len()` past the end).
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary of `s` at or above byte `i`.
+pub(crate) fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
 
 /// Collapses runs of whitespace (including non-breaking spaces) into single spaces and trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {

@@ -14,7 +14,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::cruft::CruftRules;
-use super::{collapse_whitespace, dedupe_key};
+use super::cruft::phrases::{ends_sentence, is_byline_word, is_caption_line, opens_update_stamp};
+use super::{collapse_whitespace, dedupe_key, floor_char_boundary};
 
 /// A plain-text article, before metadata and sanitizing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,19 +43,6 @@ static HTML_DOC_TAG: LazyLock<Regex> = LazyLock::new(|| {
 static TIMESTAMP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?$").expect("valid regex"));
 
-/// A caption or credit marker: "Photo:", "Credit:", "Picture by:", "Foto:", …
-static CAPTION_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:^|[\s.(\[])(?:photo(?:graph)?s?|pictures?|images?|credits?|foto|bild)\s*(?:by\s*)?:\s*",
-    )
-    .expect("valid regex")
-});
-
-/// "(Photo by Someone)" closing a line.
-static PHOTO_BY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\((?:photo|picture)s? by [^)]{1,80}\)\.?$").expect("valid regex")
-});
-
 /// Line-start markers of list items (the HTML path has `<li>`; text dumps have these).
 const BULLET_MARKERS: &[char] = &['•', '▪', '–', '-', '*', '●', '◦', '‣', '■', '◾', '►'];
 
@@ -69,54 +57,6 @@ pub fn looks_like_html(text: &str) -> bool {
             .to_ascii_lowercase()
             .starts_with("<!doctype html")
         || head.trim_start().to_ascii_lowercase().starts_with("<html")
-}
-
-/// Whether a line is a caption or credit by its markers.
-pub fn is_caption_line(line: &str) -> bool {
-    let line = line.trim();
-    // Cheap gates first: this runs on every paragraph of every page. A caption marker is either at
-    // the very start or followed by a short attribution, so only the line's two ends are searched.
-    if line.trim_end_matches('.').ends_with(')') && PHOTO_BY.is_match(line) {
-        return true;
-    }
-    if !line.contains(':') {
-        return false;
-    }
-    let head = &line[..floor_char_boundary(line, 24)];
-    if CAPTION_MARKER.find(head).is_some_and(|m| m.start() == 0) {
-        return true;
-    }
-    let tail_start = ceil_char_boundary(line, line.len().saturating_sub(200));
-    let Some(last) = CAPTION_MARKER.find_iter(&line[tail_start..]).last() else {
-        return false;
-    };
-    let last_end = tail_start + last.end();
-    // A marker near the end followed by a short attribution ("… Photo: Abed Rahim / dpa"), not a
-    // sentence that happens to contain "image:" ("she described the image: a city without cars").
-    let tail = line[last_end..].trim_end_matches([')', ']', '.', ' ']);
-    let words = tail.split_whitespace().count();
-    tail.chars()
-        .next()
-        .is_some_and(|c| c.is_uppercase() || c.is_numeric())
-        && (1..=8).contains(&words)
-        && !tail.contains(['!', '?', ':'])
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// The text of a bullet line without its marker, or `None` when the line is not a bullet.
@@ -140,12 +80,6 @@ pub fn bullet_text(line: &str) -> Option<&str> {
 fn is_prose(s: &str) -> bool {
     let words = super::word_count(s);
     (words >= 8 && ends_sentence(s)) || words >= 25
-}
-
-fn ends_sentence(s: &str) -> bool {
-    s.trim_end().ends_with([
-        '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
-    ])
 }
 
 /// Splits the text into blocks: one per line, except that hard-wrapped paragraphs (text files
@@ -191,127 +125,182 @@ fn blocks(text: &str) -> Vec<String> {
 
 /// Extracts the article structure from a plain-text page.
 pub fn extract(text: &str, cruft: &CruftRules) -> PlainArticle {
-    let mut article = PlainArticle::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut after_timestamp = false;
-    let mut in_body = false;
-    // Header lines seen before the headline is known, and whether the header is over.
-    let mut header: Vec<String> = Vec::new();
-    let mut header_done = false;
-    let mut in_related = false;
+    let mut reader = Reader {
+        cruft,
+        article: PlainArticle::default(),
+        seen: HashSet::new(),
+        after_timestamp: false,
+        in_body: false,
+        header: Vec::new(),
+        header_done: false,
+        in_related: false,
+    };
     for block in blocks(text) {
-        if TIMESTAMP.is_match(&block) {
-            after_timestamp = true;
-            continue;
-        }
-        let key = dedupe_key(&block);
-        if key.is_empty() {
-            continue;
-        }
-        if after_timestamp {
-            after_timestamp = false;
-            // The line after a video's duration is its title: a headline, not a sentence. It is
-            // remembered so its repetitions (players print it twice) are dropped too.
-            if !ends_sentence(&block) && block.split_whitespace().count() <= 30 {
-                seen.insert(key);
-                continue;
-            }
-        }
-        if !seen.insert(key) {
-            continue;
-        }
-        // A "Read Next" / "Related" heading opens a list of other stories: its headline-like
-        // lines go with it, up to the next line that reads as prose.
-        if cruft.is_cruft_box_heading(&block) && block.chars().count() <= 60 {
-            in_related = !article.paragraphs.is_empty();
-            continue;
-        }
-        if in_related {
-            if !crate::extract::is_real_paragraph(&block) {
-                continue;
-            }
-            in_related = false;
-        }
-        if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
-            continue;
-        }
-        if is_caption_line(&block) || cruft.is_caption(&block) {
-            article.captions.push(block);
-            continue;
-        }
-        if let Some(item) = bullet_text(&block) {
-            // Key points sit between the headline and the first paragraph of prose (bylines and
-            // datelines may come between). Bullets before any headline are a menu; bullets
-            // after the prose has begun are a list in the body.
-            if article.title.is_none() && header.is_empty() && article.paragraphs.is_empty() {
-                continue;
-            }
-            flush_header(&mut article, &mut header, &mut header_done);
-            if in_body {
-                article.paragraphs.push(block);
-            } else {
-                article.bullets.push(item.to_owned());
-            }
-            continue;
-        }
-        in_body = in_body || is_prose(&block);
-        if article.paragraphs.is_empty() && article.bullets.is_empty() {
-            // The page header: chrome, the headline, then perhaps a byline and a date line.
-            if let Some(author) = byline_line(&block) {
-                // The headline is the line right above the byline; what came before is chrome.
-                if !header_done {
-                    article.title = header.pop().or(article.title.take());
-                    header.clear();
-                    header_done = true;
-                }
-                article.byline.get_or_insert(author);
-                continue;
-            }
-            if let Some(date) = date_line(&block) {
-                if !header_done {
-                    article.title = header.pop().or(article.title.take());
-                    header.clear();
-                    header_done = true;
-                }
-                article.published.get_or_insert(date);
-                continue;
-            }
-            if is_update_stamp(&block) {
-                continue;
-            }
-            if !header_done && !crate::extract::is_real_paragraph(&block) {
-                // Before the headline only page chrome can come: a lone word or a fragment is
-                // dropped; a line too long for a headline means the dump starts with the body.
-                let chars = block.chars().count();
-                if chars < 10 || block.split_whitespace().count() < 2 {
-                    continue;
-                }
-                if chars <= 300 {
-                    header.push(block);
-                    continue;
-                }
-            }
-        }
-        flush_header(&mut article, &mut header, &mut header_done);
-        article.paragraphs.push(block);
+        reader.block(block);
     }
-    flush_header(&mut article, &mut header, &mut header_done);
-    article
+    reader.flush_header();
+    reader.article
 }
 
-/// Ends the page header without a byline or date line: its first line is the headline and the
-/// rest are body text (a standfirst, an opening fragment).
-fn flush_header(article: &mut PlainArticle, header: &mut Vec<String>, done: &mut bool) {
-    if *done {
-        return;
+/// The reading state over a page's blocks.
+struct Reader<'r> {
+    cruft: &'r CruftRules,
+    article: PlainArticle,
+    /// Comparison keys of the blocks seen so far (and of video titles).
+    seen: HashSet<String>,
+    after_timestamp: bool,
+    in_body: bool,
+    /// Header lines seen before the headline is known, and whether the header is over.
+    header: Vec<String>,
+    header_done: bool,
+    in_related: bool,
+}
+
+impl Reader<'_> {
+    fn block(&mut self, block: String) {
+        if !self.is_new(&block) || self.in_related_list(&block) {
+            return;
+        }
+        let cruft = self.cruft;
+        if cruft.is_cruft_text(&block) || cruft.is_bullet_heading(&block) {
+            return;
+        }
+        if is_caption_line(&block) || cruft.is_caption(&block) {
+            self.article.captions.push(block);
+            return;
+        }
+        if let Some(item) = bullet_text(&block) {
+            let item = item.to_owned();
+            self.bullet(block, item);
+            return;
+        }
+        self.in_body = self.in_body || is_prose(&block);
+        let block = if self.article.paragraphs.is_empty() && self.article.bullets.is_empty() {
+            match self.header_line(block) {
+                Some(block) => block,
+                None => return,
+            }
+        } else {
+            block
+        };
+        self.flush_header();
+        self.article.paragraphs.push(block);
     }
-    *done = true;
-    let mut lines = header.drain(..);
-    if article.title.is_none() {
-        article.title = lines.next();
+
+    /// Whether a block is new text: not a video's duration stamp, not the video title after it,
+    /// not a repeat.
+    fn is_new(&mut self, block: &str) -> bool {
+        if TIMESTAMP.is_match(block) {
+            self.after_timestamp = true;
+            return false;
+        }
+        let key = dedupe_key(block);
+        if key.is_empty() {
+            return false;
+        }
+        if self.after_timestamp {
+            self.after_timestamp = false;
+            // The line after a video's duration is its title: a headline, not a sentence. It is
+            // remembered so its repetitions (players print it twice) are dropped too.
+            if !ends_sentence(block) && block.split_whitespace().count() <= 30 {
+                self.seen.insert(key);
+                return false;
+            }
+        }
+        self.seen.insert(key)
     }
-    let rest: Vec<String> = lines.collect();
-    article.paragraphs.splice(0..0, rest);
+
+    /// A "Read Next" / "Related" heading opens a list of other stories: its headline-like lines
+    /// go with it, up to the next line that reads as prose. Whether `block` is such a heading or
+    /// one of its lines.
+    fn in_related_list(&mut self, block: &str) -> bool {
+        if self.cruft.is_cruft_box_heading(block) && block.chars().count() <= 60 {
+            self.in_related = !self.article.paragraphs.is_empty();
+            return true;
+        }
+        if self.in_related {
+            if !crate::extract::is_real_paragraph(block) {
+                return true;
+            }
+            self.in_related = false;
+        }
+        false
+    }
+
+    /// A bullet line. Key points sit between the headline and the first paragraph of prose
+    /// (bylines and datelines may come between). Bullets before any headline are a menu; bullets
+    /// after the prose has begun are a list in the body.
+    fn bullet(&mut self, block: String, item: String) {
+        if self.article.title.is_none()
+            && self.header.is_empty()
+            && self.article.paragraphs.is_empty()
+        {
+            return;
+        }
+        self.flush_header();
+        if self.in_body {
+            self.article.paragraphs.push(block);
+        } else {
+            self.article.bullets.push(item);
+        }
+    }
+
+    /// A line of the page header: chrome, the headline, then perhaps a byline and a date line.
+    /// Returns the line when it is body text after all.
+    fn header_line(&mut self, block: String) -> Option<String> {
+        if let Some(author) = byline_line(&block) {
+            // The headline is the line right above the byline; what came before is chrome.
+            self.end_header_above();
+            self.article.byline.get_or_insert(author);
+            return None;
+        }
+        if let Some(date) = date_line(&block) {
+            self.end_header_above();
+            self.article.published.get_or_insert(date);
+            return None;
+        }
+        if is_update_stamp(&block) {
+            return None;
+        }
+        if !self.header_done && !crate::extract::is_real_paragraph(&block) {
+            // Before the headline only page chrome can come: a lone word or a fragment is
+            // dropped; a line too long for a headline means the dump starts with the body.
+            let chars = block.chars().count();
+            if chars < 10 || block.split_whitespace().count() < 2 {
+                return None;
+            }
+            if chars <= 300 {
+                self.header.push(block);
+                return None;
+            }
+        }
+        Some(block)
+    }
+
+    /// Ends the page header at a byline or date line: the line above is the headline, what came
+    /// before it is chrome.
+    fn end_header_above(&mut self) {
+        if !self.header_done {
+            self.article.title = self.header.pop().or(self.article.title.take());
+            self.header.clear();
+            self.header_done = true;
+        }
+    }
+
+    /// Ends the page header without a byline or date line: its first line is the headline and
+    /// the rest are body text (a standfirst, an opening fragment).
+    fn flush_header(&mut self) {
+        if self.header_done {
+            return;
+        }
+        self.header_done = true;
+        let mut lines = self.header.drain(..);
+        if self.article.title.is_none() {
+            self.article.title = lines.next();
+        }
+        let rest: Vec<String> = lines.collect();
+        self.article.paragraphs.splice(0..0, rest);
+    }
 }
 
 /// "By Jane Doe" / "Par …" / "Von …" / "Por …" alone on a header line: the author's name.
@@ -321,9 +310,7 @@ fn byline_line(line: &str) -> Option<String> {
         return None;
     }
     let (first, rest) = line.split_once(char::is_whitespace)?;
-    ["by", "par", "von", "por", "di", "door", "av", "af"]
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w))
+    is_byline_word(first)
         .then(|| rest.trim().to_owned())
         .filter(|r| r.chars().next().is_some_and(char::is_uppercase))
 }
@@ -357,10 +344,7 @@ fn date_line(line: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 /// "Updated 2 hours ago", "Last updated: …": a short update stamp, never body text.
 fn is_update_stamp(line: &str) -> bool {
     let lower = line.to_lowercase();
-    line.split_whitespace().count() <= 8
-        && ["updated", "last updated", "published", "posted"]
-            .iter()
-            .any(|p| lower.starts_with(p))
+    line.split_whitespace().count() <= 8 && opens_update_stamp(&lower)
 }
 
 #[cfg(test)]
@@ -398,26 +382,6 @@ mod tests {
         assert_eq!(bullet_text("-5 degrees overnight"), None);
         assert_eq!(bullet_text("*Updated at noon"), None);
         assert_eq!(bullet_text("•"), None);
-    }
-
-    #[test]
-    fn captions_by_marker() {
-        for yes in [
-            "Crowds gather at the harbour on Sunday. Photo: Lena Ortiz / Coastal Wire",
-            "The old bridge before repairs. Credit: City Archive",
-            "Photo: Getty Images",
-            "A child plays in the square (Photo by Marc Dunn)",
-            "Firefighters at the scene. Picture: Supplied",
-        ] {
-            assert!(is_caption_line(yes), "{yes}");
-        }
-        for no in [
-            "The minister said the photo had been taken in 2019.",
-            "Credit card spending fell for the third month in a row, the bank said.",
-            "She described the image: a city without cars, buses running every minute, and parks.",
-        ] {
-            assert!(!is_caption_line(no), "{no}");
-        }
     }
 
     #[test]

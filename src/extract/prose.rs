@@ -1,32 +1,24 @@
 //! Prose or furniture: whether a paragraph reads as a sentence that can open a summary. The
 //! extractor uses it to find where the body starts; `summarize` uses it to choose the lead. It
-//! lives in `extract` so that extraction never depends on summarizing.
+//! lives in `extract` so that extraction never depends on summarizing. The phrases it checks
+//! (stamps, bylines, caption markers, sentence ends) are the cruft rules' (`cruft::phrases`).
+
+use super::cruft::phrases::{ends_sentence, is_caption_line, opens_stamp_or_byline};
 
 /// Whether a paragraph reads as prose that can open a summary: a full sentence of some length, not
 /// a byline ("By Ana Ruiz"), a dateline alone ("LONDON —"), an update stamp or a caption.
 pub fn is_real_paragraph(p: &str) -> bool {
     let p = p.trim();
     let words = super::word_count(p);
-    if words == 0 || super::plain::is_caption_line(p) {
+    if words == 0 || is_caption_line(p) {
         return false;
     }
     let lower = p.to_lowercase();
-    let stamp = [
-        "by ",
-        "updated",
-        "published",
-        "posted",
-        "last updated",
-        "first published",
-    ]
-    .iter()
-    .any(|s| lower.starts_with(s));
+    let stamp = opens_stamp_or_byline(&lower);
     if stamp && words <= 14 {
         return false;
     }
-    let ends_sentence = p.ends_with([
-        '.', '!', '?', '"', '”', '’', '»', '…', '。', '！', '？', '」',
-    ]);
+    let ends_sentence = ends_sentence(p);
     // An all-capitals fragment is a dateline or a label, whatever its punctuation.
     let letters: Vec<char> = p.chars().filter(|c| c.is_alphabetic()).collect();
     let shouting = letters.len() >= 3

@@ -1,0 +1,98 @@
+//! The final filters over emitted blocks: cruft text, captions, link-only lines, template
+//! repeats and the bullets themselves, and the short preamble fragments before the lead. Owns the
+//! decisions made on whole blocks; it never looks at the tree.
+
+use std::collections::HashMap;
+
+use super::emit::RawBlock;
+use super::{Block, BlockKind};
+use crate::extract::cruft::CruftRules;
+
+/// Most words a block before the lead may have and still be dropped as page furniture.
+const PREAMBLE_MAX_WORDS: usize = 20;
+
+/// Drops the short fragments a body often starts with before its first real paragraph: section
+/// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines
+/// and datelines ("Par Hélène … – publié le …"), an unpunctuated standfirst. None of them reads as
+/// prose (see [`crate::extract::is_real_paragraph`]), and the body's text starts with its lead.
+/// Figures stay; nothing is dropped when no block reads as prose or a fragment is long.
+pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
+    let Some(lead) = blocks.iter().position(|b| {
+        !matches!(b.kind, BlockKind::Figure | BlockKind::Heading)
+            && crate::extract::is_real_paragraph(&b.text)
+    }) else {
+        return;
+    };
+    // A fragment is short and holds no sentence end followed by more text: "… in the spring.
+    // Details" is a sentence with a trailing link, prose that stays.
+    // One that ends a sentence ("Broken bytes here.") is a short paragraph, not furniture.
+    let fragment = |t: &str| {
+        crate::extract::word_count(t) <= PREAMBLE_MAX_WORDS
+            && !t.trim_end().ends_with(['.', '!', '?', '。', '！', '？'])
+            && !{
+                let t = t.trim_end().trim_end_matches(['。', '！', '？']);
+                [". ", "! ", "? ", "。", "！", "？"]
+                    .iter()
+                    .any(|p| t.contains(p))
+            }
+    };
+    let short = blocks[..lead]
+        .iter()
+        .all(|b| b.kind == BlockKind::Figure || fragment(&b.text));
+    if !short {
+        return;
+    }
+    let mut i = 0;
+    blocks.retain(|b| {
+        i += 1;
+        i > lead || b.kind == BlockKind::Figure
+    });
+}
+
+/// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
+/// bullets themselves.
+pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
+    let mut seen: HashMap<String, u32> = bullets
+        .iter()
+        .map(|b| (b.to_lowercase(), u32::MAX))
+        .collect();
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        let b = r.block;
+        if b.kind == BlockKind::Figure {
+            out.push(b);
+            continue;
+        }
+        if cruft.is_cruft_text(&b.text)
+            || cruft.is_caption(&b.text)
+            || cruft.is_read_also_line(&b.text, r.chars, r.link_chars)
+        {
+            continue;
+        }
+        // A line that is nothing but a link ("Related story headline").
+        if b.kind != BlockKind::Heading && r.link_chars * 10 >= r.chars * 9 && r.chars < 200 {
+            continue;
+        }
+        if b.kind != BlockKind::Preformatted {
+            // Template repeats (teaser and lead, captions, a second copy of the article for
+            // another screen size) are dropped: they come from another box. A long paragraph
+            // repeated within the same box is the author's own repetition and stays.
+            match seen.entry(b.text.to_lowercase()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(r.section);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    if !(r.chars > 300 && *o.get() == r.section) {
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(b);
+    }
+    // Headings left dangling at the end (a "Related" section header whose list was dropped).
+    while out.last().is_some_and(|b| b.kind == BlockKind::Heading) {
+        out.pop();
+    }
+    out
+}

@@ -1,0 +1,221 @@
+//! What one element is, read from its name and attributes alone: its [`Tag`] kind (block,
+//! inline, formatting, dropped), whether it is hidden or a tracking pixel, and the weight its
+//! class, id and role give it. Owns no tree and no text: the arena asks this per element.
+
+use crate::extract::cruft::{
+    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tag {
+    P,
+    Div,
+    Section,
+    Article,
+    Main,
+    Body,
+    Td,
+    Tr,
+    Table,
+    Pre,
+    Blockquote,
+    Ul,
+    Ol,
+    Li,
+    Dl,
+    Dt,
+    Dd,
+    H(u8),
+    A,
+    Br,
+    Img,
+    Figure,
+    Figcaption,
+    Header,
+    Footer,
+    Nav,
+    Aside,
+    Form,
+    Hr,
+    /// Formatting kept in block HTML (em, strong, code, ...).
+    Format(&'static str),
+    /// Inline wrappers whose tags are dropped (span, font, time, ...).
+    Inline,
+    /// Never content: script, style, iframe, ...
+    Drop,
+    /// Any other element: treated as a block container.
+    Other,
+    Text,
+}
+
+impl Tag {
+    pub(super) fn of(name: &str) -> Tag {
+        match name {
+            "p" => Tag::P,
+            "div" | "center" | "main-content" => Tag::Div,
+            "section" => Tag::Section,
+            "article" => Tag::Article,
+            "main" => Tag::Main,
+            "body" => Tag::Body,
+            "td" | "th" => Tag::Td,
+            "tr" => Tag::Tr,
+            "table" | "tbody" | "thead" | "tfoot" => Tag::Table,
+            "pre" => Tag::Pre,
+            "blockquote" => Tag::Blockquote,
+            "ul" => Tag::Ul,
+            "ol" => Tag::Ol,
+            "li" => Tag::Li,
+            "dl" => Tag::Dl,
+            "dt" => Tag::Dt,
+            "dd" => Tag::Dd,
+            "h1" => Tag::H(1),
+            "h2" => Tag::H(2),
+            "h3" => Tag::H(3),
+            "h4" => Tag::H(4),
+            "h5" => Tag::H(5),
+            "h6" => Tag::H(6),
+            "a" => Tag::A,
+            "br" => Tag::Br,
+            "img" | "amp-img" => Tag::Img,
+            "figure" => Tag::Figure,
+            "figcaption" => Tag::Figcaption,
+            "header" => Tag::Header,
+            "footer" => Tag::Footer,
+            "nav" => Tag::Nav,
+            "aside" => Tag::Aside,
+            "form" => Tag::Form,
+            "hr" => Tag::Hr,
+            "em" => Tag::Format("em"),
+            "i" => Tag::Format("i"),
+            "strong" => Tag::Format("strong"),
+            "b" => Tag::Format("b"),
+            "u" => Tag::Format("u"),
+            "code" => Tag::Format("code"),
+            "sub" => Tag::Format("sub"),
+            "sup" => Tag::Format("sup"),
+            "small" => Tag::Format("small"),
+            "mark" => Tag::Format("mark"),
+            "q" => Tag::Format("q"),
+            "cite" => Tag::Format("cite"),
+            "abbr" => Tag::Format("abbr"),
+            "s" | "strike" | "del" => Tag::Format("s"),
+            "kbd" => Tag::Format("kbd"),
+            "span" | "font" | "time" | "label" | "ins" | "tt" | "var" | "big" | "nobr" | "wbr"
+            | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" | "ruby" | "rb" => {
+                Tag::Inline
+            }
+            // Ruby annotations (furigana) would double the text.
+            "rt" | "rp" => Tag::Drop,
+            "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "math" | "button"
+            | "select" | "textarea" | "input" | "object" | "embed" | "canvas" | "video"
+            | "audio" | "head" | "title" | "meta" | "link" | "map" | "dialog" | "option"
+            | "frameset" | "frame" | "applet" | "source" | "track" | "amp-ad" | "amp-embed"
+            | "amp-analytics" | "amp-pixel" | "amp-sticky-ad" => Tag::Drop,
+            _ => Tag::Other,
+        }
+    }
+
+    pub(super) fn is_inline(self) -> bool {
+        matches!(
+            self,
+            Tag::A | Tag::Br | Tag::Img | Tag::Format(_) | Tag::Inline | Tag::Text
+        )
+    }
+
+    /// Block tags whose own text counts as a paragraph for scoring.
+    pub(super) fn is_paragraph_like(self) -> bool {
+        matches!(
+            self,
+            Tag::P
+                | Tag::Pre
+                | Tag::Td
+                | Tag::Blockquote
+                | Tag::Div
+                | Tag::Section
+                | Tag::Article
+                | Tag::Main
+                | Tag::Dd
+                | Tag::Other
+                | Tag::Li
+        )
+    }
+}
+
+pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() {
+        return true;
+    }
+    if el.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(style) = el.attr("style")
+        && (style.contains("none") || style.contains("hidden"))
+    {
+        let compact: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if compact.contains("display:none") || compact.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    false
+}
+
+pub(super) fn is_tracking_pixel(el: &scraper::node::Element) -> bool {
+    let tiny = |a: &str| {
+        el.attr(a)
+            .map(|v| v.trim().trim_end_matches("px"))
+            .is_some_and(|v| v == "0" || v == "1")
+    };
+    tiny("width") && tiny("height") || (tiny("width") || tiny("height")) && el.attr("alt").is_none()
+}
+
+/// Weight of an element from its class, id and role: boilerplate tokens count against it,
+/// article tokens for it. Also reports whether the element is a boilerplate candidate.
+pub(super) fn class_weight(el: &scraper::node::Element) -> (i16, bool, bool) {
+    let mut weight = 0i16;
+    let mut boiler = false;
+    let mut bullet = false;
+    for attr in ["class", "id"] {
+        let Some(v) = el.attr(attr) else { continue };
+        let mut bad = false;
+        let mut neg = false;
+        let mut good = false;
+        let mut prev_key = false;
+        for_each_token(v, |t| {
+            let k = token_kind(t);
+            bad |= k & TOKEN_BOILER != 0;
+            neg |= k & TOKEN_NEGATE != 0;
+            good |= k & TOKEN_CONTENT != 0;
+            bullet |= k & TOKEN_BULLET != 0 || (prev_key && (t == "points" || t == "facts"));
+            prev_key = t == "key";
+        });
+        if bad && !neg {
+            weight -= 25;
+            boiler = true;
+        }
+        if good {
+            weight += 25;
+        }
+    }
+    if let Some(role) = el.attr("role") {
+        match role {
+            "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "dialog"
+            | "menu" | "menubar" | "alert" | "toolbar" => {
+                boiler = true;
+                weight -= 25;
+            }
+            "main" | "article" => weight += 25,
+            _ => {}
+        }
+    }
+    if el
+        .attr("itemprop")
+        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+    {
+        weight += 50;
+    }
+    (weight, boiler, bullet)
+}

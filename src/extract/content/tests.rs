@@ -1,0 +1,291 @@
+//! Tests of main-content detection through [`extract_body`]: generic pages, figures, key points,
+//! site rules and hostile structure.
+
+use super::*;
+
+fn run(html: &str) -> Body {
+    run_with(html, &SiteRules::default())
+}
+
+fn run_with(html: &str, site: &SiteRules) -> Body {
+    let doc = Html::parse_document(html);
+    let rules = ContentRules::new(site).unwrap();
+    extract_body(&doc, &rules)
+}
+
+fn paragraphs(body: &Body) -> Vec<&str> {
+    body.blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph)
+        .map(|b| b.text.as_str())
+        .collect()
+}
+
+fn all_text(body: &Body) -> String {
+    body.blocks
+        .iter()
+        .filter(|b| b.kind != BlockKind::Figure)
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const P1: &str = "The harbour authority confirmed on Monday that the old pier will close for repairs, a decision that fishermen, shop owners and visitors had feared for months.";
+const P2: &str = "Engineers found cracks in three of the supporting columns, according to the report, and said the work could take until the end of next summer.";
+const P3: &str = "Local businesses, which depend on the summer crowds, asked the council for help, and the mayor promised a fund to cover part of their losses.";
+
+fn article_page(body: &str) -> String {
+    format!(
+        r#"<html><head><title>T</title><script>var x = "Advertisement";</script></head><body>
+        <nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+        <div class="sidebar"><h3>Most read</h3><ul><li><a href="/a">Another story about the harbour</a></li><li><a href="/b">A second story</a></li></ul></div>
+        {body}
+        <footer><p>Copyright Example Media. Contact us at the address below for all enquiries.</p></footer>
+        </body></html>"#
+    )
+}
+
+struct Case {
+    name: &'static str,
+    body: String,
+    want: Vec<&'static str>,
+    absent: Vec<&'static str>,
+}
+
+/// Pages whose body layout varies: plain, split by ads, by `<br>`, by sibling boxes.
+fn layout_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "plain article",
+            body: format!(
+                "<article><h1>Pier to close</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Home", "Most read", "Copyright"],
+        },
+        Case {
+            name: "inline ads split the body",
+            body: format!(
+                r#"<div class="story"><p>{P1}</p><div class="ad-slot"><span>Advertisement</span><iframe src="x"></iframe></div>
+                <p>{P2}</p><p class="ad-label">ADVERTISEMENT</p><p>{P3}</p></div>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Advertisement", "ADVERTISEMENT"],
+        },
+        Case {
+            name: "br-separated body",
+            body: format!(r#"<div id="text">{P1}<br><br>{P2}<br/><br/>{P3}</div>"#),
+            want: vec![P1, P2, P3],
+            absent: vec!["Most read"],
+        },
+        Case {
+            name: "body inside a container with a sidebar class",
+            body: format!(
+                r#"<div class="has-sidebar article-ad-free"><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec![],
+        },
+        Case {
+            name: "body split across sibling divs",
+            body: format!(
+                r#"<div id="main"><div class="text-block"><p>{P1}</p></div><div class="text-block"><p>{P2}</p></div><div class="text-block"><p>{P3}</p></div>
+                <div class="related"><ul><li><a href="/1">Related one</a></li><li><a href="/2">Related two</a></li></ul></div></div>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Related one"],
+        },
+    ]
+}
+
+/// Pages whose body carries cruft: comments, share bars, hidden parts, captions, prompts.
+fn cruft_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "comments and share bar dropped",
+            body: format!(
+                r#"<div class="post"><p>{P1}</p><p>{P2}</p><div class="share-bar"><a href="f">Share on Facebook</a><a href="t">Tweet</a></div><p>{P3}</p></div>
+                <div id="comments"><h3>12 comments</h3><p>Reader one says this decision is a disgrace and the council should resign, frankly.</p></div>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Share on Facebook", "disgrace", "12 comments"],
+        },
+        Case {
+            name: "hidden elements and captions",
+            body: format!(
+                r#"<article><p>{P1}</p><div style="display: none"><p>Hidden promo text that must never show up in the article body.</p></div>
+                <figure><img src="pier.jpg"><figcaption>The old pier at dusk. Photo: Jane Doe</figcaption></figure>
+                <p class="caption">Photo: City Archive</p><p aria-hidden="true">Screen reader hidden text here.</p><p>{P2}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec![
+                "Hidden promo",
+                "City Archive",
+                "Screen reader",
+                "The old pier at dusk",
+            ],
+        },
+        Case {
+            name: "reading time, timestamps and read more links",
+            body: format!(
+                r#"<article><p>Reading Time: 3 minutes</p><p>{P1}</p><div class="video"><span>02:42</span></div>
+                <p><strong>READ MORE:</strong> <a href="/x">Storm closes the harbour road</a></p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            want: vec![P1, P2, P3],
+            absent: vec!["Reading Time", "02:42", "READ MORE", "Storm closes"],
+        },
+    ]
+}
+
+#[test]
+fn generic_extraction_cases() {
+    for case in layout_cases().into_iter().chain(cruft_cases()) {
+        let body = run(&article_page(&case.body));
+        let text = all_text(&body);
+        for w in &case.want {
+            assert!(text.contains(w), "{}: missing {w:?} in {text:?}", case.name);
+        }
+        for a in &case.absent {
+            assert!(
+                !text.contains(a),
+                "{}: {a:?} should be gone from {text:?}",
+                case.name
+            );
+        }
+        let paras = paragraphs(&body);
+        assert_eq!(
+            paras.iter().filter(|p| **p == P2).count(),
+            1,
+            "{}: P2 once in {paras:?}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn figures_keep_caption_as_text_not_paragraph() {
+    let body = run(&article_page(&format!(
+        r#"<article><p>{P1}</p><figure><img src="a.jpg" alt="pier"><figcaption>The pier in 1920.</figcaption></figure><p>{P2}</p><img src="t.gif" width="1" height="1"></article>"#
+    )));
+    let fig: Vec<_> = body
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Figure)
+        .collect();
+    assert_eq!(fig.len(), 1, "{:?}", body.blocks);
+    assert_eq!(fig[0].text, "The pier in 1920.");
+    assert!(fig[0].html.contains("a.jpg") && !fig[0].html.contains("t.gif"));
+    assert_eq!(paragraphs(&body), vec![P1, P2]);
+}
+
+#[test]
+fn bullets_cases() {
+    let cases = [
+        (
+            "story highlights heading",
+            format!(
+                r#"<article><h2>Story highlights</h2><ul><li>The pier closes for a year of repairs</li><li>Shops ask for help</li></ul><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![
+                "The pier closes for a year of repairs",
+                "Shops ask for help",
+            ],
+        ),
+        (
+            "key points in an ol inside an aside",
+            format!(
+                r#"<article><aside class="box"><h3>Key points:</h3><ol><li>Cracks found in three columns</li><li>Work lasts until next summer</li><li>Mayor promises a fund</li></ol></aside><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![
+                "Cracks found in three columns",
+                "Work lasts until next summer",
+                "Mayor promises a fund",
+            ],
+        ),
+        (
+            "highlights class",
+            format!(
+                r#"<article><div class="article-highlights"><ul><li>One point about the pier</li><li>Another point about shops</li></ul></div><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec!["One point about the pier", "Another point about shops"],
+        ),
+        (
+            "summary list before the body",
+            format!(
+                r#"<article><ul><li>The harbour pier will close for repairs next month, officials said.</li><li>Engineers found cracks in three of its supporting columns.</li></ul><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![
+                "The harbour pier will close for repairs next month, officials said.",
+                "Engineers found cracks in three of its supporting columns.",
+            ],
+        ),
+        (
+            "no bullets: nav menu and mid-body list",
+            format!(
+                r#"<article><p>{P1}</p><ul><li>A list item inside the body text here</li><li>Another item inside the body text</li></ul><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![],
+        ),
+    ];
+    for (name, html, want) in cases {
+        let body = run(&article_page(&html));
+        assert_eq!(body.bullets, want, "{name}");
+        let text = all_text(&body);
+        for b in &want {
+            assert!(!text.contains(b), "{name}: bullet {b:?} repeated in body");
+        }
+        assert!(text.contains(P1), "{name}: body lost");
+    }
+}
+
+#[test]
+fn site_rules_win() {
+    let site = SiteRules {
+        body: vec![".entry".into()],
+        bullets: vec![".points li".into()],
+        remove: vec![".promo-box".into()],
+        ..SiteRules::default()
+    };
+    let html = article_page(&format!(
+        r#"<div class="lots"><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>
+        <div class="entry"><ul class="points"><li>Point A</li><li>Point B</li></ul><p>Short entry paragraph one.</p><div class="promo-box"><p>Buy our magazine today, the best in town.</p></div></div>"#
+    ));
+    let body = run_with(&html, &site);
+    assert_eq!(body.bullets, vec!["Point A", "Point B"]);
+    assert_eq!(paragraphs(&body), vec!["Short entry paragraph one."]);
+}
+
+#[test]
+fn bad_selector_is_a_rule_error() {
+    let site = SiteRules {
+        body: vec!["div[".into()],
+        ..SiteRules::default()
+    };
+    match ContentRules::new(&site) {
+        Err(ExtractError::BadRule { key, .. }) => assert_eq!(key, "body[0]"),
+        other => panic!("expected BadRule, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_and_textless_pages_give_empty_bodies() {
+    for html in [
+        "",
+        "<html><body></body></html>",
+        "<html><body><nav><a href='/'>Home</a></nav></body></html>",
+    ] {
+        let body = run(html);
+        assert!(paragraphs(&body).is_empty(), "{html:?}: {body:?}");
+    }
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let mut html = String::new();
+    for _ in 0..20_000 {
+        html.push_str("<div>");
+    }
+    html.push_str(P1);
+    let body = run(&html);
+    assert_eq!(paragraphs(&body), vec![P1]);
+}

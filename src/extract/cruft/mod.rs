@@ -1,0 +1,202 @@
+//! Cruft rules: deciding whether a whole block of text is boilerplate (ad labels in several
+//! languages, "Reading time", "Why you can trust", video timestamps, newsletter prompts, share
+//! bars, captions and credits, ...), whether a heading opens a boilerplate box or the key points,
+//! and the line-level phrases ([`phrases`]: bylines, update stamps, caption markers) and class/id
+//! tokens ([`tokens`]) the other stages consult. Shared by the HTML and the plain-text paths.
+//!
+//! The rules are data: `rules/cruft.toml` and `rules/phrases.toml`, loaded once ([`tables`]).
+//! Everything there is a general rule that holds across sites; a site's own patterns
+//! (`drop_text`) are added on top. The lists are compiled once in [`CruftRules::new`]; checking a
+//! block is a hash lookup plus one pass of a [`RegexSet`]. This module owns no structure: which
+//! element or line a block is, is decided by `content` and `plain`.
+
+pub(crate) mod phrases;
+mod tables;
+mod tokens;
+
+use std::collections::HashSet;
+
+use regex::RegexSet;
+
+use crate::extract::ExtractError;
+use crate::extract::SiteRules;
+use tables::CRUFT;
+pub(crate) use tokens::{
+    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
+};
+
+/// Longest block any built-in rule applies to, in characters (the block patterns are bounded).
+const LONGEST_CRUFT: usize = 640;
+
+/// How long a block may be for the `short_patterns` to apply, in characters.
+const SHORT_BLOCK: usize = 280;
+
+/// Longest caption the caption patterns are tried on, in characters.
+const CAPTION_MAX: usize = 400;
+
+/// Compiled cruft rules: the built-in set plus a site's `drop_text` patterns.
+#[derive(Debug, Clone)]
+pub struct CruftRules {
+    labels: HashSet<&'static str>,
+    block: RegexSet,
+    short: RegexSet,
+    caption: RegexSet,
+    box_heading: RegexSet,
+    site: RegexSet,
+}
+
+fn compile(patterns: &[String]) -> RegexSet {
+    // ASCII word boundaries keep the set on the fast DFA engines (a Unicode `\b` forces the
+    // slow NFA simulation); the phrases they delimit are ASCII anyway.
+    let anchored: Vec<String> = patterns
+        .iter()
+        .map(|p| format!("(?i){}", p.replace(r"\b", r"(?-u:\b)")))
+        .collect();
+    // The built-in patterns are constants covered by tests; failing here is a programming error.
+    RegexSet::new(anchored).expect("built-in cruft patterns compile")
+}
+
+impl CruftRules {
+    /// Built-in rules merged with a site's own.
+    pub fn new(site: &SiteRules) -> Result<Self, ExtractError> {
+        let mut site_patterns = Vec::with_capacity(site.drop_text.len());
+        for (i, p) in site.drop_text.iter().enumerate() {
+            let anchored = format!("(?i)^(?:{p})$");
+            if let Err(e) = regex::Regex::new(&anchored) {
+                return Err(ExtractError::BadRule {
+                    key: format!("drop_text[{i}]"),
+                    reason: e.to_string(),
+                });
+            }
+            site_patterns.push(anchored);
+        }
+        let site = RegexSet::new(site_patterns).map_err(|e| ExtractError::BadRule {
+            key: "drop_text".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(CruftRules {
+            labels: CRUFT.labels.iter().map(String::as_str).collect(),
+            block: compile(&CRUFT.block_patterns),
+            short: compile(&CRUFT.short_patterns),
+            caption: compile(&CRUFT.caption_patterns),
+            box_heading: compile(&CRUFT.box_heading_patterns),
+            site,
+        })
+    }
+
+    /// Whether a whole block (paragraph, line) of text is boilerplate and must be dropped.
+    pub fn is_cruft_text(&self, text: &str) -> bool {
+        let text = text.trim();
+        if text.is_empty() {
+            return true;
+        }
+        if self.site.is_match(text) {
+            return true;
+        }
+        // Every built-in rule is about short blocks: a long paragraph is prose.
+        if text.len() > 4 * LONGEST_CRUFT {
+            return false;
+        }
+        let chars = text.chars().count();
+        if chars > LONGEST_CRUFT {
+            return false;
+        }
+        if chars <= 80 {
+            let label = normalize_label(text);
+            if label.is_empty() || self.labels.contains(label.as_str()) {
+                return true;
+            }
+        }
+        if self.block.is_match(text) {
+            return true;
+        }
+        chars <= SHORT_BLOCK && self.short.is_match(text)
+    }
+
+    /// Whether a block of text is a photo caption or credit ("Photo: …", "Credit: …").
+    pub fn is_caption(&self, text: &str) -> bool {
+        let text = text.trim();
+        !text.is_empty()
+            && text.len() <= 4 * CAPTION_MAX
+            && text.chars().count() <= CAPTION_MAX
+            && self.caption.is_match(text)
+    }
+
+    /// Whether a heading makes the small box it opens boilerplate (the `box_heading_patterns` of `rules/cruft.toml`).
+    pub fn is_cruft_box_heading(&self, text: &str) -> bool {
+        let text = text.trim();
+        text.len() <= 400 && self.box_heading.is_match(text)
+    }
+
+    /// Whether a line is a "read also" pointer: a `read_also_labels` label (`rules/cruft.toml`) followed by a link
+    /// that makes up most of the rest (`link_chars` of `chars` characters are inside links).
+    pub fn is_read_also_line(&self, text: &str, chars: usize, link_chars: usize) -> bool {
+        if chars > SHORT_BLOCK || link_chars == 0 {
+            return false;
+        }
+        let lower = text.trim().to_lowercase();
+        CRUFT.read_also_labels.iter().any(|label| {
+            lower.strip_prefix(label.as_str()).is_some_and(|rest| {
+                if rest.chars().next().is_some_and(char::is_alphanumeric) {
+                    return false;
+                }
+                let rest = rest.trim_start_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, ':' | '»' | '>' | '|' | '-' | '–' | '—')
+                });
+                !rest.is_empty() && link_chars * 5 >= rest.chars().count() * 4
+            })
+        })
+    }
+
+    /// Whether a short text is a heading that introduces the key points ("Key points", ...).
+    pub fn is_bullet_heading(&self, text: &str) -> bool {
+        text.len() <= 60 && {
+            let label = normalize_label(text);
+            CRUFT.bullet_headings.contains(&label)
+        }
+    }
+}
+
+/// Lower case with surrounding whitespace and punctuation (`:-–—|•·[]()*`) trimmed and inner
+/// whitespace collapsed, so "— ADVERTISEMENT —" and "Advertisement:" compare equal.
+pub fn normalize_label(text: &str) -> String {
+    let trimmed = text.trim_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                ':' | '-'
+                    | '–'
+                    | '—'
+                    | '|'
+                    | '•'
+                    | '·'
+                    | '['
+                    | ']'
+                    | '('
+                    | ')'
+                    | '*'
+                    | '>'
+                    | '»'
+                    | '«'
+                    | '.'
+            )
+    });
+    let mut out = String::with_capacity(trimmed.len());
+    let mut space = false;
+    for c in trimmed.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    // "Loading..." keeps its dots in the list; compare both spellings.
+    out
+}
+
+#[cfg(test)]
+mod tests;

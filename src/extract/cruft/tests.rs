@@ -1,0 +1,172 @@
+//! Tests of the block-level cruft rules: labels, patterns, captions, site patterns, tokens and
+//! key-point headings.
+
+use super::*;
+
+fn rules() -> CruftRules {
+    CruftRules::new(&SiteRules::default()).unwrap()
+}
+
+#[test]
+fn cruft_blocks_are_recognised() {
+    let r = rules();
+    let cases = [
+        ("english ad label", "Advertisement"),
+        ("upper-case ad label", "ADVERTISEMENT"),
+        ("german ad label", "Anzeige"),
+        ("spanish ad label", "Publicidad"),
+        ("french ad label", "Publicité"),
+        ("italian ad label", "Pubblicità"),
+        ("traditional chinese ad label", "廣告"),
+        ("simplified chinese ad label", "广告"),
+        ("sponsored label", "Sponsored"),
+        ("decorated label", "— ADVERTISEMENT —"),
+        ("reading time", "Reading Time: 4 minutes"),
+        ("min read", "6 min read"),
+        ("german reading time", "Lesezeit: 3 Minuten"),
+        ("video timestamp", "02:42"),
+        ("long timestamp", "1:02:42"),
+        ("loading", "Loading..."),
+        (
+            "why trust box",
+            "Why you can trust Example Reviews: our experts test every product.",
+        ),
+        (
+            "read more link",
+            "READ MORE: Council approves the new bridge",
+        ),
+        (
+            "related link",
+            "Related: Five things to know about the vote",
+        ),
+        (
+            "newsletter prompt",
+            "Sign up for our daily newsletter to get the news in your inbox",
+        ),
+        (
+            "cookie banner",
+            "We use cookies to improve your experience on our site.",
+        ),
+        ("share bar", "Share on Facebook Share on Twitter Email"),
+        ("comments counter", "12 comments"),
+        (
+            "copyright line",
+            "© 2024 Example Media Group. All rights reserved.",
+        ),
+        ("site pattern", "Continue reading on the app"),
+    ];
+    let site = SiteRules {
+        drop_text: vec!["continue reading on the app".into()],
+        ..SiteRules::default()
+    };
+    let with_site = CruftRules::new(&site).unwrap();
+    for (name, text) in cases {
+        let rules = if name == "site pattern" {
+            &with_site
+        } else {
+            &r
+        };
+        assert!(
+            rules.is_cruft_text(text),
+            "{name}: {text:?} should be cruft"
+        );
+    }
+}
+
+#[test]
+fn real_paragraphs_are_not_cruft() {
+    let r = rules();
+    let cases = [
+        (
+            "news paragraph",
+            "The council voted on Tuesday to approve the new bridge, ending a decade of debate.",
+        ),
+        (
+            "paragraph mentioning ads",
+            "Advertisement spending rose by 4% last year, according to the agency's annual report on the market.",
+        ),
+        (
+            "long paragraph opening with read more",
+            "Read more than a hundred pages of the report and you find that the budget was never balanced, despite what the minister said in parliament last week, and that the auditors had warned about the shortfall twice before the election was called.",
+        ),
+        (
+            "time of day in a sentence",
+            "The train left at 02:42 and arrived late.",
+        ),
+        ("heading", "How the vote unfolded"),
+    ];
+    for (name, text) in cases {
+        assert!(!r.is_cruft_text(text), "{name}: {text:?} should be kept");
+    }
+}
+
+#[test]
+fn captions_and_credits_are_recognised() {
+    let r = rules();
+    let yes = [
+        ("photo prefix", "Photo: Jane Doe/Example News"),
+        ("credit prefix", "Credit: City Archive"),
+        (
+            "photo by in parentheses",
+            "Crowds gather near the square. (Photo by John Roe)",
+        ),
+        (
+            "agency credit",
+            "Protesters march in the capital. Getty Images",
+        ),
+        (
+            "afp via getty",
+            "A man walks past the ruins. AFP via Getty Images",
+        ),
+        ("german credit", "Foto: Max Muster"),
+    ];
+    for (name, text) in yes {
+        assert!(r.is_caption(text), "{name}: {text:?} should be a caption");
+    }
+    let no = [
+        (
+            "plain paragraph",
+            "The minister said the photo was taken in May.",
+        ),
+        (
+            "photographer in body",
+            "Photographers waited outside the court for hours.",
+        ),
+    ];
+    for (name, text) in no {
+        assert!(
+            !r.is_caption(text),
+            "{name}: {text:?} should not be a caption"
+        );
+    }
+}
+
+#[test]
+fn bad_site_pattern_is_a_rule_error() {
+    let site = SiteRules {
+        drop_text: vec!["(unclosed".into()],
+        ..SiteRules::default()
+    };
+    match CruftRules::new(&site) {
+        Err(ExtractError::BadRule { key, .. }) => assert_eq!(key, "drop_text[0]"),
+        other => panic!("expected BadRule, got {other:?}"),
+    }
+}
+
+#[test]
+fn tokens_split_on_separators_and_camel_case() {
+    let mut out = Vec::new();
+    for_each_token("relatedPosts ad-slot has_sidebar", |t| {
+        out.push(t.to_string())
+    });
+    assert_eq!(out, ["related", "posts", "ad", "slot", "has", "sidebar"]);
+}
+
+#[test]
+fn bullet_headings() {
+    let r = rules();
+    assert!(r.is_bullet_heading("Key points"));
+    assert!(r.is_bullet_heading("STORY HIGHLIGHTS"));
+    assert!(r.is_bullet_heading("What you need to know:"));
+    assert!(!r.is_bullet_heading("What the minister said"));
+}

@@ -1,0 +1,66 @@
+//! Class and id tokens: splitting a `class`/`id` value into lower-case tokens and what each token
+//! says (boilerplate, negating, article content, key points), from the token lists of
+//! `rules/cruft.toml`. Owns the token vocabulary only; the weights an element gets from it are
+//! `content`'s.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::tables::CRUFT;
+
+/// What a class/id token says: bit 0 boilerplate, bit 1 negates boilerplate, bit 2 article
+/// content, bit 3 key points.
+pub(crate) const TOKEN_BOILER: u8 = 1;
+pub(crate) const TOKEN_NEGATE: u8 = 2;
+pub(crate) const TOKEN_CONTENT: u8 = 4;
+pub(crate) const TOKEN_BULLET: u8 = 8;
+
+static TOKEN_TABLE: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut m = HashMap::new();
+    for (list, bit) in [
+        (&CRUFT.boilerplate_tokens, TOKEN_BOILER),
+        (&CRUFT.negating_tokens, TOKEN_NEGATE),
+        (&CRUFT.content_tokens, TOKEN_CONTENT),
+        (&CRUFT.bullet_tokens, TOKEN_BULLET),
+    ] {
+        for t in list {
+            *m.entry(t.as_str()).or_insert(0) |= bit;
+        }
+    }
+    m
+});
+
+/// The kind bits of one lower-case class/id token (0 when it says nothing).
+pub(crate) fn token_kind(token: &str) -> u8 {
+    TOKEN_TABLE.get(token).copied().unwrap_or(0)
+}
+
+/// Splits a class or id value into lower-case tokens on non-alphanumerics and camelCase
+/// boundaries, calling `f` for each (`"relatedPosts ad-slot"` → related, posts, ad, slot).
+pub(crate) fn for_each_token(value: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(32);
+    let mut prev_lower = false;
+    for c in value.chars() {
+        if c.is_alphanumeric() {
+            if c.is_uppercase() && prev_lower && !buf.is_empty() {
+                f(&buf);
+                buf.clear();
+            }
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        } else {
+            if !buf.is_empty() {
+                f(&buf);
+                buf.clear();
+            }
+            prev_lower = false;
+        }
+    }
+    if !buf.is_empty() {
+        f(&buf);
+    }
+}

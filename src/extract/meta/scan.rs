@@ -1,0 +1,167 @@
+//! The one walk over the document that gathers what metadata needs: `<meta>` and `<link>` values,
+//! `<base>`, `<html lang>`, JSON-LD script bodies, the first `<h1>`/`<h2>`/`<title>`, `<time>`
+//! and a byline-looking element. Owns the gathering only; choosing between sources is `meta`'s.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+use scraper::{ElementRef, Html};
+
+use super::date::parse_date;
+use super::element_text;
+
+/// Everything the metadata needs from the document, gathered in one walk.
+#[derive(Debug, Default)]
+pub(super) struct Scan<'a> {
+    /// `<meta>` values keyed by lower-cased `property`, `name`, `itemprop` or `http-equiv`; the
+    /// first occurrence of a key wins.
+    pub(super) metas: HashMap<String, String>,
+    /// `<link href>` by lower-cased `rel` token; the first occurrence wins.
+    pub(super) links: HashMap<String, String>,
+    pub(super) base_href: Option<&'a str>,
+    pub(super) html_lang: Option<&'a str>,
+    /// The text of the first non-empty `<h1>` and `<title>`.
+    pub(super) h1: Option<String>,
+    /// The first non-empty `<h2>`: only a check for a `<title>`'s site suffix.
+    pub(super) h2: Option<String>,
+    pub(super) title: Option<String>,
+    /// `<time datetime>`: the first marked as the publication time, else the first.
+    pub(super) time: Option<DateTime<FixedOffset>>,
+    /// The first byline-looking element's text (`rel=author`, `itemprop=author`, `.byline`).
+    pub(super) author: Option<String>,
+    pub(super) json_ld: Vec<String>,
+}
+
+impl<'a> Scan<'a> {
+    pub(super) fn of(doc: &'a Html) -> Self {
+        let mut scan = Scan::default();
+        let mut time_marked = false;
+        // The node arena in creation order: document order for parsed pages, and a linear scan
+        // is markedly cheaper than walking the tree.
+        for e in doc.tree.nodes().filter_map(ElementRef::wrap) {
+            if !scan.head_element(e) {
+                scan.body_element(e, &mut time_marked);
+            }
+        }
+        scan
+    }
+
+    /// `<meta>`, `<link>`, `<base>` and `<script>`: recorded here and never a byline. Returns
+    /// whether the element was one of them.
+    fn head_element(&mut self, e: ElementRef<'a>) -> bool {
+        let el = e.value();
+        match el.name() {
+            "meta" => {
+                let Some(content) = el.attr("content") else {
+                    return true;
+                };
+                for key_attr in ["property", "name", "itemprop", "http-equiv"] {
+                    // RDFa allows several properties in one attribute: "dc:creator og:author".
+                    for key in el
+                        .attr(key_attr)
+                        .into_iter()
+                        .flat_map(str::split_whitespace)
+                    {
+                        self.metas
+                            .entry(key.to_ascii_lowercase())
+                            .or_insert_with(|| content.trim().to_owned());
+                    }
+                }
+            }
+            "link" => {
+                if let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) {
+                    for rel in rel.split_ascii_whitespace() {
+                        self.links
+                            .entry(rel.to_ascii_lowercase())
+                            .or_insert_with(|| href.trim().to_owned());
+                    }
+                }
+            }
+            "base" => {
+                if self.base_href.is_none() {
+                    self.base_href = el.attr("href");
+                }
+            }
+            "script" => {
+                if el
+                    .attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                {
+                    self.json_ld.push(e.text().collect());
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Any other element: `<html lang>`, the first headings and title, `<time>`, and the first
+    /// byline-looking element.
+    fn body_element(&mut self, e: ElementRef<'a>, time_marked: &mut bool) {
+        let el = e.value();
+        match el.name() {
+            "html" if self.html_lang.is_none() => {
+                self.html_lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
+            }
+            "h1" if self.h1.is_none() => {
+                self.h1 = Some(element_text(&e)).filter(|t| !t.is_empty());
+            }
+            "h2" if self.h2.is_none() => {
+                self.h2 = Some(element_text(&e)).filter(|t| !t.is_empty());
+            }
+            "title" if self.title.is_none() => {
+                self.title = Some(element_text(&e)).filter(|t| !t.is_empty());
+            }
+            "time" if !*time_marked => {
+                if let Some(date) = el.attr("datetime").and_then(parse_date) {
+                    *time_marked = el.attr("pubdate").is_some()
+                        || el
+                            .attr("itemprop")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("datePublished"))
+                        || el
+                            .attr("class")
+                            .is_some_and(|c| c.to_ascii_lowercase().contains("publish"));
+                    if *time_marked || self.time.is_none() {
+                        self.time = Some(date);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if self.author.is_none() && is_author_element(el) {
+            self.author = Some(element_text(&e)).filter(|t| !t.is_empty() && t.len() < 120);
+        }
+    }
+}
+
+/// `rel=author`, `itemprop=author`, or a byline-like class (`byline`, `c-byline__author`,
+/// `author-name`, `article-author`, …). Runs on every element of the page, so it allocates nothing.
+fn is_author_element(el: &scraper::node::Element) -> bool {
+    const AUTHOR_CLASSES: [&str; 7] = [
+        "author",
+        "author-name",
+        "authorname",
+        "article-author",
+        "post-author",
+        "entry-author",
+        "story-author",
+    ];
+    let mut attrs = el.attrs().peekable();
+    if attrs.peek().is_none() {
+        return false;
+    }
+    let has_token = |v: &str, token: &str| {
+        v.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(token))
+    };
+    attrs.any(|(name, value)| match name {
+        "rel" | "itemprop" => has_token(value, "author"),
+        "class" => value.split_ascii_whitespace().any(|c| {
+            c.as_bytes()
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b"byline"))
+                || AUTHOR_CLASSES.iter().any(|a| a.eq_ignore_ascii_case(c))
+        }),
+        _ => false,
+    })
+}
