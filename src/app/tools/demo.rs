@@ -458,7 +458,9 @@ mod tests {
     #[test]
     fn sample_articles_load_and_render() {
         let articles = sample_articles().unwrap();
-        assert!((4..=6).contains(&articles.len()));
+        assert!((6..=8).contains(&articles.len()));
+        let in_feed: Vec<_> = articles.iter().filter(|a| a.in_feed).collect();
+        assert!(in_feed.len() >= 3 && in_feed.len() < articles.len());
         assert!(articles.windows(2).all(|w| w[0].date >= w[1].date));
         let base = "http://127.0.0.1:4000/";
         let pages = sample_site_pages(base).unwrap();
@@ -476,16 +478,25 @@ mod tests {
         assert!(page.contains("&quot;Some of the brass frames"));
         let rss = std::str::from_utf8(&pages["/feed.xml"].body).unwrap();
         let upstream = feed_rs::parser::parse(rss.as_bytes()).unwrap();
-        assert_eq!(upstream.entries.len(), articles.len());
+        assert_eq!(
+            upstream.entries.len(),
+            in_feed.len(),
+            "front-page-only stories stay out"
+        );
         assert_eq!(
             upstream.entries[0].links[0].href,
-            format!("{base}news/{}", articles[0].slug)
+            format!("{base}news/{}", in_feed[0].slug)
         );
         let front = std::str::from_utf8(&pages["/"].body).unwrap();
         assert_eq!(
             front.matches("class=\"headline\" href=\"/news/").count(),
             articles.len()
         );
+        let more = front.split("<ul class=\"more-news\">").nth(1).unwrap();
+        let more = more.split("</ul>").next().unwrap();
+        for a in &articles {
+            assert_eq!(more.contains(&a.slug), !a.in_feed, "{}", a.slug);
+        }
     }
 
     #[test]
