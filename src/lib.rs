@@ -25,6 +25,7 @@ pub mod fetch;
 pub mod model;
 pub mod pipeline;
 pub mod publish;
+pub mod rules;
 pub mod schedule;
 pub mod serve;
 pub mod source;
