@@ -21,14 +21,15 @@
 //! | `[a and b]`, `[a or b]`, `[not(a)]` | `AB`, `:is(A, B)`, `:not(A)` |
 //! | `[p]`, `[.//p]`, `[p/@href]`, `[following-sibling::p]` | `:has(> p)`, `:has(p)`, `:has(> p[href])`, `:has(~ p)` |
 //! | `x[1]`, `*[2]`, `x[last()]` (first predicate, child axis) | `x:nth-of-type(1)`, `:nth-child(2)`, `x:last-of-type` |
-//! | `a/following-sibling::b` | `a ~ b` |
+//! | `a/following-sibling::b`, `a/self::*` | `a ~ b`, `a` |
+//! | `//a/..`, `//x/a/parent::y`, `//a/ancestor::y` | `:has(> a)`, `x:has(> a):is(y)`, `y:has(a)` |
 //! | trailing `/@content` | the selector, with `attr = Some("content")` |
 //! | trailing `/text()` | the selector: the element's text stands for its text nodes |
 //!
 //! Untranslatable: functions at the top level (`substring-after(...)`, `normalize-space(//h1)`),
 //! tests on text (`text()`, `.`, `contains(., 'x')`), positions after another predicate or on a
-//! non-child axis (`x[@a][1]`, `following-sibling::p[1]`), the parent, ancestor and preceding
-//! axes, `(//x)[1]`, namespaced names, a predicate path inside a predicate path (`:has` cannot
+//! non-child axis (`x[@a][1]`, `following-sibling::p[1]`, `ancestor::div[1]`), the preceding
+//! and following axes, a parent or ancestor step after `//` in mid-path, `(//x)[1]`, namespaced names, a predicate path inside a predicate path (`:has` cannot
 //! nest) and arithmetic. Every translation is validated with `scraper::Selector::parse`.
 
 mod parse;
@@ -137,50 +138,137 @@ fn top_path(path: &Path) -> Res<(String, Option<String>)> {
     Ok((steps_css(start, steps, false, None)?, attr))
 }
 
+/// One element of a CSS complex selector: the combinator before it, its type, its compound.
+struct Part {
+    comb: &'static str,
+    name: Option<String>,
+    compound: String,
+}
+
 /// Translates a run of steps. `in_has` is set inside a `:has()` argument, where the path is
 /// relative to the element the predicate is on. `tail` is a fragment for the last element.
 fn steps_css(start: Start, steps: &[Step], in_has: bool, tail: Option<&str>) -> Res<String> {
     if in_has && start != Start::Relative {
         return fail("absolute path inside a predicate");
     }
-    let mut out = String::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut pending_desc = start == Start::RootDesc;
-    let mut have_element = false;
-    let last_element = steps
-        .iter()
-        .rposition(|s| s.axis != Axis::Itself)
-        .ok_or_else(|| Untranslatable {
-            reason: "selects the context node itself".into(),
-        })?;
-    for (i, step) in steps.iter().enumerate() {
-        if step.axis == Axis::Itself {
-            if step.test != NodeTest::Node || !step.preds.is_empty() {
-                return fail("self axis with a test or predicates");
+    for step in steps {
+        match step.axis {
+            Axis::Itself => {
+                self_step(step, &mut parts, &mut pending_desc, in_has)?;
+                continue;
             }
-            pending_desc |= step.sep == Sep::Desc;
-            continue;
+            Axis::Parent | Axis::Ancestor => {
+                up_step(step, &mut parts, start, in_has)?;
+                continue;
+            }
+            _ => {}
         }
         let desc = pending_desc || step.sep == Sep::Desc;
         pending_desc = false;
         let comb = combinator(step.axis, desc)?;
-        if have_element {
-            out.push_str(comb);
-        } else if in_has {
-            out.push_str(comb.trim_start());
-        } else if comb == " ~ " {
+        if parts.is_empty() && !in_has && comb == " ~ " {
             return fail("sibling axis from the document root");
         }
-        let mut compound = compound(step, in_has)?;
-        if !have_element && !in_has && start == Start::Root && !desc && step.axis == Axis::Child {
+        let (name, mut compound) = compound(step, in_has)?;
+        if parts.is_empty() && !in_has && start == Start::Root && comb == " > " {
             compound.push_str(":root");
         }
-        if i == last_element {
-            compound.push_str(tail.unwrap_or_default());
+        parts.push(Part {
+            comb,
+            name,
+            compound,
+        });
+    }
+    let Some(last) = parts.last_mut() else {
+        return fail("selects the context node itself");
+    };
+    last.compound.push_str(tail.unwrap_or_default());
+    let mut out = String::new();
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(p.comb);
+        } else if in_has {
+            out.push_str(p.comb.trim_start());
         }
-        out.push_str(&tidy_compound(compound));
-        have_element = true;
+        out.push_str(&tidy_compound(p.compound));
     }
     Ok(out)
+}
+
+/// `.` or `self::x[...]`: no new element; a name test or predicates narrow the previous one.
+fn self_step(step: &Step, parts: &mut [Part], pending_desc: &mut bool, in_has: bool) -> Res<()> {
+    if step.test == NodeTest::Node && step.preds.is_empty() {
+        *pending_desc |= step.sep == Sep::Desc;
+        return Ok(());
+    }
+    if step.sep == Sep::Desc || *pending_desc {
+        return fail("self axis after //");
+    }
+    let Some(last) = parts.last_mut() else {
+        return fail("self axis test on the context node");
+    };
+    narrow(last, step, in_has)
+}
+
+/// Applies a step's name test and predicates to an existing element.
+fn narrow(part: &mut Part, step: &Step, in_has: bool) -> Res<()> {
+    match &step.test {
+        NodeTest::Name(n) if n.contains(':') => return fail("namespaced name"),
+        NodeTest::Name(n) => {
+            let n = ident(&n.to_ascii_lowercase());
+            match &part.name {
+                Some(have) if *have == n => {}
+                Some(_) => return fail("name test that can never match"),
+                None => part.compound.push_str(&format!(":is({n})")),
+            }
+        }
+        NodeTest::Any | NodeTest::Node => {}
+        _ => return fail("text() test"),
+    }
+    for pred in &step.preds {
+        part.compound
+            .push_str(&predicate(pred, false, false, in_has)?);
+    }
+    Ok(())
+}
+
+/// `x/..`, `x/parent::y`: the element that has x as a child. `//x/ancestor::y`: a y that has
+/// an x inside. Translatable where the element above is not constrained by a `//` before x.
+fn up_step(step: &Step, parts: &mut Vec<Part>, start: Start, in_has: bool) -> Res<()> {
+    if in_has {
+        return fail("parent or ancestor axis inside a predicate");
+    }
+    let Some(child) = parts.pop() else {
+        return fail("parent of the context node");
+    };
+    let from_root_desc = parts.is_empty() && child.comb == " " && start == Start::RootDesc;
+    let has = if step.axis == Axis::Ancestor {
+        if !from_root_desc {
+            return fail("ancestor axis after a longer path");
+        }
+        format!(":has({})", tidy_compound(child.compound))
+    } else {
+        if !(from_root_desc || (!parts.is_empty() && child.comb == " > ")) {
+            return fail("parent axis after // or a sibling step");
+        }
+        format!(":has(> {})", tidy_compound(child.compound))
+    };
+    if parts.is_empty() {
+        let name = match &step.test {
+            NodeTest::Name(n) if !n.contains(':') => Some(ident(&n.to_ascii_lowercase())),
+            _ => None,
+        };
+        parts.push(Part {
+            comb: child.comb,
+            compound: name.clone().unwrap_or_else(|| "*".into()),
+            name,
+        });
+    }
+    let up = parts.last_mut().expect("not empty");
+    up.compound.push_str(&has);
+    narrow(up, step, false)
 }
 
 fn combinator(axis: Axis, desc: bool) -> Res<&'static str> {
@@ -191,7 +279,7 @@ fn combinator(axis: Axis, desc: bool) -> Res<&'static str> {
         (Axis::FollowingSibling, true) => fail("following-sibling after //"),
         (Axis::DescendantOrSelf, _) => fail("descendant-or-self axis"),
         (Axis::Attribute, _) => fail("attribute step in the middle of a path"),
-        _ => fail("parent, ancestor, preceding or following axis"),
+        _ => fail("preceding, following or ancestor-or-self axis"),
     }
 }
 
@@ -204,19 +292,20 @@ fn tidy_compound(c: String) -> String {
 }
 
 /// The compound selector for one element step: its name test and predicates.
-fn compound(step: &Step, in_has: bool) -> Res<String> {
-    let (mut out, any) = match &step.test {
+fn compound(step: &Step, in_has: bool) -> Res<(Option<String>, String)> {
+    let (name, any) = match &step.test {
         NodeTest::Name(n) if n.contains(':') => return fail("namespaced name"),
-        NodeTest::Name(n) => (ident(&n.to_ascii_lowercase()), false),
-        NodeTest::Any => ("*".to_string(), true),
+        NodeTest::Name(n) => (Some(ident(&n.to_ascii_lowercase())), false),
+        NodeTest::Any => (None, true),
         NodeTest::Text => return fail("text() test"),
         _ => return fail("node(), comment() or processing-instruction() step"),
     };
+    let mut out = name.clone().unwrap_or_else(|| "*".to_string());
     for (j, pred) in step.preds.iter().enumerate() {
         let positional_ok = j == 0 && step.axis == Axis::Child;
         out.push_str(&predicate(pred, positional_ok, any, in_has)?);
     }
-    Ok(out)
+    Ok((name, out))
 }
 
 fn predicate(e: &Expr, positional_ok: bool, any: bool, in_has: bool) -> Res<String> {
@@ -343,17 +432,20 @@ fn token_test(args: &[Expr], needle: &str) -> Res<String> {
     if token.is_empty() || token.contains(char::is_whitespace) {
         return fail("class-token test with several words");
     }
-    if needle != format!(" {token} ") {
-        // Without both spaces this is a plain substring test on the padded value.
-        if needle.starts_with(' ') || needle.ends_with(' ') {
-            return fail("class-token test padded on one side only");
-        }
-        return Ok(substring(attr, needle));
+    let (a, q) = (ident(attr), css_string(token));
+    match (needle.starts_with(' '), needle.ends_with(' ')) {
+        (true, true) if needle.len() == token.len() + 2 => {}
+        (true, true) => return fail("class-token test with extra spaces"),
+        // ' tok': some token starts with tok; 'tok ': some token ends with it.
+        (true, false) => return Ok(format!(":is([{a}^={q}], [{a}*={}])", css_string(needle))),
+        (false, true) => return Ok(format!(":is([{a}$={q}], [{a}*={}])", css_string(needle))),
+        // Without spaces this is a plain substring test on the padded value.
+        (false, false) => return Ok(substring(attr, needle)),
     }
     if attr.eq_ignore_ascii_case("class") {
         Ok(format!(".{}", ident(token)))
     } else {
-        Ok(format!("[{}~={}]", ident(attr), css_string(token)))
+        Ok(format!("[{a}~={q}]"))
     }
 }
 

@@ -19,7 +19,9 @@ pub(super) enum Axis {
     Itself,
     Attribute,
     FollowingSibling,
-    /// Axes with no CSS counterpart: ancestor, parent, preceding, following, namespace, ...
+    Parent,
+    Ancestor,
+    /// Axes with no CSS counterpart: preceding, following, ancestor-or-self, namespace.
     Other,
 }
 
@@ -412,7 +414,7 @@ impl Parser {
             }
             Some(Tok::DDot) => {
                 self.pos += 1;
-                (Axis::Other, NodeTest::Node)
+                (Axis::Parent, NodeTest::Node)
             }
             Some(Tok::At) => {
                 self.pos += 1;
@@ -477,8 +479,11 @@ fn axis_named(name: &str) -> Result<Axis, SyntaxError> {
         "self" => Axis::Itself,
         "attribute" => Axis::Attribute,
         "following-sibling" => Axis::FollowingSibling,
-        "ancestor" | "ancestor-or-self" | "parent" | "preceding" | "preceding-sibling"
-        | "following" | "namespace" => Axis::Other,
+        "parent" => Axis::Parent,
+        "ancestor" => Axis::Ancestor,
+        "ancestor-or-self" | "preceding" | "preceding-sibling" | "following" | "namespace" => {
+            Axis::Other
+        }
         _ => return Err(SyntaxError("unknown axis")),
     })
 }

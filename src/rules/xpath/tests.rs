@@ -224,6 +224,56 @@ const OK: &[(&str, &str, &str, Option<&str>)] = &[
         None,
     ),
     ("true in or", "//div[true() or @a]", "div", None),
+    ("self star", "//footer/self::*", "footer", None),
+    (
+        "self same name",
+        "//div[@id='a']/self::div",
+        r#"div[id="a"]"#,
+        None,
+    ),
+    (
+        "self other name on star",
+        "//*[@id='a']/self::div",
+        r#"[id="a"]:is(div)"#,
+        None,
+    ),
+    (
+        "parent dots",
+        "//p/span[@class='quote']/..",
+        r#"p:has(> span[class="quote"])"#,
+        None,
+    ),
+    (
+        "parent of first step",
+        "//time/parent::div",
+        "div:has(> time)",
+        None,
+    ),
+    ("parent named on star", "//time/..", ":has(> time)", None),
+    (
+        "parent then sibling",
+        "//h1/strong/parent::h1/following-sibling::p",
+        "h1:has(> strong) ~ p",
+        None,
+    ),
+    (
+        "ancestor",
+        "//address/ancestor::div",
+        "div:has(address)",
+        None,
+    ),
+    (
+        "token prefix",
+        "//div[contains(concat(' ',normalize-space(@class),' '),' col-')]",
+        r#"div:is([class^="col-"], [class*=" col-"])"#,
+        None,
+    ),
+    (
+        "token suffix",
+        "//div[contains(concat(' ',normalize-space(@class),' '),'-ad ')]",
+        r#"div:is([class$="-ad"], [class*="-ad "])"#,
+        None,
+    ),
 ];
 
 /// (name, xpath, reason contains)
@@ -251,10 +301,22 @@ const BAD: &[(&str, &str, &str)] = &[
         "//h1/following-sibling::p[1]",
         "position",
     ),
-    ("parent axis", "//span/..", "axis"),
-    ("ancestor axis", "//span/ancestor::div", "axis"),
+    ("parent after //", "//div//span/..", "parent axis after //"),
+    ("nearest ancestor", "//span/ancestor::div[1]", "position"),
+    (
+        "ancestor after path",
+        "//div/span/ancestor::section",
+        "ancestor axis after",
+    ),
+    (
+        "parent never matches",
+        "//div/p/parent::span",
+        "never match",
+    ),
+    ("parent in predicate", "//div[p/..]", "inside a predicate"),
     ("preceding sibling", "//div/preceding-sibling::p", "axis"),
     ("filter", "(//div)[1]", "filter"),
+    ("following axis", "//h2/following::p", "axis"),
     ("nested has", "//div[p[a]]", ":has cannot nest"),
     ("namespace", "//fb:comments", "namespaced"),
     ("literal", "\"Jane Doe\"", "constant"),
@@ -320,6 +382,12 @@ const MATCHES: &[(&str, &[&str])] = &[
     ("//ul/li[last()]", &["b"]),
     ("//div[@id='s1' or @id='s3']", &["s1", "s3"]),
     ("//h1/following-sibling::p", &["Lead", "Two"]),
+    ("//h1/..", &["s1"]),
+    ("//span/ancestor::div", &["s3"]),
+    (
+        "//div[contains(concat(' ',normalize-space(@class),' '),' story')]",
+        &["s1", "s2"],
+    ),
 ];
 
 #[test]
