@@ -9,6 +9,7 @@
 //! source     FeedConfig ─▶ Listing { entries: [Candidate] }   (upstream feed or listing page)
 //! fetch      url ─▶ Page   (politeness, robots.txt, conditional GET, size caps, address guard)
 //! extract    Page + SiteRules ─▶ Article   (decode, metadata, main content, cruft removal, sanitize)
+//! rules      rules directories ─▶ RulesLibrary: site rules by host (clearfeed TOML, ftr-site-config)
 //! summarize  Article ─▶ Summary   (key points + lead paragraph)
 //! store      Article + Summary ─▶ Item   (SQLite: dedupe, updates, fetch state)
 //! publish    FeedMeta + [Item] ─▶ RSS 2.0 / Atom 1.0 / JSON Feed 1.1 files, OPML
@@ -32,6 +33,8 @@ pub mod source;
 pub mod fetch;
 
 pub mod extract;
+
+pub mod rules;
 
 pub mod summarize;
 
