@@ -190,3 +190,25 @@ fn a_busy_demo_port_is_reported_before_any_work() {
         "nothing was fetched or published"
     );
 }
+
+#[test]
+fn rules_stats_reports_files_and_expressions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("news.example.txt"),
+        "body: //div[@class='story']\nstrip: //aside\ntitle: substring-before(//title, ' | ')\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["rules", "stats"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let first = stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "rules: files=1 loaded=1 body_honoured=100% expressions_honoured=66.7%"
+    );
+}

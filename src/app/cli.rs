@@ -98,6 +98,30 @@ pub enum Command {
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
     BenchPipeline(BenchPipelineArgs),
+    /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Load a directory of rule files (clearfeed `.toml`, ftr-site-config `.txt`) and print how
+    /// many loaded and how many expressions were honoured, per directive.
+    Stats {
+        /// The directory (for example a clone of the ftr-site-config repository).
+        dir: PathBuf,
+    },
+    /// Print the rules that would apply to a URL, most specific first, with the file of each.
+    Show {
+        /// The article URL.
+        url: url::Url,
+        /// Directory of clearfeed's own `.toml` rule files.
+        #[arg(long)]
+        rules_dir: Option<PathBuf>,
+        /// Directory of ftr-site-config `.txt` rule files.
+        #[arg(long)]
+        ftr_rules_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

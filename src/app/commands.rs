@@ -262,6 +262,41 @@ pub fn select_feeds(config: &AppConfig, ids: &[String]) -> anyhow::Result<Vec<Fe
         .collect()
 }
 
+/// `clearfeed rules stats DIR` and `clearfeed rules show URL`.
+pub fn rules(command: &crate::app::cli::RulesCommand) -> anyhow::Result<ExitCode> {
+    use crate::app::cli::RulesCommand;
+    use crate::rules::{RulesLibrary, stats_line};
+    match command {
+        RulesCommand::Stats { dir } => {
+            anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
+            let (_, report) = RulesLibrary::load(Some(dir), None);
+            say!("{}", stats_line(&report))?;
+            Ok(exit_code(report.loaded > 0))
+        }
+        RulesCommand::Show {
+            url,
+            rules_dir,
+            ftr_rules_dir,
+        } => {
+            let host = url.host_str().context("the URL has no host")?;
+            let (library, _) = RulesLibrary::load(rules_dir.as_deref(), ftr_rules_dir.as_deref());
+            let found = library.for_host(host);
+            if found.is_empty() {
+                say!("no site rules for {host}")?;
+            }
+            for rules in found {
+                say!("{} ({:?})", rules.path.display(), rules.origin)?;
+                say!(
+                    "  body: {:?}",
+                    rules.body.iter().map(|r| &r.css).collect::<Vec<_>>()
+                )?;
+                say!("  strip: {:?}", rules.strip)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 /// Exit status 0 when `ok`, 1 otherwise.
 pub fn exit_code(ok: bool) -> ExitCode {
     if ok {

@@ -94,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| "data/demo".into());
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
+        Command::Rules(command) => commands::rules(&command),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");
