@@ -143,3 +143,33 @@ fn options_before_the_command_name_still_work() {
         assert!(stdout.contains("ok  harbour"), "{args:?}: {stdout}");
     }
 }
+
+#[test]
+fn status_without_a_database_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
+    std::fs::write(
+        dir.path().join("feeds/harbour.toml"),
+        "[source]\nurl = \"https://news.example/rss.xml\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("clearfeed.toml");
+    let data = dir.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .args(["--data-dir", data.to_str().unwrap()])
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("no database at"), "{stdout}");
+    assert!(stdout.contains("harbour"), "{stdout}");
+    assert!(!data.join("clearfeed.db").exists());
+    assert!(!data.exists(), "not even the data directory is created");
+}
