@@ -148,6 +148,7 @@ pub(super) fn feed_meta(
             .and_then(|s| s.site_url.clone())
             .unwrap_or_else(|| feed.source_url.to_string()),
         base_url: base_url.map(|u| u.to_string()),
+        summary_in_content: feed.summary_in_content,
     }
 }
 
