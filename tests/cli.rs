@@ -66,7 +66,8 @@ fn a_closed_pipe_ends_demo_quietly_with_status_0() {
 #[test]
 fn logs_written_to_a_file_carry_no_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
-    // A feed whose source cannot be reached: `once` logs a warning about it on stderr.
+    // A feed whose source cannot be reached: `once` reports it on stdout and, at debug level, logs
+    // the failure's whole chain on stderr.
     std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
     std::fs::write(
         dir.path().join("feeds/gone.toml"),
@@ -78,7 +79,7 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
         .arg(dir.path().join("clearfeed.toml"))
         .arg("once")
         .env_remove("NO_COLOR")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "debug")
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -202,7 +202,13 @@ fn connect_cause(url: &url::Url, err: &(dyn std::error::Error + 'static)) -> Str
     if chain.contains("certificate") {
         return "TLS certificate not accepted".into();
     }
-    let tls = ["tls", "handshake", "corrupt message", "fatal alert", "peer "];
+    let tls = [
+        "tls",
+        "handshake",
+        "corrupt message",
+        "fatal alert",
+        "peer ",
+    ];
     if tls.iter().any(|t| chain.contains(t)) {
         return "TLS handshake failed".into();
     }
