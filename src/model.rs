@@ -111,6 +111,9 @@ pub struct FeedMeta {
     pub site_url: String,
     /// Public base URL the feeds are served under, for self links (`<base>/feeds/<id>.rss`).
     pub base_url: Option<String>,
+    /// Whether the key points open the published content (RSS `content:encoded`, Atom `content`,
+    /// JSON Feed `content_html`), for readers that show only the content.
+    pub summary_in_content: bool,
 }
 
 impl FeedMeta {

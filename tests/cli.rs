@@ -66,7 +66,8 @@ fn a_closed_pipe_ends_demo_quietly_with_status_0() {
 #[test]
 fn logs_written_to_a_file_carry_no_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
-    // A feed whose source cannot be reached: `once` logs a warning about it on stderr.
+    // A feed whose source cannot be reached: `once` reports it on stdout and, at debug level, logs
+    // the failure's whole chain on stderr.
     std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
     std::fs::write(
         dir.path().join("feeds/gone.toml"),
@@ -78,7 +79,7 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
         .arg(dir.path().join("clearfeed.toml"))
         .arg("once")
         .env_remove("NO_COLOR")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "debug")
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -211,4 +212,31 @@ fn rules_stats_reports_files_and_expressions() {
         first,
         "rules: files=1 loaded=1 body_honoured=100% expressions_honoured=66.7%"
     );
+fn status_without_a_database_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
+    std::fs::write(
+        dir.path().join("feeds/harbour.toml"),
+        "[source]\nurl = \"https://news.example/rss.xml\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("clearfeed.toml");
+    let data = dir.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .args(["--data-dir", data.to_str().unwrap()])
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("no database at"), "{stdout}");
+    assert!(stdout.contains("harbour"), "{stdout}");
+    assert!(!data.join("clearfeed.db").exists());
+    assert!(!data.exists(), "not even the data directory is created");
 }

@@ -47,6 +47,7 @@ fn meta() -> FeedMeta {
         description: "Local news, without the clutter".into(),
         site_url: "https://riverside.example.com/".into(),
         base_url: Some("http://127.0.0.1:9/".into()),
+        summary_in_content: true,
     }
 }
 
@@ -625,6 +626,17 @@ print(json.dumps({
                 .unwrap()
                 .contains("The council thanked residents."),
             "{ext}: {v}"
+        );
+        // The key points open the content, for readers that show only the content.
+        let content = v["content"].as_str().unwrap();
+        let points = content.find("Key points").expect("the summary box");
+        assert!(
+            points < content.find("After eight months").unwrap(),
+            "{ext}: {content}"
+        );
+        assert!(
+            content.contains("<li>Cyclists must dismount</li>"),
+            "{ext}: {content}"
         );
         assert_eq!(v["published"], serde_json::json!([2026, 4, 3, 7, 15, 0]));
     }

@@ -145,14 +145,18 @@ pub fn check(config_path: &Path, data_dir: Option<std::path::PathBuf>) -> anyhow
 /// `clearfeed status`.
 pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
     let db = config.db_path();
-    if !db.exists() {
+    // Looking must not create anything: without a database there is no state, only the feeds.
+    let states = if db.exists() {
+        Store::open_read_only(&db)
+            .context("opening the database")?
+            .feed_states()?
+    } else {
         say!(
             "no database at {} yet: run `clearfeed once` first",
             db.display()
         )?;
-    }
-    let store = Store::open(&db).context("opening the database")?;
-    let states = store.feed_states()?;
+        Vec::new()
+    };
     say_raw!(
         "{}",
         status_table(&config.feeds, &config.feed_errors, &states)

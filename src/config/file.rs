@@ -42,6 +42,7 @@ struct FeedFile {
     #[serde(default)]
     allow_hosts: Vec<String>,
     max_items: Option<usize>,
+    summary_in_content: Option<bool>,
     source: SourceSection,
     #[serde(default)]
     extract: Option<Spanned<SiteRules>>,
@@ -139,6 +140,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
             .map(|h| h.to_ascii_lowercase())
             .collect(),
         max_items: file.max_items,
+        summary_in_content: file.summary_in_content.unwrap_or(true),
         file: path.to_path_buf(),
     })
 }
@@ -341,6 +343,24 @@ mod tests {
         assert_eq!(f.schedule, DEFAULT_SCHEDULE);
         assert!(matches!(f.source, SourceKind::Feed));
         assert!(parse_schedule(&f.schedule).is_ok());
+        assert!(f.summary_in_content);
+    }
+
+    #[test]
+    fn summary_in_content_can_be_turned_off_and_is_type_checked() {
+        let f = feed("summary_in_content = false\n[source]\nurl = \"https://e.org/\"\n").unwrap();
+        assert!(!f.summary_in_content);
+        let errs = feed("summary_in_content = \"no\"\n[source]\nurl = \"https://e.org/\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(1), "{errs:?}");
+        let errs = feed("summary_in_contents = true\n[source]\nurl = \"https://e.org/\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some("did you mean `summary_in_content`?")
+        );
     }
 
     #[test]

@@ -154,13 +154,15 @@ pub(super) fn classify(url: &url::Url, err: reqwest::Error) -> FetchError {
         }
         source = e.source();
     }
-    if err.is_timeout() {
+    // The whole chain is for whoever debugs; people are shown one cause they can act on.
+    tracing::debug!(url = %shown, chain = %error_chain(&err), "request failed");
+    if err.is_timeout() || io_kind(&err) == Some(std::io::ErrorKind::TimedOut) {
         return FetchError::Timeout { url: shown };
     }
     if err.is_connect() {
         return FetchError::Connect {
+            reason: connect_cause(url, &err),
             url: shown,
-            reason: error_chain(&err),
         };
     }
     if err.is_body() || err.is_decode() {
@@ -173,6 +175,55 @@ pub(super) fn classify(url: &url::Url, err: reqwest::Error) -> FetchError {
         url: shown,
         reason: error_chain(&err),
     }
+}
+
+/// The innermost I/O error kind in `err`'s chain, if any.
+fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut kind = None;
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            kind = Some(io.kind());
+        }
+        source = e.source();
+    }
+    kind
+}
+
+/// One short cause for a failed connection, instead of the transport's whole chain: "cannot
+/// resolve HOST (DNS)", "connection refused", "TLS handshake failed", … Else the innermost message.
+fn connect_cause(url: &url::Url, err: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind;
+    let chain = error_chain(err).to_ascii_lowercase();
+    let host = url.host_str().unwrap_or("the host");
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        return format!("cannot resolve {host} (DNS)");
+    }
+    if chain.contains("certificate") {
+        return "TLS certificate not accepted".into();
+    }
+    let tls = [
+        "tls",
+        "handshake",
+        "corrupt message",
+        "fatal alert",
+        "peer ",
+    ];
+    if tls.iter().any(|t| chain.contains(t)) {
+        return "TLS handshake failed".into();
+    }
+    match io_kind(err) {
+        Some(ErrorKind::ConnectionRefused) => return "connection refused".into(),
+        Some(ErrorKind::ConnectionReset) => return "connection reset".into(),
+        Some(ErrorKind::NetworkUnreachable) => return "network unreachable".into(),
+        Some(ErrorKind::HostUnreachable) => return format!("{host} unreachable"),
+        _ => {}
+    }
+    let mut innermost = err;
+    while let Some(e) = innermost.source() {
+        innermost = e;
+    }
+    innermost.to_string()
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -216,6 +267,62 @@ pub(super) fn status_error(url: &url::Url, response: &reqwest::Response) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn failed(url: &str) -> FetchError {
+        let url = url::Url::parse(url).unwrap();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        let err = client.get(url.clone()).send().await.unwrap_err();
+        classify(&url, err)
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_said_in_two_words() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = failed(&format!("http://127.0.0.1:{port}/rss")).await;
+        assert!(
+            matches!(&err, FetchError::Connect { reason, .. } if reason == "connection refused"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("http://127.0.0.1:{port}/rss: connection failed: connection refused")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unresolvable_host_names_the_host_and_dns() {
+        let err = failed("http://nonexistent.invalid/rss").await;
+        assert!(
+            matches!(&err, FetchError::Connect { reason, .. }
+                if reason == "cannot resolve nonexistent.invalid (DNS)"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("lookup address"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_tls_handshake_with_a_plain_server_fails_briefly() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            while let Ok((mut s, _)) = listener.accept().await {
+                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            }
+        });
+        let err = failed(&format!("https://{addr}/rss")).await;
+        assert!(
+            matches!(&err, FetchError::Connect { reason, .. } if reason.starts_with("TLS ")),
+            "{err:?}"
+        );
+    }
 
     #[test]
     fn retry_after_forms() {

@@ -29,6 +29,8 @@ pub struct FeedConfig {
     pub allow_hosts: Vec<String>,
     /// Overrides the global `max_items` for this feed.
     pub max_items: Option<usize>,
+    /// Whether the key points are put at the top of the published content (default true).
+    pub summary_in_content: bool,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
 }
@@ -45,6 +47,7 @@ impl FeedConfig {
             source: SourceKind::Feed,
             allow_hosts: Vec::new(),
             max_items: None,
+            summary_in_content: true,
             file: PathBuf::new(),
         }
     }

@@ -29,6 +29,20 @@ pub(super) fn content_hash(title: &str, bullets: &[String], lead: &str, html: &s
     hex(&h.finalize())
 }
 
+/// The article's own "last modified" time: the source's updated date for the entry, else its
+/// publication date, else when we first saw it (never the moment of storing). A later change of
+/// content is dated by the store when it replaces the item.
+fn own_update(
+    c: &Candidate,
+    published: Option<chrono::DateTime<Utc>>,
+    first_seen: chrono::DateTime<Utc>,
+) -> chrono::DateTime<Utc> {
+    plausible(c.updated)
+        .filter(|u| published.is_none_or(|p| *u >= p))
+        .or(published)
+        .unwrap_or(first_seen)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn article_item(
     feed: &FeedConfig,
@@ -49,6 +63,8 @@ pub(super) fn article_item(
         .filter(|u| believable_canonical(u, &fetched))
         .map(|u| canonical_url(&u))
         .unwrap_or_else(|| canonical_url(&fetched));
+    let published =
+        plausible(article.published.map(|p| p.with_timezone(&Utc))).or(plausible(c.published));
     let title = Some(article.title.trim())
         .filter(|t| !t.is_empty())
         .map(str::to_string)
@@ -66,9 +82,8 @@ pub(super) fn article_item(
         url: url.to_string(),
         title,
         byline: article.byline.clone(),
-        published: plausible(article.published.map(|p| p.with_timezone(&Utc)))
-            .or(plausible(c.published)),
-        updated: Utc::now(),
+        updated: own_update(c, published, first_seen),
+        published,
         bullets: summary.bullets.clone(),
         lead: summary.lead.clone(),
         summary: summary.text.clone(),
@@ -116,7 +131,7 @@ pub(super) fn teaser_item(
         title,
         byline: None,
         published: plausible(c.published),
-        updated: Utc::now(),
+        updated: own_update(c, plausible(c.published), first_seen),
         bullets: Vec::new(),
         summary: text.clone(),
         lead: text,
@@ -148,12 +163,36 @@ pub(super) fn feed_meta(
             .and_then(|s| s.site_url.clone())
             .unwrap_or_else(|| feed.source_url.to_string()),
         base_url: base_url.map(|u| u.to_string()),
+        summary_in_content: feed.summary_in_content,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn updated_is_the_articles_own_date_not_the_time_of_storing() {
+        use chrono::TimeZone;
+        let seen = Utc.with_ymd_and_hms(2026, 5, 2, 9, 0, 0).unwrap();
+        let published = Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0).unwrap();
+        let modified = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+        let mut c = Candidate {
+            url: url::Url::parse("https://e.example/a").unwrap(),
+            title: None,
+            published: Some(published),
+            updated: Some(modified),
+            guid: None,
+            teaser: None,
+        };
+        assert_eq!(own_update(&c, Some(published), seen), modified);
+        c.updated = None;
+        assert_eq!(own_update(&c, Some(published), seen), published);
+        assert_eq!(own_update(&c, None, seen), seen);
+        let feed = FeedConfig::from_feed_url("f", c.url.clone());
+        let it = teaser_item(&feed, "g", &c, &c.url, None, "x", seen);
+        assert_eq!(it.updated, published);
+    }
 
     #[test]
     fn teaser_item_is_sanitized_and_marked() {

@@ -197,7 +197,8 @@ impl Pipeline {
                 FeedError::Store(_) => self.metrics.count_failure("feed_store"),
                 FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
             }
-            tracing::warn!(feed = %feed.id, "feed failed: {err}");
+            // Said once: by the command's report (`once`) or the scheduler's log (`run`).
+            tracing::debug!(feed = %feed.id, "feed failed: {err}");
             let (id, msg) = (feed.id.clone(), err.to_string());
             let retry_after = match err {
                 FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,

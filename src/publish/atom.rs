@@ -6,7 +6,7 @@
 use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
 
 use super::{FeedMeta, Format, Item, PublishError, clean, image_mime, last_change, published};
-use super::{render_error, summary_html};
+use super::{content_html, render_error, summary_html};
 
 /// Atom 1.0: summary and content as `type="html"`, author per entry (feed-level author as fallback,
 /// since Atom requires one).
@@ -27,7 +27,7 @@ pub fn render_atom(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErr
             uri: None,
         }),
         links: feed_links(meta),
-        entries: items.iter().map(entry).collect(),
+        entries: items.iter().map(|item| entry(meta, item)).collect(),
         ..Default::default()
     };
     let bytes = feed
@@ -62,7 +62,7 @@ fn feed_links(meta: &FeedMeta) -> Vec<Link> {
 }
 
 /// One item as an Atom entry.
-fn entry(item: &Item) -> Entry {
+fn entry(meta: &FeedMeta, item: &Item) -> Entry {
     Entry {
         id: clean(&item.guid),
         title: Text::plain(clean(&item.title)),
@@ -81,7 +81,7 @@ fn entry(item: &Item) -> Entry {
         links: entry_links(item),
         summary: Some(Text::html(clean(&summary_html(item)))),
         content: Some(Content {
-            value: Some(clean(&item.content_html)),
+            value: Some(content_html(meta, item)),
             content_type: Some("html".into()),
             ..Default::default()
         }),
@@ -134,9 +134,8 @@ mod tests {
                 .content
                 .contains("<ul><li>Evening ferries")
         );
-        assert_eq!(
-            e.content.as_ref().unwrap().body.as_deref(),
-            Some(items[1].content_html.as_str())
-        );
+        let content = e.content.as_ref().unwrap().body.as_deref().unwrap();
+        assert!(content.starts_with("<aside class=\"clearfeed-summary\"><h2>Key points</h2>"));
+        assert!(content.ends_with(&items[1].content_html));
     }
 }

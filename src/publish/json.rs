@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FeedMeta, Format, Item, PublishError, clean, published, render_error};
+use super::{FeedMeta, Format, Item, PublishError, clean, content_html, published, render_error};
 
 /// JSON Feed 1.1 document. Also read back by `serve` for the index page, hence `Deserialize`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -63,7 +63,7 @@ pub fn render_json(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErr
                 url: Some(clean(&item.url)),
                 title: Some(clean(&item.title)),
                 summary: Some(clean(&item.summary)),
-                content_html: Some(clean(&item.content_html)),
+                content_html: Some(content_html(meta, item)),
                 image: item.image.as_deref().map(clean),
                 date_published: Some(published(item)),
                 date_modified: Some(item.updated),
@@ -107,5 +107,16 @@ mod tests {
         );
         assert_eq!(ours.items[0].authors[0].name, "Ines Marlowe");
         assert_eq!(ours.items[0].image, items[0].image);
+        let content = ours.items[0].content_html.as_deref().unwrap();
+        assert!(content.starts_with("<aside class=\"clearfeed-summary\"><h2>Key points</h2>"));
+        let off = FeedMeta {
+            summary_in_content: false,
+            ..sample_meta()
+        };
+        let plain: JsonFeed = serde_json::from_str(&render_json(&off, &items).unwrap()).unwrap();
+        assert_eq!(
+            plain.items[0].content_html.as_deref(),
+            Some(items[0].content_html.as_str())
+        );
     }
 }

@@ -113,6 +113,31 @@ pub fn summary_html(item: &Item) -> String {
     html
 }
 
+/// The key points as a box that reads as a summary, for the top of the published content; empty
+/// when the item has none. The lead is not repeated: it is already the content's first paragraph.
+pub fn summary_box(item: &Item) -> String {
+    if item.bullets.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<aside class=\"clearfeed-summary\"><h2>Key points</h2><ul>");
+    for bullet in &item.bullets {
+        html.push_str("<li>");
+        html.push_str(&escape_html(bullet));
+        html.push_str("</li>");
+    }
+    html.push_str("</ul></aside>\n");
+    html
+}
+
+/// The published content: the stored article, opened by the summary box when the feed asks for it.
+fn content_html(meta: &FeedMeta, item: &Item) -> String {
+    if meta.summary_in_content {
+        clean(&(summary_box(item) + &item.content_html))
+    } else {
+        clean(&item.content_html)
+    }
+}
+
 /// When the item was published, falling back to when we first saw it.
 fn published(item: &Item) -> DateTime<Utc> {
     item.published.unwrap_or(item.first_seen)
@@ -196,6 +221,7 @@ pub(crate) mod tests {
             description: "Clean news from the harbour".into(),
             site_url: "https://news.example.org/".into(),
             base_url: Some("https://feeds.example.net/".into()),
+            summary_in_content: true,
         }
     }
 
@@ -239,6 +265,30 @@ pub(crate) mod tests {
             );
         }
         assert_eq!(xml_safe("tab\tok\n"), "tab\tok\n");
+    }
+
+    #[test]
+    fn content_opens_with_the_summary_box_unless_disabled() {
+        let item = sample_item(1);
+        let html = content_html(&sample_meta(), &item);
+        assert!(
+            html.starts_with(
+                "<aside class=\"clearfeed-summary\"><h2>Key points</h2><ul>\
+                 <li>Evening ferries run every 20 minutes</li><li>Fares stay at &lt;2&gt; euros</li>\
+                 </ul></aside>\n<p>The harbour"
+            ),
+            "{html}"
+        );
+        let off = FeedMeta {
+            summary_in_content: false,
+            ..sample_meta()
+        };
+        assert_eq!(content_html(&off, &item), item.content_html);
+        let bare = Item {
+            bullets: Vec::new(),
+            ..item.clone()
+        };
+        assert_eq!(content_html(&sample_meta(), &bare), item.content_html);
     }
 
     #[test]

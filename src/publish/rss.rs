@@ -5,7 +5,7 @@
 //! (`write.rs`).
 
 use super::{FeedMeta, Format, Item, PublishError, clean, image_mime, last_change, published};
-use super::{render_error, summary_html};
+use super::{content_html, render_error, summary_html};
 
 /// Program name and version, written as the feeds' generator.
 const GENERATOR: &str = concat!("clearfeed ", env!("CARGO_PKG_VERSION"));
@@ -44,7 +44,7 @@ pub fn render_rss(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErro
                 title: Some(clean(&item.title)),
                 link: Some(clean(&item.url)),
                 description: Some(clean(&summary_html(item))),
-                content: Some(clean(&item.content_html)),
+                content: Some(content_html(meta, item)),
                 pub_date: Some(published(item).to_rfc2822()),
                 guid: Some(rss::Guid {
                     value: clean(&item.guid),
@@ -109,7 +109,15 @@ mod tests {
         );
         assert!(summary.contains("<p>The harbour authority"));
         let content = e.content.as_ref().unwrap().body.as_ref().unwrap();
-        assert_eq!(content, &items[0].content_html);
+        assert!(content.starts_with("<aside class=\"clearfeed-summary\">"));
+        assert!(content.ends_with(&items[0].content_html));
+        let off = FeedMeta {
+            summary_in_content: false,
+            ..sample_meta()
+        };
+        let plain = feed_rs::parser::parse(render_rss(&off, &items).unwrap().as_bytes()).unwrap();
+        let content = plain.entries[0].content.as_ref().unwrap().body.as_ref();
+        assert_eq!(content, Some(&items[0].content_html));
         assert_eq!(
             e.media[0].content[0].url.as_ref().unwrap().as_str(),
             items[0].image.as_deref().unwrap()

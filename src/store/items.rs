@@ -370,7 +370,8 @@ impl ItemWrite<'_> {
                 item.title,
                 item.byline,
                 item.published.map(ts),
-                ts(item.updated),
+                // The content changed now: that is its modification time.
+                ts(item.updated.max(Utc::now())),
                 self.bullets,
                 item.lead,
                 item.summary,
@@ -404,6 +405,26 @@ fn attempts_after_change(fallback: bool, was_fallback: bool) -> &'static str {
 mod tests {
     use super::*;
     use crate::store::tests::{item, meta};
+
+    #[test]
+    fn a_change_of_content_is_dated_when_it_happens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        // An item dated long ago (its own modified date) that changes now is dated now.
+        let mut old_date = item("g-old", "https://e.example/old", "v1");
+        old_date.updated = Utc::now() - chrono::Duration::days(30);
+        store.upsert_item(&old_date, &meta("o")).unwrap();
+        old_date.content_html = "<p>v2</p>".into();
+        old_date.content_hash = "v2".into();
+        let before = Utc::now() - chrono::Duration::milliseconds(5);
+        assert_eq!(
+            store.upsert_item(&old_date, &meta("o")).unwrap(),
+            Upsert::Updated
+        );
+        let stored = store.items("f", 10).unwrap();
+        let stored = stored.iter().find(|i| i.guid == "g-old").unwrap();
+        assert!(stored.updated >= before, "{:?}", stored.updated);
+    }
 
     #[test]
     fn upsert_dedupes_by_guid_and_url_and_updates_on_change() {

@@ -122,6 +122,26 @@ impl Store {
         })
     }
 
+    /// Opens an existing database for reading only: nothing is created (no file, no directory, no
+    /// migration), so a look at the state never changes it. A database newer than this clearfeed is
+    /// refused like in [`Store::open`].
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
+        schema::check_version(&conn, path)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
     /// Opens `<data_dir>/clearfeed.db`.
     pub fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
         Store::open(&data_dir.join("clearfeed.db"))
@@ -212,5 +232,28 @@ mod tests {
         drop(conn);
         drop(store);
         assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+        assert!(matches!(
+            Store::open_read_only(&path),
+            Err(StoreError::TooNew { .. })
+        ));
+    }
+
+    #[test]
+    fn read_only_open_creates_nothing_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("c.db");
+        assert!(matches!(
+            Store::open_read_only(&path),
+            Err(StoreError::Open { .. })
+        ));
+        assert!(!dir.path().join("sub").exists());
+        Store::open(&path)
+            .unwrap()
+            .upsert_item(&item("g", "u", "x"), &meta("u"))
+            .unwrap();
+        let store = Store::open_read_only(&path).unwrap();
+        assert_eq!(store.items("f", 10).unwrap().len(), 1);
+        assert!(store.feed_states().unwrap().is_empty());
+        assert!(store.upsert_item(&item("h", "v", "y"), &meta("v")).is_err());
     }
 }

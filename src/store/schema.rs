@@ -73,7 +73,8 @@ ALTER TABLE feeds ADD COLUMN last_item_error TEXT;
 "#,
 ];
 
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// The database's schema version, refused when it is newer than the migrations we know.
+pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
@@ -83,6 +84,11 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             known,
         });
     }
+    Ok(version)
+}
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let version = check_version(conn, path)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
