@@ -129,7 +129,12 @@ pub async fn serve(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// Binds the server's socket, first raising the open-file limit so that connections, not the
+/// default limit of 1,024 descriptors, are what the server's cap counts.
 async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    if let Some(limit) = crate::serve::raise_fd_limit() {
+        tracing::debug!(limit, "open-file limit");
+    }
     tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))

@@ -8,8 +8,8 @@
 //!
 //! Owns: the shared state, routes, request limits, security headers, the error type mapped to
 //! client-safe responses, and graceful shutdown. Its parts own the rest: conditional responses and
-//! the file cache (`conditional`), access tokens (`auth`), the index page (`index`) and `/metrics`
-//! (`metrics`). Does not own: rendering the feeds (`publish`).
+//! the file cache (`conditional`), access tokens (`auth`), the index page (`index`), `/metrics`
+//! (`metrics`), and the accept loop with its connection limits and timeouts (`conn`). Does not own: rendering the feeds (`publish`).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -27,11 +27,13 @@ use crate::pipeline::Pipeline;
 
 mod auth;
 mod conditional;
+mod conn;
 mod index;
 mod metrics;
 
 pub use auth::access_token_from_env;
 use conditional::PublicFiles;
+pub use conn::{ServeOptions, raise_fd_limit};
 
 /// Longest request target we accept; feed URLs are short, anything longer is abuse.
 const MAX_URI_BYTES: usize = 2048;
@@ -169,31 +171,24 @@ pub const CONNECTION_GRACE: std::time::Duration = std::time::Duration::from_secs
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then gives open requests
 /// [`CONNECTION_GRACE`] to finish. The bound matters: a client that stalls half-way through its
-/// request would otherwise hold the process open forever.
+/// request would otherwise hold the process open forever. Connections are limited as
+/// [`ServeOptions::default`] says.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopping_tx.send(());
-    });
-    let grace_over = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(CONNECTION_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = server.into_future() => result,
-        _ = grace_over => {
-            tracing::warn!("connections still open after the grace period; closing anyway");
-            Ok(())
-        }
-    }
+    serve_with(listener, state, ServeOptions::default(), shutdown).await
+}
+
+/// [`serve`] with chosen connection limits.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    conn::serve_with(listener, app(state), options, shutdown, CONNECTION_GRACE).await
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).
