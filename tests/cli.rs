@@ -212,6 +212,9 @@ fn rules_stats_reports_files_and_expressions() {
         first,
         "rules: files=1 loaded=1 body_honoured=100% expressions_honoured=66.7%"
     );
+}
+
+#[test]
 fn status_without_a_database_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("feeds")).unwrap();

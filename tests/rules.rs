@@ -1,4 +1,4 @@
-//! The rules library end to end: small rule files of our own (tests/fixtures/rules), and the
+//! The rules library end to end: small rule files of our own (tests/rule-files), and the
 //! public-domain ftr-site-config snapshot in the shared folder beside the repository.
 //!
 //! The snapshot test prints load time and heap use; it asserts coverage only, never speed.
@@ -35,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rule-files");
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ftr-site-config");
 
 fn fixtures() -> (RulesLibrary, clearfeed::rules::LoadReport) {
