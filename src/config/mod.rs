@@ -152,12 +152,12 @@ impl AppConfig {
 
     /// The directory published files are written to.
     pub fn public_dir(&self) -> PathBuf {
-        self.settings().public_dir()
+        crate::pipeline::public_dir_in(&self.data_dir)
     }
 
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
-        self.settings().db_path()
+        crate::pipeline::db_path_in(&self.data_dir)
     }
 }
 

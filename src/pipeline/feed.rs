@@ -89,16 +89,26 @@ impl Default for Settings {
 impl Settings {
     /// Where the published feeds are written.
     pub fn public_dir(&self) -> PathBuf {
-        self.data_dir.join("public")
+        public_dir_in(&self.data_dir)
     }
 
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join("clearfeed.db")
+        db_path_in(&self.data_dir)
     }
 
     /// How many items `feed` keeps.
     pub fn max_items_for(&self, feed: &FeedConfig) -> usize {
         feed.max_items.unwrap_or(self.max_items)
     }
+}
+
+/// Where the published feeds of the data directory `data_dir` are written.
+pub fn public_dir_in(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("public")
+}
+
+/// The SQLite database file of the data directory `data_dir`.
+pub fn db_path_in(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("clearfeed.db")
 }

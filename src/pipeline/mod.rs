@@ -27,7 +27,7 @@ mod item;
 mod metrics;
 mod policy;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings};
+pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 
