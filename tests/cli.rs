@@ -29,6 +29,13 @@ fn run_into_closed_pipe(args: &[&str], keep: usize) -> (std::process::ExitStatus
     (child.wait().unwrap(), stderr)
 }
 
+/// Writes `feeds/<id>.toml` under `dir`: one feed read from the upstream feed at `url`.
+fn write_feed(dir: &std::path::Path, id: &str, url: &str) {
+    std::fs::create_dir_all(dir.join("feeds")).unwrap();
+    let file = dir.join("feeds").join(format!("{id}.toml"));
+    std::fs::write(file, format!("[source]\nurl = \"{url}\"\n")).unwrap();
+}
+
 #[test]
 fn a_closed_pipe_ends_extract_quietly_with_status_0() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,12 +75,7 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
     // A feed whose source cannot be reached: `once` reports it on stdout and, at debug level, logs
     // the failure's whole chain on stderr.
-    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
-    std::fs::write(
-        dir.path().join("feeds/gone.toml"),
-        "[source]\nurl = \"http://127.0.0.1:9/feed.xml\"\n",
-    )
-    .unwrap();
+    write_feed(dir.path(), "gone", "http://127.0.0.1:9/feed.xml");
     let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
         .args(["--config"])
         .arg(dir.path().join("clearfeed.toml"))
@@ -123,12 +125,7 @@ fn each_command_lists_only_the_options_it_uses() {
 #[test]
 fn options_before_the_command_name_still_work() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
-    std::fs::write(
-        dir.path().join("feeds/harbour.toml"),
-        "[source]\nurl = \"https://news.example/rss.xml\"\n",
-    )
-    .unwrap();
+    write_feed(dir.path(), "harbour", "https://news.example/rss.xml");
     let config = dir.path().join("clearfeed.toml");
     for args in [
         vec!["--config", config.to_str().unwrap(), "check"],
@@ -217,12 +214,7 @@ fn rules_stats_reports_files_and_expressions() {
 #[test]
 fn status_without_a_database_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("feeds")).unwrap();
-    std::fs::write(
-        dir.path().join("feeds/harbour.toml"),
-        "[source]\nurl = \"https://news.example/rss.xml\"\n",
-    )
-    .unwrap();
+    write_feed(dir.path(), "harbour", "https://news.example/rss.xml");
     let config = dir.path().join("clearfeed.toml");
     let data = dir.path().join("data");
     let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
