@@ -98,6 +98,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
     BenchPipeline(BenchPipelineArgs),
+    /// Benchmark the daemon's memory and threads: `run` as a child process over a generated site.
+    BenchDaemon(BenchDaemonArgs),
+    /// Benchmark `serve`: requests per second for one published feed, plain, 304, gzip, brotli.
+    BenchServe(BenchServeArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -221,4 +225,37 @@ pub struct BenchPipelineArgs {
     pub articles: usize,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchServeArgs {
+    /// Keep-alive connections sending requests back to back.
+    #[arg(long, default_value_t = 50)]
+    pub connections: usize,
+    /// Seconds per case.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Measure this URL on another server instead of a `clearfeed serve` started for the run.
+    #[arg(long)]
+    pub target: Option<url::Url>,
+    /// Data directory for the benchmark feed, kept afterwards (to serve the same files with
+    /// another server). [default: a temporary directory, removed]
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDaemonArgs {
+    /// Number of feeds on the generated site.
+    #[arg(long, default_value_t = 100)]
+    pub feeds: usize,
+    /// Articles per feed.
+    #[arg(long, default_value_t = 20)]
+    pub articles: usize,
+    /// Seconds between two runs of each feed (divides a minute, or whole minutes).
+    #[arg(long, default_value_t = 60)]
+    pub every: u64,
+    /// Seconds to watch the daemon.
+    #[arg(long, default_value_t = 600)]
+    pub duration: u64,
 }

@@ -16,6 +16,8 @@ pub struct Metrics {
     pub items_updated: AtomicU64,
     pub feed_runs: AtomicU64,
     pub feed_failures: AtomicU64,
+    /// Feeds whose files were rendered and written (an unchanged feed is skipped).
+    pub feeds_published: AtomicU64,
     /// Total seconds spent in feed runs, in milliseconds.
     pub run_millis: AtomicU64,
     /// Failures by kind ([`crate::fetch::FetchError::reason`], `extract_*`, `feed_*`): a total

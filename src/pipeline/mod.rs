@@ -143,6 +143,16 @@ pub struct Pipeline {
     /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
     /// would grow with the number of feeds.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
+    /// What was last published, so an unchanged feed is not reloaded and rendered again.
+    published: Arc<Mutex<Published>>,
+}
+
+/// Per feed, the store revision and presentation last written, and the OPML list last written:
+/// a few hundred bytes per feed.
+#[derive(Default)]
+struct Published {
+    feeds: std::collections::HashMap<String, (u64, FeedMeta)>,
+    opml: Vec<FeedMeta>,
 }
 
 impl Pipeline {
@@ -157,6 +167,7 @@ impl Pipeline {
             fetcher,
             store,
             extractors: Default::default(),
+            published: Default::default(),
         })
     }
 
@@ -589,13 +600,12 @@ impl Pipeline {
         item::feed_meta(feed, state, self.settings.base_url.as_ref())
     }
 
-    /// Rewrites one feed's published files and the OPML list of every feed.
+    /// Rewrites one feed's published files and the OPML list of every feed, each only when what
+    /// it shows changed since this process last wrote it: the feed's items (the store's revision
+    /// counter tells, without loading them) or its presentation, or a file went missing.
     async fn publish(&self, feed: &FeedConfig) -> Result<(), FeedError> {
-        let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
-        let (items, states) = self
-            .store
-            .call(move |s| Ok((s.items(&id, limit)?, s.feed_states()?)))
-            .await?;
+        let revision = self.store.feed_revision(&feed.id);
+        let states = self.store.call(|s| s.feed_states()).await?;
         let meta = self.feed_meta(feed, states.iter().find(|s| s.id == feed.id));
         let all: Vec<FeedMeta> = self
             .settings
@@ -604,12 +614,36 @@ impl Pipeline {
             .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
             .collect();
         let public = self.settings.public_dir();
-        tokio::task::spawn_blocking(move || {
-            crate::publish::write_feed(&public, &meta, &items)?;
-            crate::publish::write_opml(&public, &all)
-        })
-        .await
-        .expect("publishing panicked")?;
+        let (feed_current, opml_current) = {
+            let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+            let files_there = crate::model::Format::ALL.iter().all(|f| {
+                public
+                    .join(format!("{}.{}", feed.id, f.extension()))
+                    .is_file()
+            });
+            (
+                files_there && published.feeds.get(&feed.id) == Some(&(revision, meta.clone())),
+                published.opml == all && public.join("feeds.opml").is_file(),
+            )
+        };
+        if !feed_current {
+            let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
+            let items = self.store.call(move |s| s.items(&id, limit)).await?;
+            bump(&self.metrics.feeds_published, 1);
+            let (public, meta) = (public.clone(), meta.clone());
+            tokio::task::spawn_blocking(move || crate::publish::write_feed(&public, &meta, &items))
+                .await
+                .expect("publishing panicked")?;
+        }
+        if !opml_current {
+            let (public, all) = (public.clone(), all.clone());
+            tokio::task::spawn_blocking(move || crate::publish::write_opml(&public, &all))
+                .await
+                .expect("publishing panicked")?;
+        }
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        published.feeds.insert(feed.id.clone(), (revision, meta));
+        published.opml = all;
         Ok(())
     }
 }

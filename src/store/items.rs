@@ -132,6 +132,11 @@ impl Store {
             tx.commit()?;
             Ok(outcome)
         })
+        .inspect(|outcome| {
+            if *outcome != Upsert::Unchanged {
+                self.bump_revision(&item.feed);
+            }
+        })
     }
 
     /// Remembers an article the server says is gone (404/410) so it is not requested again while
@@ -262,6 +267,11 @@ impl Store {
                 params![feed, keep as i64, older_than.map(ts)],
             )?;
             Ok(n)
+        })
+        .inspect(|&n| {
+            if n > 0 {
+                self.bump_revision(feed);
+            }
         })
     }
 }
