@@ -134,7 +134,7 @@ fn health_html(health: Option<&Health>) -> String {
     }
     parts.push(match next_run {
         Some(t) => format!("next run {}", when(*t)),
-        None => "no scheduled runs (not served by `clearfeed run`)".into(),
+        None => "no scheduled runs (not served by <code>clearfeed run</code>)".into(),
     });
     format!(
         "<p class=\"health{}\">{}</p>\n",
