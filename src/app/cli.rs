@@ -258,4 +258,7 @@ pub struct BenchDaemonArgs {
     /// Seconds to watch the daemon.
     #[arg(long, default_value_t = 600)]
     pub duration: u64,
+    /// Run `clearfeed once` over the site instead and report its CPU time and written blocks.
+    #[arg(long)]
+    pub once: bool,
 }

@@ -19,17 +19,19 @@ use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
-use crate::source::SourceKind;
 use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
 mod feed;
 mod item;
 mod metrics;
 mod policy;
+mod publish;
+mod sources;
 
 pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
+pub use sources::MAX_SITEMAP_DOCUMENTS;
 
 use metrics::{bump, extract_reason};
 use policy::{feed_backoff, source_sig};
@@ -144,15 +146,7 @@ pub struct Pipeline {
     /// would grow with the number of feeds.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
     /// What was last published, so an unchanged feed is not reloaded and rendered again.
-    published: Arc<Mutex<Published>>,
-}
-
-/// Per feed, the store revision and presentation last written, and the OPML list last written:
-/// a few hundred bytes per feed.
-#[derive(Default)]
-struct Published {
-    feeds: std::collections::HashMap<String, (u64, FeedMeta)>,
-    opml: Vec<FeedMeta>,
+    published: Arc<Mutex<publish::Published>>,
 }
 
 impl Pipeline {
@@ -249,18 +243,7 @@ impl Pipeline {
             .call(move |s| s.feed_state(&id))
             .await?
             .unwrap_or_default();
-        let request = FetchRequest {
-            url: Some(&feed.source_url),
-            validators: Validators {
-                etag: state.etag.clone(),
-                last_modified: state.last_modified.clone(),
-            },
-            allow_hosts: &feed.allow_hosts,
-            // Upstream feeds are subscriptions, read like any feed reader reads them; a listing
-            // page is crawled, so robots.txt applies.
-            check_robots: matches!(feed.source, SourceKind::Page(_)),
-        };
-        let fetched = self.fetch_logged(&feed.id, &request).await;
+        let fetched = self.fetch_source(feed, &state).await;
         let mut new_state = FeedState {
             id: feed.id.clone(),
             ..Default::default()
@@ -271,14 +254,7 @@ impl Pipeline {
             }
             Fetched::Page(page) => {
                 let base = page.url.clone().unwrap_or_else(|| feed.source_url.clone());
-                let max = self.settings.max_items_for(feed);
-                let kind = feed.source.clone();
-                let body = page.body;
-                let listing = tokio::task::spawn_blocking(move || {
-                    crate::source::read_listing(&kind, &body, &base, max)
-                })
-                .await
-                .expect("listing parser panicked")?;
+                let listing = self.listing(feed, page.body, base).await?;
                 new_state.etag = page.etag;
                 new_state.last_modified = page.last_modified;
                 new_state.title = listing.title.clone();
@@ -598,53 +574,6 @@ impl Pipeline {
     /// the source's description and site link.
     pub fn feed_meta(&self, feed: &FeedConfig, state: Option<&FeedState>) -> FeedMeta {
         item::feed_meta(feed, state, self.settings.base_url.as_ref())
-    }
-
-    /// Rewrites one feed's published files and the OPML list of every feed, each only when what
-    /// it shows changed since this process last wrote it: the feed's items (the store's revision
-    /// counter tells, without loading them) or its presentation, or a file went missing.
-    async fn publish(&self, feed: &FeedConfig) -> Result<(), FeedError> {
-        let revision = self.store.feed_revision(&feed.id);
-        let states = self.store.call(|s| s.feed_states()).await?;
-        let meta = self.feed_meta(feed, states.iter().find(|s| s.id == feed.id));
-        let all: Vec<FeedMeta> = self
-            .settings
-            .feeds
-            .iter()
-            .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
-            .collect();
-        let public = self.settings.public_dir();
-        let (feed_current, opml_current) = {
-            let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-            let files_there = crate::model::Format::ALL.iter().all(|f| {
-                public
-                    .join(format!("{}.{}", feed.id, f.extension()))
-                    .is_file()
-            });
-            (
-                files_there && published.feeds.get(&feed.id) == Some(&(revision, meta.clone())),
-                published.opml == all && public.join("feeds.opml").is_file(),
-            )
-        };
-        if !feed_current {
-            let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
-            let items = self.store.call(move |s| s.items(&id, limit)).await?;
-            bump(&self.metrics.feeds_published, 1);
-            let (public, meta) = (public.clone(), meta.clone());
-            tokio::task::spawn_blocking(move || crate::publish::write_feed(&public, &meta, &items))
-                .await
-                .expect("publishing panicked")?;
-        }
-        if !opml_current {
-            let (public, all) = (public.clone(), all.clone());
-            tokio::task::spawn_blocking(move || crate::publish::write_opml(&public, &all))
-                .await
-                .expect("publishing panicked")?;
-        }
-        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        published.feeds.insert(feed.id.clone(), (revision, meta));
-        published.opml = all;
-        Ok(())
     }
 }
 

@@ -9,6 +9,9 @@
 //! article fetched and every feed published), the steady state (the highest sample of the last
 //! schedule period, when every pass only revalidates), the maximum, and the most threads seen.
 //!
+//! With `--once`, the child is `clearfeed once` over the same site instead, and what is reported
+//! is its CPU time (user and system) and the blocks it wrote, from `getrusage`.
+//!
 //! Owns: the child daemon, the sampling and the report. Does not own: the generated site, the
 //! configuration it writes (`bench_pipeline`), or the daemon itself.
 
@@ -58,6 +61,14 @@ async fn run(dir: &Path, args: &BenchDaemonArgs) -> anyhow::Result<std::process:
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (bases, servers) = start_sites(args.feeds, args.articles, &counters, stop_rx).await?;
     let config = write_config(dir, &bases, Some(&schedule_every(args.every)))?;
+    if args.once {
+        let result = run_once(&config, dir).await;
+        let _ = stop_tx.send(true);
+        for s in servers {
+            let _ = s.await;
+        }
+        return result;
+    }
     println!(
         "bench-daemon: {} feeds x {} articles, every feed every {} s, for {} s; `clearfeed run` \
          as a child process",
@@ -83,6 +94,56 @@ async fn run(dir: &Path, args: &BenchDaemonArgs) -> anyhow::Result<std::process:
     }
     report(&result?);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `clearfeed once` over the site as a child process; its CPU time and written blocks.
+async fn run_once(config: &Path, dir: &Path) -> anyhow::Result<std::process::ExitCode> {
+    let exe = std::env::current_exe()?;
+    let config = config.to_path_buf();
+    let dir = dir.to_path_buf();
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .arg("once")
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&dir)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .status()
+    })
+    .await??;
+    let wall = started.elapsed().as_secs_f64();
+    let usage = children_usage().context("getrusage is unavailable")?;
+    println!("once: {status}, {wall:.2} s");
+    println!(
+        "bench: once wall_s={wall:.2} user_s={:.2} sys_s={:.2} out_blocks={}",
+        usage.0, usage.1, usage.2
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// User and system seconds and output blocks of the waited-for children.
+#[cfg(unix)]
+fn children_usage() -> Option<(f64, f64, i64)> {
+    // SAFETY: getrusage only writes the struct it is given, which lives for the call; all-zero
+    // bytes are a valid `rusage`.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (rc == 0).then(|| {
+        (
+            secs(usage.ru_utime),
+            secs(usage.ru_stime),
+            usage.ru_oublock as i64,
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn children_usage() -> Option<(f64, f64, i64)> {
+    None
 }
 
 /// What the sampling saw.
