@@ -13,7 +13,9 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
-use super::{DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind};
+use super::{
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, NativeAds, PageRules, SiteRules, SourceKind,
+};
 use crate::fetch::de_duration;
 use crate::schedule::parse_cron_line as parse_schedule;
 
@@ -30,6 +32,9 @@ pub(super) struct GlobalFile {
     pub(super) max_items: Option<usize>,
     #[serde(deserialize_with = "de_opt_duration")]
     pub(super) retention: Option<Duration>,
+    pub(super) rules_dir: Option<PathBuf>,
+    pub(super) ftr_rules_dir: Option<PathBuf>,
+    pub(super) native_ads: Option<NativeAds>,
     pub(super) fetch: FetchConfig,
 }
 

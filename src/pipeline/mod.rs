@@ -25,14 +25,18 @@ use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError,
 mod feed;
 mod item;
 mod metrics;
+mod pages;
 mod policy;
+mod site;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
+pub use feed::{DEFAULT_SCHEDULE, FeedConfig, NativeAds, Settings, db_path_in, public_dir_in};
 pub use metrics::Metrics;
+pub use pages::{MAX_PAGES, article_pages};
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 
 use metrics::{bump, extract_reason};
 use policy::{feed_backoff, source_sig};
+use site::extract_and_summarize;
 
 /// What one pass over one feed did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +55,10 @@ pub struct FeedReport {
     pub source_not_modified: bool,
     /// Why the last of the `failed` articles failed.
     pub last_item_error: Option<String>,
+    /// Articles read whose host's site rules name a body, and how many of those the body
+    /// selector did not match (a stale rule).
+    pub rules_applied: usize,
+    pub rules_missed: usize,
 }
 
 impl std::fmt::Display for FeedReport {
@@ -93,6 +101,9 @@ enum Outcome {
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
 }
+
+/// What became of one entry, and whether its site rules' body selector matched.
+type Done = (Outcome, Option<bool>);
 
 /// One source entry on its way through a run: where it came from and what identifies it.
 struct Entry<'a> {
@@ -238,6 +249,7 @@ impl Pipeline {
             .call(move |s| s.feed_state(&id))
             .await?
             .unwrap_or_default();
+        let source_rules = self.source_rules(feed);
         let request = FetchRequest {
             url: Some(&feed.source_url),
             validators: Validators {
@@ -248,6 +260,7 @@ impl Pipeline {
             // Upstream feeds are subscriptions, read like any feed reader reads them; a listing
             // page is crawled, so robots.txt applies.
             check_robots: matches!(feed.source, SourceKind::Page(_)),
+            headers: &source_rules.headers,
         };
         let fetched = self.fetch_logged(&feed.id, &request).await;
         let mut new_state = FeedState {
@@ -305,26 +318,21 @@ impl Pipeline {
         run_start: chrono::DateTime<Utc>,
         report: &mut FeedReport,
     ) {
-        let extractor = match self.extractor(feed) {
-            Ok(x) => x,
-            Err(e) => {
-                // Rules were validated at load; this is a rule the extractor rejects later.
-                tracing::error!(feed = %feed.id, "site rules rejected: {e}");
-                report.failed += entries.len();
-                return;
-            }
-        };
         let concurrency = self.settings.fetch.concurrency.max(1);
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(entries.into_iter().enumerate())
+        let outcomes: Vec<Done> = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
                 let first_seen = run_start - chrono::Duration::milliseconds(pos as i64);
-                self.process_entry(feed, c, first_seen, extractor.clone())
+                self.process_entry(feed, c, first_seen)
             })
             .buffer_unordered(concurrency)
             .collect()
             .await;
-        for outcome in outcomes {
+        for (outcome, site_body) in outcomes {
+            if let Some(matched) = site_body {
+                report.rules_applied += 1;
+                report.rules_missed += usize::from(!matched);
+            }
             match outcome {
                 Outcome::Stored(Upsert::New) => report.new += 1,
                 Outcome::Stored(Upsert::Updated) => report.updated += 1,
@@ -339,28 +347,17 @@ impl Pipeline {
         bump(&self.metrics.items_updated, report.updated as u64);
     }
 
-    fn extractor(&self, feed: &FeedConfig) -> Result<Arc<Extractor>, crate::extract::ExtractError> {
-        let mut cache = self.extractors.lock().expect("extractor cache poisoned");
-        if let Some((_, x)) = cache.iter().find(|(rules, _)| *rules == feed.extract) {
-            return Ok(x.clone());
-        }
-        let x = Arc::new(Extractor::new(&feed.extract)?);
-        cache.push((feed.extract.clone(), x.clone()));
-        Ok(x)
-    }
-
     async fn process_entry(
         &self,
         feed: &FeedConfig,
         c: Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Outcome {
-        match self.try_entry(feed, &c, first_seen, extractor).await {
-            Ok(outcome) => outcome,
+    ) -> Done {
+        match self.try_entry(feed, &c, first_seen).await {
+            Ok(done) => done,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                Outcome::Failed(err.to_string())
+                (Outcome::Failed(err.to_string()), None)
             }
         }
     }
@@ -372,8 +369,7 @@ impl Pipeline {
         feed: &FeedConfig,
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<Done, StoreError> {
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -381,7 +377,7 @@ impl Pipeline {
         let mut validators = Validators::default();
         if let Some(k) = &known {
             if !policy::should_refetch(k, &sig, self.settings.fetch.refresh, Utc::now()) {
-                return Ok(Outcome::Unchanged);
+                return Ok((Outcome::Unchanged, None));
             }
             // Conditional even for a teaser fallback whose page was read but not extracted: an
             // unchanged page would fail the same way again.
@@ -398,25 +394,36 @@ impl Pipeline {
             sig,
             first_seen,
         };
+        let (chosen, extractor) = match self.site_rules(feed, &c.url) {
+            Ok(site) => site,
+            Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
+        };
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
             allow_hosts: &feed.allow_hosts,
             check_robots: true,
+            headers: &chosen.headers,
         };
         let unread = match self.fetch_logged(&feed.id, &request).await {
-            Ok(Fetched::NotModified) => return self.touch(&entry).await,
-            Ok(Fetched::Page(page)) => match self.store_article(&entry, page, extractor).await? {
-                Ok(upsert) => return Ok(Outcome::Stored(upsert)),
-                Err(unread) => unread,
-            },
-            Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
+            Ok(Fetched::NotModified) => return Ok((self.touch(&entry).await?, None)),
+            Ok(Fetched::Page(page)) => {
+                let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
+                match self.store_article(&entry, pages, extractor).await? {
+                    Ok((upsert, matched)) => return Ok((Outcome::Stored(upsert), matched)),
+                    Err(unread) => unread,
+                }
+            }
+            Err(e) if e.is_gone() => return Ok((self.drop_gone(&entry, e).await?, None)),
             Err(e) => Unread {
                 reason: e.to_string(),
                 validators: (None, None),
             },
         };
-        self.keep_teaser(&entry, known.as_ref(), unread).await
+        Ok((
+            self.keep_teaser(&entry, known.as_ref(), unread).await?,
+            None,
+        ))
     }
 
     /// The stored item an entry is, found by its guid or either of its URLs.
@@ -458,14 +465,19 @@ impl Pipeline {
     async fn store_article(
         &self,
         entry: &Entry<'_>,
-        page: Page,
+        pages: Vec<Page>,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<Upsert, Unread>, StoreError> {
-        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
-        let final_url = page.url.clone();
+    ) -> Result<Result<(Upsert, Option<bool>), Unread>, StoreError> {
+        let first = &pages[0];
+        let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
+        let final_url = first.url.clone();
         let c = entry.c;
-        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page)).await {
-            Ok(Ok((article, summary))) => {
+        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &pages)).await {
+            Ok(Ok((mut article, summary))) => {
+                let site_body = article.site_body;
+                if self.native_ad_dropped(entry, &mut article).await? {
+                    return Ok(Ok((Upsert::Unchanged, site_body)));
+                }
                 let item = item::article_item(
                     entry.feed,
                     &entry.guid,
@@ -480,7 +492,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok(upsert))
+                Ok(Ok((upsert, site_body)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));
@@ -612,15 +624,6 @@ impl Pipeline {
         .expect("publishing panicked")?;
         Ok(())
     }
-}
-
-fn extract_and_summarize(
-    extractor: &Extractor,
-    page: &Page,
-) -> Result<(crate::extract::Article, crate::summarize::Summary), crate::extract::ExtractError> {
-    let article = extractor.article(page)?;
-    let summary = crate::summarize::summarize(&article);
-    Ok((article, summary))
 }
 
 #[cfg(test)]
