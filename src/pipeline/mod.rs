@@ -29,68 +29,18 @@ mod feed;
 mod item;
 mod metrics;
 mod policy;
+mod report;
+mod unread;
 
 pub use feed::{DEFAULT_SCHEDULE, FeedConfig, OnFailure, Settings, db_path_in, public_dir_in};
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
+pub use report::FeedReport;
 
 use bounds::Bounds;
 use metrics::{bump, extract_reason};
 use policy::{defers, feed_backoff, source_sig};
-
-/// What one pass over one feed did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedReport {
-    pub feed: String,
-    pub new: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Articles that could not be fetched or extracted (the feed itself was read). Except for
-    /// 404/410 (dropped), they are stored with the source's teaser as content, marked as such, and
-    /// retried on the next runs.
-    pub failed: usize,
-    /// Set when the feed failed as a whole (its source could not be read).
-    pub error: Option<String>,
-    /// The source answered 304 Not Modified: nothing to look at this time.
-    pub source_not_modified: bool,
-    /// Why the last of the `failed` articles failed.
-    pub last_item_error: Option<String>,
-    /// Articles left for a later run: their host is on hold (a long Retry-After, a failure
-    /// streak, robots.txt unreachable), or the pass was cut short before reaching them.
-    pub deferred: usize,
-    /// The pass stopped fetching early (its `run_timeout`, or shutdown); why.
-    pub cut_short: Option<String>,
-    /// The source was not read because its host is on hold; the stored items were published.
-    pub source_held: Option<String>,
-}
-
-impl std::fmt::Display for FeedReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.error {
-            Some(err) => write!(f, "{}: feed failed: {err}", self.feed),
-            None => {
-                write!(
-                    f,
-                    "{}: new {}, updated {}, unchanged {}, failed {}",
-                    self.feed, self.new, self.updated, self.unchanged, self.failed
-                )?;
-                if self.deferred > 0 {
-                    write!(f, ", deferred {}", self.deferred)?;
-                }
-                if self.source_not_modified {
-                    write!(f, " (source not modified)")?;
-                }
-                if let Some(why) = &self.source_held {
-                    write!(f, " (source not read: {why})")?;
-                }
-                if let Some(why) = &self.cut_short {
-                    write!(f, " (cut short: {why}; published what was read)")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
+use unread::Unread;
 
 /// Why a feed failed as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -141,13 +91,6 @@ impl Entry<'_> {
             fallback,
         }
     }
-}
-
-/// Why an article was not read, and its page's validators (`ETag`, `Last-Modified`) when the page
-/// was fetched but not extracted.
-struct Unread {
-    reason: String,
-    validators: (Option<String>, Option<String>),
 }
 
 /// A compiled extractor and the rules it was built from.
@@ -558,75 +501,6 @@ impl Pipeline {
                 }))
             }
         }
-    }
-
-    /// The article is gone upstream (404, 410): the entry is marked so and nothing is stored.
-    async fn drop_gone(&self, entry: &Entry<'_>, e: FetchError) -> Result<Outcome, StoreError> {
-        tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
-        let (fid, g, link, sig) = (
-            entry.feed.id.clone(),
-            entry.guid.clone(),
-            entry.c.url.to_string(),
-            entry.sig.clone(),
-        );
-        self.store
-            .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-            .await?;
-        Ok(Outcome::Failed(e.to_string()))
-    }
-
-    /// An article that could not be read. Users expect an item rather than nothing: the source's
-    /// teaser (or just the title and link when there is none) is stored, marked as such, unless a
-    /// real article is already stored.
-    async fn keep_teaser(
-        &self,
-        entry: &Entry<'_>,
-        known: Option<&Known>,
-        unread: Unread,
-    ) -> Result<Outcome, StoreError> {
-        let Unread {
-            reason: failure,
-            validators,
-        } = unread;
-        tracing::warn!(feed = %entry.feed.id, url = %entry.c.url, "article not read: {failure}");
-        let has_real_copy = known.is_some_and(|k| !k.meta.fallback);
-        if !has_real_copy && entry.feed.on_failure == OnFailure::Teaser {
-            let item = item::teaser_item(
-                entry.feed,
-                &entry.guid,
-                entry.c,
-                &entry.canonical,
-                entry.c.teaser.as_deref(),
-                &failure,
-                entry.first_seen,
-            );
-            let meta = entry.meta(validators, true);
-            self.store
-                .call(move |s| s.upsert_item(&item, &meta))
-                .await?;
-        }
-        Ok(Outcome::Failed(failure))
-    }
-
-    /// An article whose host is on hold waits for a later run: a stored copy (article or teaser)
-    /// stays as it is, without counting an attempt; a new one gets its teaser item, unless the feed
-    /// publishes nothing for unread articles.
-    async fn defer(
-        &self,
-        entry: &Entry<'_>,
-        known: Option<&Known>,
-        e: FetchError,
-    ) -> Result<Outcome, StoreError> {
-        let why = e.to_string();
-        tracing::info!(feed = %entry.feed.id, "article left for a later run: {why}");
-        if known.is_none() && entry.feed.on_failure == OnFailure::Teaser {
-            let unread = Unread {
-                reason: why.clone(),
-                validators: (None, None),
-            };
-            self.keep_teaser(entry, None, unread).await?;
-        }
-        Ok(Outcome::Deferred)
     }
 
     /// A fetch with its metrics and fetch-log row.
