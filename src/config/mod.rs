@@ -25,7 +25,7 @@ use std::time::Duration;
 
 pub use crate::extract::SiteRules;
 pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
-pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, NativeAds, Settings};
+pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings};
 use crate::rules::{LoadReport, RulesLibrary};
 pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
