@@ -31,6 +31,8 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// The feed's declared language (`language = "en"`); `None`: the language of most items.
+    pub language: Option<String>,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
 }
@@ -48,6 +50,7 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            language: None,
             file: PathBuf::new(),
         }
     }

@@ -71,6 +71,9 @@ CREATE INDEX fetch_log_at ON fetch_log (at);
 ALTER TABLE feeds ADD COLUMN last_run_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN last_item_error TEXT;
 "#,
+    r#"
+ALTER TABLE items ADD COLUMN language TEXT;
+"#,
 ];
 
 /// The database's schema version, refused when it is newer than the migrations we know.
