@@ -269,6 +269,7 @@ pub fn publish_feed(public: &Path) -> anyhow::Result<()> {
         site_url: "http://127.0.0.1/".into(),
         base_url: None,
         summary_in_content: true,
+        language: Some("en".into()),
     };
     let items: Vec<Item> = (0..ITEMS).map(bench_item).collect();
     publish::write_feed(public, &meta, &items)?;
@@ -295,6 +296,7 @@ fn bench_item(n: usize) -> Item {
         image: None,
         content_hash: format!("bench-{n}"),
         first_seen: article.date,
+        language: Some("en".into()),
     }
 }
 
