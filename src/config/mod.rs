@@ -58,6 +58,10 @@ pub struct AppConfig {
     pub config_file: Option<PathBuf>,
     /// Feed files that failed to load (their feeds are disabled); `check` prints these.
     pub feed_errors: Vec<ConfigError>,
+    /// A PostgreSQL database (`postgres://…`) instead of SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
+    pub worker_lease: Duration,
 }
 
 impl Default for AppConfig {
@@ -74,6 +78,8 @@ impl Default for AppConfig {
             feeds_dir: PathBuf::from("feeds"),
             config_file: None,
             feed_errors: Vec::new(),
+            database_url: None,
+            worker_lease: crate::pipeline::DEFAULT_WORKER_LEASE,
         }
     }
 }
@@ -111,6 +117,8 @@ impl AppConfig {
                 config.fetch = file.fetch;
                 config.max_items = file.max_items.unwrap_or(config.max_items);
                 config.retention = file.retention;
+                config.database_url = file.database_url;
+                config.worker_lease = file.worker_lease.unwrap_or(config.worker_lease);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!(path = %config_path.display(), "no configuration file; using defaults");
@@ -147,6 +155,8 @@ impl AppConfig {
             max_items: self.max_items,
             retention: self.retention,
             feeds: self.feeds.clone(),
+            database_url: self.database_url.clone(),
+            worker_lease: self.worker_lease,
         }
     }
 
@@ -158,6 +168,11 @@ impl AppConfig {
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
         crate::pipeline::db_path_in(&self.data_dir)
+    }
+
+    /// The database: `database_url` when set, else the SQLite file in the data directory.
+    pub fn database(&self) -> crate::store::Database {
+        crate::pipeline::database_of(self.database_url.as_deref(), &self.data_dir)
     }
 }
 

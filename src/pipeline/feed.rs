@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
 use crate::source::SourceKind;
+use crate::store::Database;
 
 /// The schedule used when a feed file gives none: every 30 minutes, on the minute.
 pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
@@ -70,7 +71,14 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Every configured feed: the OPML list published beside each feed names them all.
     pub feeds: Vec<FeedConfig>,
+    /// A PostgreSQL database (`postgres://…`) instead of SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
+    pub worker_lease: Duration,
 }
+
+/// How long a worker's claim on a feed lasts unless renewed, when the configuration does not say.
+pub const DEFAULT_WORKER_LEASE: Duration = Duration::from_secs(60);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -82,6 +90,8 @@ impl Default for Settings {
             max_items: 100,
             retention: None,
             feeds: Vec::new(),
+            database_url: None,
+            worker_lease: DEFAULT_WORKER_LEASE,
         }
     }
 }
@@ -97,6 +107,11 @@ impl Settings {
         db_path_in(&self.data_dir)
     }
 
+    /// The database: `database_url` when set, else the SQLite file in the data directory.
+    pub fn database(&self) -> Database {
+        database_of(self.database_url.as_deref(), &self.data_dir)
+    }
+
     /// How many items `feed` keeps.
     pub fn max_items_for(&self, feed: &FeedConfig) -> usize {
         feed.max_items.unwrap_or(self.max_items)
@@ -106,6 +121,13 @@ impl Settings {
 /// Where the published feeds of the data directory `data_dir` are written.
 pub fn public_dir_in(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("public")
+}
+
+/// The database `database_url` names (checked when the configuration loaded), else the SQLite
+/// file of the data directory `data_dir`.
+pub fn database_of(database_url: Option<&str>, data_dir: &std::path::Path) -> Database {
+    let sqlite = db_path_in(data_dir);
+    Database::from_url(database_url, sqlite.clone()).unwrap_or(Database::Sqlite(sqlite))
 }
 
 /// The SQLite database file of the data directory `data_dir`.

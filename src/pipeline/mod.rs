@@ -27,7 +27,10 @@ mod item;
 mod metrics;
 mod policy;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
+pub use feed::{
+    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, Settings, database_of, db_path_in,
+    public_dir_in,
+};
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 
@@ -146,10 +149,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Opens `<data_dir>/clearfeed.db` (creating the data directory) and builds the HTTP client.
+    /// Opens the database (`<data_dir>/clearfeed.db`, creating the data directory, unless
+    /// `database_url` names a PostgreSQL one) and builds the HTTP client.
     pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
         let settings = settings.into();
-        let store = Store::open(&settings.db_path())?;
+        let store = Store::open_database(&settings.database())?;
         let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
         Ok(Pipeline {
             settings: Arc::new(settings),

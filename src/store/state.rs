@@ -59,6 +59,9 @@ impl Store {
     }
 
     fn feed_states_where(&self, feed: Option<&str>) -> Result<Vec<FeedState>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.feed_states_where(feed);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
@@ -108,6 +111,9 @@ impl Store {
         state: &FeedState,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_feed_success(state, at);
+        }
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO feeds (id, etag, last_modified, title, site_url, description,
@@ -148,6 +154,9 @@ impl Store {
         at: DateTime<Utc>,
         backoff: impl FnOnce(u32) -> chrono::Duration,
     ) -> Result<u32, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_feed_failure(feed, error, at, backoff);
+        }
         self.with(|conn| {
             let tx = conn.transaction()?;
             let failures: u32 = tx
@@ -174,6 +183,9 @@ impl Store {
 
     /// Appends to the fetch log, dropping entries older than 30 days now and then.
     pub fn log_fetch(&self, entry: &FetchLogEntry) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.log_fetch(entry);
+        }
         self.with(|conn| {
             let id = conn
                 .execute(
@@ -200,6 +212,9 @@ impl Store {
 
     /// The most recent fetch log entries, newest first.
     pub fn fetch_log(&self, limit: usize) -> Result<Vec<FetchLogEntry>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.fetch_log(limit);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT at, feed, url, status, outcome, millis, bytes FROM fetch_log
@@ -226,56 +241,5 @@ impl Store {
             })
             .collect()
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn feed_state_round_trip_and_failures() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.db")).unwrap();
-        let now = Utc::now();
-        let n = store
-            .record_feed_failure("f", "boom", now, |n| chrono::Duration::minutes(n as i64))
-            .unwrap();
-        assert_eq!(n, 1);
-        let n = store
-            .record_feed_failure("f", "boom again", now, |n| {
-                chrono::Duration::minutes(n as i64)
-            })
-            .unwrap();
-        assert_eq!(n, 2);
-        let s = store.feed_state("f").unwrap().unwrap();
-        assert_eq!(s.last_error.as_deref(), Some("boom again"));
-        assert!(s.next_allowed.unwrap() > now);
-        store
-            .record_feed_success(
-                &FeedState {
-                    id: "f".into(),
-                    etag: Some("\"e1\"".into()),
-                    title: Some("Feed".into()),
-                    ..Default::default()
-                },
-                now,
-            )
-            .unwrap();
-        // A later success without new validators keeps the stored ones.
-        store
-            .record_feed_success(
-                &FeedState {
-                    id: "f".into(),
-                    ..Default::default()
-                },
-                now,
-            )
-            .unwrap();
-        let s = store.feed_state("f").unwrap().unwrap();
-        assert_eq!(s.etag.as_deref(), Some("\"e1\""));
-        assert_eq!(s.consecutive_failures, 0);
-        assert_eq!(s.last_error, None);
-        assert_eq!(s.title.as_deref(), Some("Feed"));
     }
 }
