@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! config     clearfeed.toml + feeds/<id>.toml ─▶ AppConfig, and each stage's own options
-//! source     FeedConfig ─▶ Listing { entries: [Candidate] }   (upstream feed or listing page)
+//! source     FeedConfig ─▶ Listing { entries: [Candidate] }   (upstream feed, listing page, sitemap)
 //! fetch      url ─▶ Page   (politeness, robots.txt, conditional GET, size caps, address guard)
 //! extract    Page + SiteRules ─▶ Article   (decode, metadata, main content, cruft removal, sanitize)
 //! rules      rules directories ─▶ RulesLibrary: site rules by host (clearfeed TOML, ftr-site-config)

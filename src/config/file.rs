@@ -13,7 +13,9 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
-use super::{DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind};
+use super::{
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind, UrlPatterns,
+};
 use crate::fetch::de_duration;
 use crate::schedule::parse_cron_line as parse_schedule;
 
@@ -71,6 +73,7 @@ enum SourceKindName {
     #[default]
     Feed,
     Page,
+    Sitemap,
 }
 
 /// A string or a list of strings.
@@ -283,17 +286,16 @@ fn source_kind(
     exclude: Vec<regex::Regex>,
     errors: &mut Vec<ConfigError>,
 ) -> SourceKind {
+    if let (false, Some(links)) = (section.kind == SourceKindName::Page, &section.links) {
+        errors.push(ctx.error(
+            Some(links.span()),
+            "`links` applies to listing pages only".into(),
+            Some("set kind = \"page\" or remove `links`".into()),
+        ));
+    }
     match section.kind {
-        SourceKindName::Feed => {
-            if let Some(links) = &section.links {
-                errors.push(ctx.error(
-                    Some(links.span()),
-                    "`links` applies to listing pages only".into(),
-                    Some("set kind = \"page\" or remove `links`".into()),
-                ));
-            }
-            SourceKind::Feed
-        }
+        SourceKindName::Feed => SourceKind::Feed,
+        SourceKindName::Sitemap => SourceKind::Sitemap(UrlPatterns { include, exclude }),
         SourceKindName::Page => match &section.links {
             Some(links) => {
                 if let Err(e) = scraper::Selector::parse(links.get_ref()) {
@@ -433,8 +435,25 @@ mod tests {
                 assert_eq!(p.links, "h2 a");
                 assert_eq!(p.include.len(), 1);
             }
-            SourceKind::Feed => panic!("expected a page source"),
+            other => panic!("expected a page source, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn sitemap_source_takes_patterns_but_no_links() {
+        let ok = feed(
+            "[source]\nurl = \"https://e.org/\"\nkind = \"sitemap\"\nexclude = [\"/video/\"]\n",
+        )
+        .unwrap();
+        match ok.source {
+            SourceKind::Sitemap(p) => assert_eq!(p.exclude.len(), 1),
+            other => panic!("expected a sitemap source, got {other:?}"),
+        }
+        let errs = feed("[source]\nurl = \"https://e.org/\"\nkind = \"sitemap\"\nlinks = \"a\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert!(errs[0].message.contains("listing pages only"), "{errs:?}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::time::Duration;
 pub use crate::extract::SiteRules;
 pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
 pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, Settings};
-pub use crate::source::{PageRules, SourceKind};
+pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;
 use file::parse_global;

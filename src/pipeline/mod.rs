@@ -19,13 +19,13 @@ use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
-use crate::source::SourceKind;
 use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
 mod feed;
 mod item;
 mod metrics;
 mod policy;
+mod sources;
 
 pub use feed::{
     DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, Settings, database_of, db_path_in,
@@ -33,6 +33,7 @@ pub use feed::{
 };
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
+pub use sources::MAX_SITEMAP_DOCUMENTS;
 
 use metrics::{bump, extract_reason};
 use policy::{feed_backoff, source_sig};
@@ -242,18 +243,7 @@ impl Pipeline {
             .call(move |s| s.feed_state(&id))
             .await?
             .unwrap_or_default();
-        let request = FetchRequest {
-            url: Some(&feed.source_url),
-            validators: Validators {
-                etag: state.etag.clone(),
-                last_modified: state.last_modified.clone(),
-            },
-            allow_hosts: &feed.allow_hosts,
-            // Upstream feeds are subscriptions, read like any feed reader reads them; a listing
-            // page is crawled, so robots.txt applies.
-            check_robots: matches!(feed.source, SourceKind::Page(_)),
-        };
-        let fetched = self.fetch_logged(&feed.id, &request).await;
+        let fetched = self.fetch_source(feed, &state).await;
         let mut new_state = FeedState {
             id: feed.id.clone(),
             ..Default::default()
@@ -264,14 +254,7 @@ impl Pipeline {
             }
             Fetched::Page(page) => {
                 let base = page.url.clone().unwrap_or_else(|| feed.source_url.clone());
-                let max = self.settings.max_items_for(feed);
-                let kind = feed.source.clone();
-                let body = page.body;
-                let listing = tokio::task::spawn_blocking(move || {
-                    crate::source::read_listing(&kind, &body, &base, max)
-                })
-                .await
-                .expect("listing parser panicked")?;
+                let listing = self.listing(feed, page.body, base).await?;
                 new_state.etag = page.etag;
                 new_state.last_modified = page.last_modified;
                 new_state.title = listing.title.clone();

@@ -1,6 +1,10 @@
-//! Sources: what articles a feed has right now, from an upstream RSS/Atom/JSON feed or from a
-//! listing page read with CSS selectors. No article is fetched here, and nothing here touches the
-//! network: the pipeline fetches the source's bytes and hands them to [`read_listing`].
+//! Sources: what articles a feed has right now, from an upstream RSS/Atom/JSON feed, from a
+//! listing page read with CSS selectors, or from a sitemap (`sitemap`). No article is fetched
+//! here, and nothing here touches the network: the pipeline fetches the source's bytes and hands
+//! them to [`read_listing`], and fetches the further documents a listing names in
+//! [`Listing::follow`] (the children of a sitemap index).
+
+mod sitemap;
 
 use std::collections::HashSet;
 
@@ -13,6 +17,42 @@ pub enum SourceKind {
     Feed,
     /// An HTML listing page; the articles are the links matching `links`.
     Page(PageRules),
+    /// A sitemap, sitemap index, or (for a site root) the sitemaps named in its robots.txt.
+    Sitemap(UrlPatterns),
+}
+
+impl SourceKind {
+    /// The first document to fetch for a source at `url`: a sitemap source given a site root
+    /// starts from the site's robots.txt, whose `Sitemap:` lines name the sitemaps.
+    pub fn first_url(&self, url: &url::Url) -> url::Url {
+        match self {
+            SourceKind::Sitemap(_) if url.path() == "/" && url.query().is_none() => {
+                url.join("/robots.txt").unwrap_or_else(|_| url.clone())
+            }
+            _ => url.clone(),
+        }
+    }
+}
+
+/// Which URLs of a sitemap are articles.
+#[derive(Debug, Clone, Default)]
+pub struct UrlPatterns {
+    /// A URL is kept only if it matches one of these (when any are given).
+    pub include: Vec<regex::Regex>,
+    /// A URL matching any of these is dropped.
+    pub exclude: Vec<regex::Regex>,
+}
+
+impl UrlPatterns {
+    fn wanted(&self, url: &url::Url) -> bool {
+        url_wanted(&self.include, &self.exclude, url)
+    }
+}
+
+/// Whether `url` matches one of `include` (when any are given) and none of `exclude`.
+fn url_wanted(include: &[regex::Regex], exclude: &[regex::Regex], url: &url::Url) -> bool {
+    (include.is_empty() || include.iter().any(|r| r.is_match(url.as_str())))
+        && !exclude.iter().any(|r| r.is_match(url.as_str()))
 }
 
 /// How to find article links on a listing page.
@@ -36,6 +76,18 @@ pub struct Listing {
     pub site_url: Option<url::Url>,
     /// The source's own description (feed `description`/`subtitle`).
     pub description: Option<String>,
+    /// Further documents that list the source's articles, to be fetched and read with the same
+    /// kind (the newest children of a sitemap index), most promising first.
+    pub follow: Vec<url::Url>,
+}
+
+impl Listing {
+    /// Adds the entries of a further document (see [`Listing::follow`]), keeping only the newest
+    /// `max_entries` of the whole.
+    pub fn absorb(&mut self, other: Listing, max_entries: usize) {
+        self.entries.extend(other.entries);
+        tidy(&mut self.entries, max_entries);
+    }
 }
 
 /// One article a source points at.
@@ -61,6 +113,9 @@ pub enum SourceError {
     Feed(String),
     #[error("invalid links selector {selector:?}: {reason}")]
     Selector { selector: String, reason: String },
+    /// The bytes are not a sitemap, sitemap index or robots.txt.
+    #[error("not a readable sitemap: {0}")]
+    Sitemap(String),
 }
 
 /// Reads the articles out of a fetched source. `base` is the URL the source was fetched from
@@ -75,11 +130,17 @@ pub fn read_listing(
     let mut listing = match kind {
         SourceKind::Feed => parse_feed(body, base)?,
         SourceKind::Page(rules) => parse_page(body, base, rules)?,
+        SourceKind::Sitemap(patterns) => sitemap::parse_sitemap(body, base, patterns)?,
     };
-    dedupe(&mut listing.entries);
-    newest_first(&mut listing.entries);
-    listing.entries.truncate(max_entries);
+    tidy(&mut listing.entries, max_entries);
     Ok(listing)
+}
+
+/// Duplicates out, newest first when dated, at most `max_entries`.
+fn tidy(entries: &mut Vec<Candidate>, max_entries: usize) {
+    dedupe(entries);
+    newest_first(entries);
+    entries.truncate(max_entries);
 }
 
 /// Puts the newest entries first when every entry is dated, so that the cap keeps the newest and
@@ -144,6 +205,7 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
         title: feed.title.map(|t| t.content.trim().to_string()),
         site_url: site_url.or_else(|| Some(base.clone())),
         description: feed.description.map(|t| t.content.trim().to_string()),
+        follow: Vec::new(),
     })
 }
 
@@ -172,10 +234,7 @@ pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Lis
             continue;
         };
         url.set_fragment(None);
-        if !rules.include.is_empty() && !rules.include.iter().any(|r| r.is_match(url.as_str())) {
-            continue;
-        }
-        if rules.exclude.iter().any(|r| r.is_match(url.as_str())) {
+        if !url_wanted(&rules.include, &rules.exclude, &url) {
             continue;
         }
         let text = collapse(&el.text().collect::<String>());
@@ -197,6 +256,7 @@ pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Lis
             .filter(|t| !t.is_empty()),
         site_url: Some(base.clone()),
         description: None,
+        follow: Vec::new(),
     })
 }
 
