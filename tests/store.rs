@@ -80,6 +80,7 @@ both_engines!(
     fallbacks_count_attempts_and_a_real_article_resets_them,
     feed_state_round_trip_and_failures,
     reopening_keeps_items_and_the_fetch_log,
+    host_holds_keep_the_later_time_and_expire,
 );
 
 fn upsert_dedupes_by_guid_and_url_and_updates_on_change(db: &Database) {
@@ -214,6 +215,12 @@ fn fallbacks_count_attempts_and_a_real_article_resets_them(db: &Database) {
     assert_eq!(k.attempts, 2);
     assert!(k.meta.fallback);
     assert_eq!(k.meta.etag.as_deref(), Some("\"t1\""));
+    let state = FeedState {
+        id: "f".into(),
+        ..Default::default()
+    };
+    store.record_feed_success(&state, Utc::now()).unwrap();
+    assert_eq!(store.feed_state("f").unwrap().unwrap().teaser_count, 1);
     let real = item("g", "https://e.example/a", "the whole article");
     store
         .upsert_item(&real, &meta("https://e.example/a"))
@@ -271,6 +278,7 @@ fn feed_state_round_trip_and_failures(db: &Database) {
     assert_eq!(s.last_success, Some(stored_time(now)));
     assert_eq!((s.last_run_failed, s.last_item_error), (0, None));
     assert_eq!(s.item_count, 1);
+    assert_eq!(s.teaser_count, 0);
     assert_eq!(store.feed_states().unwrap().len(), 1);
     assert!(store.feed_state("other").unwrap().is_none());
 }
@@ -302,6 +310,32 @@ fn reopening_keeps_items_and_the_fetch_log(db: &Database) {
     assert_eq!(log[1].status, Some(200));
     assert_eq!(log[1].at, stored_time(at));
     assert_eq!((log[1].millis, log[1].bytes), (3, 10));
+}
+
+fn host_holds_keep_the_later_time_and_expire(db: &Database) {
+    let store = Store::open_database(db).unwrap();
+    let now = Utc::now();
+    let later = now + chrono::Duration::minutes(2);
+    let sooner = now + chrono::Duration::minutes(1);
+    store
+        .hold_hosts(&[("a.example".into(), later)], now)
+        .unwrap();
+    let both = [("a.example".into(), sooner), ("b.example".into(), sooner)];
+    store.hold_hosts(&both, now).unwrap();
+    drop(store);
+    let store = Store::open_database(db).unwrap();
+    assert_eq!(
+        store.host_holds(now).unwrap(),
+        vec![
+            ("a.example".to_string(), stored_time(later)),
+            ("b.example".to_string(), stored_time(sooner))
+        ]
+    );
+    let after = now + chrono::Duration::seconds(90);
+    assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
+    store.hold_hosts(&[], after).unwrap();
+    // Forgotten, not only ended: asked about a time before it ended, it is gone.
+    assert_eq!(store.host_holds(now).unwrap().len(), 1, "ended holds are forgotten");
 }
 
 // ---------------------------------------------------------------------------------------------

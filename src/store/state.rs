@@ -1,4 +1,5 @@
-//! Feed state (validators, source metadata, failures and back-off) and the fetch log.
+//! Feed state (validators, source metadata, failures and back-off), hosts on hold, and the fetch
+//! log.
 //!
 //! Does not own items (`items.rs`), the schema (`schema.rs`) or the connection (`mod.rs`).
 
@@ -183,6 +184,54 @@ impl Store {
             )?;
             tx.commit()?;
             Ok(failures)
+        })
+    }
+
+    /// Keeps hosts on hold until the given times (a later hold wins over an earlier one for the
+    /// same host) and forgets holds that ended before `now`.
+    pub fn hold_hosts(
+        &self,
+        holds: &[(String, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.hold_hosts(holds, now);
+        }
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM host_holds WHERE until < ?1", params![ts(now)])?;
+            for (host, until) in holds {
+                tx.execute(
+                    "INSERT INTO host_holds (host, until) VALUES (?1, ?2)
+                     ON CONFLICT (host) DO UPDATE SET until = MAX(until, ?2)",
+                    params![host, ts(*until)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The hosts on hold after `now`, with the time each hold ends.
+    pub fn host_holds(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.host_holds(now);
+        }
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT host, until FROM host_holds WHERE until > ?1 ORDER BY host",
+            )?;
+            let rows = stmt.query_map(params![ts(now)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.map(|row| {
+                let (host, until) = row?;
+                Ok((host, req_ts("until", until)?))
+            })
+            .collect()
         })
     }
 

@@ -11,7 +11,7 @@
 //! This file owns the connection, its opening, the schema migrations (kept in code, counted in a
 //! `schema_version` table, applied under an advisory lock so workers starting together do not race)
 //! and the value conversions. Item queries are in `items.rs`, feed state and the fetch log in
-//! `state.rs`, worker leases and shared host spacing in `claims.rs`.
+//! `state.rs` (with hosts on hold), worker leases and shared host spacing in `claims.rs`.
 
 mod claims;
 mod items;
@@ -97,6 +97,10 @@ CREATE INDEX fetch_log_at ON fetch_log (at);
 CREATE TABLE host_slots (
     host TEXT PRIMARY KEY,
     next_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE host_holds (
+    host TEXT PRIMARY KEY,
+    until TIMESTAMPTZ NOT NULL
 );
 "#];
 

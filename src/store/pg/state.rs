@@ -20,7 +20,9 @@ impl PgStore {
                             last_success, last_error, consecutive_failures, next_allowed,
                             (SELECT COUNT(*) FROM items
                              WHERE items.feed = feeds.id AND NOT pruned),
-                            last_run_failed, last_item_error
+                            last_run_failed, last_item_error,
+                            (SELECT COUNT(*) FROM items
+                             WHERE items.feed = feeds.id AND NOT pruned AND fallback)
                      FROM feeds
                      WHERE ($1::text IS NULL OR id = $1)
                        AND (last_attempt IS NOT NULL OR last_success IS NOT NULL)
@@ -45,6 +47,7 @@ impl PgStore {
                     item_count: r.get::<_, i64>(11).max(0) as u64,
                     last_run_failed: uint(r.get(12)),
                     last_item_error: r.get(13),
+                    teaser_count: r.get::<_, i64>(14).max(0) as u64,
                 })
                 .collect())
         })
@@ -122,6 +125,43 @@ impl PgStore {
             .await?;
             tx.commit().await?;
             Ok(failures)
+        })
+    }
+
+    pub(in crate::store) fn hold_hosts(
+        &self,
+        holds: &[(String, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(async |c| {
+            let tx = c.transaction().await?;
+            tx.execute("DELETE FROM host_holds WHERE until < $1", &[&ms(now)])
+                .await?;
+            for (host, until) in holds {
+                tx.execute(
+                    "INSERT INTO host_holds (host, until) VALUES ($1, $2)
+                     ON CONFLICT (host) DO UPDATE SET until = GREATEST(host_holds.until, $2)",
+                    &[host, &ms(*until)],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub(in crate::store) fn host_holds(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        self.with(async |c| {
+            let rows = c
+                .query(
+                    "SELECT host, until FROM host_holds WHERE until > $1 ORDER BY host",
+                    &[&ms(now)],
+                )
+                .await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }
 
