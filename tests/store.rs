@@ -335,7 +335,11 @@ fn host_holds_keep_the_later_time_and_expire(db: &Database) {
     assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
     store.hold_hosts(&[], after).unwrap();
     // Forgotten, not only ended: asked about a time before it ended, it is gone.
-    assert_eq!(store.host_holds(now).unwrap().len(), 1, "ended holds are forgotten");
+    assert_eq!(
+        store.host_holds(now).unwrap().len(),
+        1,
+        "ended holds are forgotten"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ pub struct Store {
 #[derive(Clone)]
 enum Engine {
     Sqlite(Arc<Mutex<Connection>>),
-    Postgres(pg::PgStore),
+    Postgres(Arc<pg::PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -179,7 +179,7 @@ impl Store {
                 let pg = pg::PgStore::open(url)?;
                 Ok(Store {
                     path: PathBuf::from(pg.shown()),
-                    engine: Engine::Postgres(pg),
+                    engine: Engine::Postgres(Arc::new(pg)),
                 })
             }
         }

@@ -17,7 +17,7 @@ mod claims;
 mod items;
 mod state;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -104,13 +104,12 @@ CREATE TABLE host_holds (
 );
 "#];
 
-/// One PostgreSQL connection (opened again when the server dropped it), shared by cloning.
-#[derive(Clone)]
+/// One PostgreSQL connection (opened again when the server dropped it).
 pub(super) struct PgStore {
     config: tokio_postgres::Config,
     /// The URL without its password, for messages.
     shown: String,
-    client: Arc<Mutex<Option<Client>>>,
+    client: Mutex<Option<Client>>,
 }
 
 impl PgStore {
@@ -128,7 +127,7 @@ impl PgStore {
         let store = PgStore {
             config,
             shown,
-            client: Arc::new(Mutex::new(None)),
+            client: Mutex::new(None),
         };
         store.with(migrate)?;
         Ok(store)
