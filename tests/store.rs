@@ -28,6 +28,7 @@ fn item(guid: &str, url: &str, body: &str) -> Item {
         image: None,
         content_hash: body.into(),
         first_seen: now,
+        language: Some("en".into()),
     }
 }
 
@@ -108,6 +109,7 @@ fn upsert_dedupes_by_guid_and_url_and_updates_on_change(db: &Database) {
     assert_eq!(items[0].bullets, vec!["one", "two"]);
     assert_eq!(items[0].updated, stored_time(changed.updated));
     assert_eq!(items[0].first_seen, stored_time(a.first_seen));
+    assert_eq!(items[0].language.as_deref(), Some("en"));
 
     let k = store
         .known("f", "nope", &["https://e.example/a?x"])

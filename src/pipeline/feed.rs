@@ -3,10 +3,14 @@
 //! in code. Nothing here reads a file.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use serde::Deserialize;
 
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::rules::RulesLibrary;
 use crate::source::SourceKind;
 use crate::store::Database;
 
@@ -32,6 +36,8 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// The feed's declared language (`language = "en"`); `None`: the language of most items.
+    pub language: Option<String>,
     /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
     pub run_timeout: Option<Duration>,
     /// What is published for an article that cannot be read.
@@ -65,6 +71,7 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            language: None,
             run_timeout: None,
             on_failure: OnFailure::Teaser,
             file: PathBuf::new(),
@@ -93,6 +100,21 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
     pub worker_lease: Duration,
+    /// Site rules by host (`rules_dir`, `ftr_rules_dir`), loaded once.
+    pub rules: Arc<RulesLibrary>,
+    /// What becomes of an article a site rule's `native_ad_clue` marks as sponsored.
+    pub native_ads: NativeAds,
+}
+
+/// What becomes of a native ad (sponsored content a site rule recognises).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NativeAds {
+    /// Published with "Sponsored: " before its headline.
+    #[default]
+    Mark,
+    /// Not published.
+    Drop,
 }
 
 /// How long a worker's claim on a feed lasts unless renewed, when the configuration does not say.
@@ -110,6 +132,8 @@ impl Default for Settings {
             feeds: Vec::new(),
             database_url: None,
             worker_lease: DEFAULT_WORKER_LEASE,
+            rules: Arc::default(),
+            native_ads: NativeAds::default(),
         }
     }
 }

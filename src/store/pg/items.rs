@@ -11,7 +11,7 @@ use super::super::{Item, ItemMeta, Known, StoreError, Upsert};
 use super::{PgStore, int, ms, uint};
 
 const ITEM_COLUMNS: &str = "feed, guid, url, title, byline, published, updated, bullets, lead, \
-     summary, content_html, image, content_hash, first_seen";
+     summary, content_html, image, content_hash, first_seen, language";
 
 impl PgStore {
     pub(in crate::store) fn known(
@@ -200,6 +200,7 @@ fn item_of(r: &Row) -> Result<Item, StoreError> {
         image: r.get(11),
         content_hash: r.get(12),
         first_seen: r.get(13),
+        language: r.get(14),
     })
 }
 
@@ -219,7 +220,7 @@ impl Write<'_> {
                 "INSERT INTO items ({ITEM_COLUMNS}, link, etag, last_modified,
                                     source_sig, fallback, attempts, checked_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                         $15, $16, $17, $18, $19, $20, $21)"
+                         $15, $16, $17, $18, $19, $20, $21, $22)"
             ),
             &[
                 &item.feed,
@@ -236,6 +237,7 @@ impl Write<'_> {
                 &item.image,
                 &item.content_hash,
                 &ms(item.first_seen),
+                &item.language,
                 &meta.link,
                 &meta.etag,
                 &meta.last_modified,
@@ -284,7 +286,7 @@ impl Write<'_> {
                     lead = $8, summary = $9, content_html = $10, image = $11,
                     content_hash = $12, etag = $13, last_modified = $14,
                     source_sig = $15, fallback = $16, attempts = {attempts},
-                    checked_at = $17, pruned = FALSE
+                    checked_at = $17, language = $18, pruned = FALSE
                  WHERE id = $1"
             ),
             &[
@@ -306,6 +308,7 @@ impl Write<'_> {
                 &meta.source_sig,
                 &meta.fallback,
                 &self.now,
+                &item.language,
             ],
         )
         .await?;

@@ -78,6 +78,7 @@ CREATE TABLE items (
     attempts INTEGER NOT NULL DEFAULT 0,
     checked_at TIMESTAMPTZ,
     pruned BOOLEAN NOT NULL DEFAULT FALSE,
+    language TEXT,
     UNIQUE (feed, guid)
 );
 CREATE INDEX items_url ON items (feed, url);
