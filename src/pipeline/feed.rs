@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::filter::Filters;
 use crate::source::SourceKind;
 
 /// The schedule used when a feed file gives none: every 30 minutes, on the minute.
@@ -31,6 +32,8 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// Which entries are dropped (`keep_*`/`drop_*` patterns).
+    pub filters: Filters,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
 }
@@ -48,6 +51,7 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            filters: Filters::default(),
             file: PathBuf::new(),
         }
     }

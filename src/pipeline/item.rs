@@ -184,6 +184,9 @@ mod tests {
             updated: Some(modified),
             guid: None,
             teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         assert_eq!(own_update(&c, Some(published), seen), modified);
         c.updated = None;
@@ -205,6 +208,9 @@ mod tests {
             updated: None,
             guid: None,
             teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         let it = teaser_item(
             &feed,

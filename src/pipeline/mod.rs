@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 
 use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::filter::Subject;
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
@@ -52,6 +53,8 @@ pub struct FeedReport {
     pub source_not_modified: bool,
     /// Why the last of the `failed` articles failed.
     pub last_item_error: Option<String>,
+    /// Entries dropped by the feed's filters (not stored as items).
+    pub filtered: usize,
 }
 
 impl std::fmt::Display for FeedReport {
@@ -64,6 +67,9 @@ impl std::fmt::Display for FeedReport {
                     "{}: new {}, updated {}, unchanged {}, failed {}",
                     self.feed, self.new, self.updated, self.unchanged, self.failed
                 )?;
+                if self.filtered > 0 {
+                    write!(f, ", filtered {}", self.filtered)?;
+                }
                 if self.source_not_modified {
                     write!(f, " (source not modified)")?;
                 }
@@ -93,6 +99,8 @@ enum Outcome {
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
+    /// Dropped by the feed's filters (the reason is logged).
+    Filtered,
 }
 
 /// One source entry on its way through a run: where it came from and what identifies it.
@@ -316,8 +324,10 @@ impl Pipeline {
                     report.failed += 1;
                     report.last_item_error = Some(why);
                 }
+                Outcome::Filtered => report.filtered += 1,
             }
         }
+        bump(&self.metrics.items_filtered, report.filtered as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
     }
@@ -357,6 +367,10 @@ impl Pipeline {
         first_seen: chrono::DateTime<Utc>,
         extractor: Arc<Extractor>,
     ) -> Result<Outcome, StoreError> {
+        if let Some(why) = feed.filters.judge(&Subject::Listed(c)) {
+            tracing::info!(feed = %feed.id, url = %c.url, "{why}");
+            return Ok(Outcome::Filtered);
+        }
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -390,7 +404,7 @@ impl Pipeline {
         let unread = match self.fetch_logged(&feed.id, &request).await {
             Ok(Fetched::NotModified) => return self.touch(&entry).await,
             Ok(Fetched::Page(page)) => match self.store_article(&entry, page, extractor).await? {
-                Ok(upsert) => return Ok(Outcome::Stored(upsert)),
+                Ok(outcome) => return Ok(outcome),
                 Err(unread) => unread,
             },
             Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
@@ -435,20 +449,23 @@ impl Pipeline {
         Ok(Outcome::Unchanged)
     }
 
-    /// Extracts and summarizes a fetched article page and stores the item; or says why it could
-    /// not be read (with the page's validators when extraction failed, so an unchanged page is not
-    /// downloaded again).
+    /// Extracts and summarizes a fetched article page and stores the item (unless the feed's
+    /// filters drop it); or says why it could not be read (with the page's validators when
+    /// extraction failed, so an unchanged page is not downloaded again).
     async fn store_article(
         &self,
         entry: &Entry<'_>,
         page: Page,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<Upsert, Unread>, StoreError> {
+    ) -> Result<Result<Outcome, Unread>, StoreError> {
         let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
         let final_url = page.url.clone();
         let c = entry.c;
         match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page)).await {
             Ok(Ok((article, summary))) => {
+                if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
+                    return self.drop_filtered(entry, why).await.map(Ok);
+                }
                 let item = item::article_item(
                     entry.feed,
                     &entry.guid,
@@ -463,7 +480,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok(upsert))
+                Ok(Ok(Outcome::Stored(upsert)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));
@@ -485,6 +502,20 @@ impl Pipeline {
     /// The article is gone upstream (404, 410): the entry is marked so and nothing is stored.
     async fn drop_gone(&self, entry: &Entry<'_>, e: FetchError) -> Result<Outcome, StoreError> {
         tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
+        self.tombstone(entry).await?;
+        Ok(Outcome::Failed(e.to_string()))
+    }
+
+    /// An article the feed's filters drop once read: remembered (so it is not fetched again while
+    /// its entry is unchanged) and never published.
+    async fn drop_filtered(&self, entry: &Entry<'_>, why: String) -> Result<Outcome, StoreError> {
+        tracing::info!(feed = %entry.feed.id, url = %entry.c.url, "{why}");
+        self.tombstone(entry).await?;
+        Ok(Outcome::Filtered)
+    }
+
+    /// Remembers an entry as known but not published, like a pruned item.
+    async fn tombstone(&self, entry: &Entry<'_>) -> Result<(), StoreError> {
         let (fid, g, link, sig) = (
             entry.feed.id.clone(),
             entry.guid.clone(),
@@ -493,8 +524,7 @@ impl Pipeline {
         );
         self.store
             .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-            .await?;
-        Ok(Outcome::Failed(e.to_string()))
+            .await
     }
 
     /// An article that could not be read. Users expect an item rather than nothing: the source's
