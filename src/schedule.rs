@@ -91,6 +91,25 @@ pub fn next_slot(
     next_after(schedule, last.max(now))
 }
 
+/// When the daemon will next run `feed`, seen at `now`: its next slot plus the feed's jitter,
+/// skipping the slots a back-off (`next_allowed`) makes it pass over. `None` when the schedule is
+/// invalid or has no future times.
+pub fn next_run(
+    feed: &FeedConfig,
+    next_allowed: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let schedule = parse_schedule(&feed.schedule).ok()?;
+    let jitter = chrono::Duration::from_std(jitter_for(&feed.id, &schedule)).ok()?;
+    // A run happens at `slot + jitter` unless a back-off still holds at that moment.
+    let earliest = next_allowed.map_or(now, |t| t.max(now));
+    let slot = next_after(
+        &schedule,
+        earliest - jitter - chrono::Duration::milliseconds(1),
+    )?;
+    Some(slot + jitter)
+}
+
 /// Settings of the daemon that are not per feed.
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
@@ -367,6 +386,31 @@ mod tests {
         );
         assert_eq!(still_backing_off(Some(at(9, 0, 0)), at(10, 0, 0)), None);
         assert_eq!(still_backing_off(None, at(10, 0, 0)), None);
+    }
+
+    #[test]
+    fn next_run_is_the_next_slot_with_jitter_after_any_backoff() {
+        let mut feed =
+            FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());
+        feed.schedule = "*/10 * * * *".into();
+        let jitter = jitter_for("f", &parse_schedule(&feed.schedule).unwrap());
+        let jitter = chrono::Duration::from_std(jitter).unwrap();
+        assert_eq!(
+            next_run(&feed, None, at(10, 3, 0)),
+            Some(at(10, 10, 0) + jitter)
+        );
+        // Backing off until 10:25: the 10:20 slot is skipped.
+        assert_eq!(
+            next_run(&feed, Some(at(10, 25, 0)), at(10, 3, 0)),
+            Some(at(10, 30, 0) + jitter)
+        );
+        // A back-off already over changes nothing.
+        assert_eq!(
+            next_run(&feed, Some(at(9, 0, 0)), at(10, 3, 0)),
+            Some(at(10, 10, 0) + jitter)
+        );
+        feed.schedule = "whenever".into();
+        assert_eq!(next_run(&feed, None, at(10, 3, 0)), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use clearfeed::store::Item;
 use reqwest::StatusCode;
 use reqwest::header;
 
-use common::{AppServer, loopback_listener, raw_get, raw_request};
+use common::{AppServer, demo_setup, loopback_listener, raw_get, raw_request};
 
 fn item(n: u32, title: &str) -> Item {
     let t = Utc.with_ymd_and_hms(2026, 4, 1 + n, 7, 15, 0).unwrap();
@@ -694,31 +694,6 @@ const CRUFT: [&str; 12] = [
     "pixel.tracker.example",
     "Doctors hate",
 ];
-
-struct Demo {
-    _dir: tempfile::TempDir,
-    site: clearfeed::app::tools::site::LoopbackSite,
-    config: clearfeed::config::AppConfig,
-}
-
-async fn demo_setup(listen: SocketAddr) -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = loopback_listener().await;
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    let site = clearfeed::app::tools::site::LoopbackSite::start(
-        listener,
-        clearfeed::app::tools::demo::sample_site_pages(&base).unwrap(),
-    );
-    let path = clearfeed::app::tools::demo::write_demo_config(dir.path(), &base, listen).unwrap();
-    let config =
-        clearfeed::config::AppConfig::load_from(&path, Some(dir.path().to_path_buf())).unwrap();
-    assert_eq!(config.feeds.len(), 2, "{:?}", config.feed_errors);
-    Demo {
-        _dir: dir,
-        site,
-        config,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {

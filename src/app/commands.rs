@@ -96,6 +96,7 @@ pub async fn daemon(
     let server = listener.map(|listener| {
         let state = AppState::new(pipeline.settings().public_dir())
             .with_pipeline(pipeline.clone())
+            .with_scheduled_runs()
             .with_access_token(access_token.as_deref());
         let mut rx = rx.clone();
         tokio::spawn(crate::serve::serve(listener, state, async move {

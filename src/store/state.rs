@@ -32,6 +32,8 @@ pub struct FeedState {
     pub last_run_failed: u32,
     /// Why the last of those failed (fetch or extraction error), for `status`.
     pub last_item_error: Option<String>,
+    /// Published items that show only the source's teaser (their article was never read).
+    pub teaser_count: u64,
 }
 
 /// One HTTP fetch, for the log.
@@ -64,7 +66,9 @@ impl Store {
                 "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
                         last_success, last_error, consecutive_failures, next_allowed,
                         (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0),
-                        last_run_failed, last_item_error
+                        last_run_failed, last_item_error,
+                        (SELECT COUNT(*) FROM items
+                         WHERE items.feed = feeds.id AND pruned = 0 AND fallback = 1)
                  FROM feeds WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map(params![feed], |r| {
@@ -81,6 +85,7 @@ impl Store {
                         item_count: r.get::<_, i64>(11)? as u64,
                         last_run_failed: r.get(12)?,
                         last_item_error: r.get(13)?,
+                        teaser_count: r.get::<_, i64>(14)? as u64,
                         ..Default::default()
                     },
                     r.get::<_, Option<String>>(6)?,
