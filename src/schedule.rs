@@ -20,8 +20,9 @@ use crate::pipeline::{FeedConfig, FeedReport, Pipeline};
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// Upper bound of the per-feed offset added to each fire time.
 const MAX_JITTER: Duration = Duration::from_secs(60);
-/// How long an in-flight feed pass may continue after shutdown was requested before it is
-/// abandoned. Abandoning is safe: the store commits per item and publish renames whole files.
+/// How long an in-flight feed pass may take, after shutdown was requested, to store and publish
+/// what it read (it fetches nothing more) before it is abandoned. Abandoning is safe: the store
+/// commits per item and publish renames whole files.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +142,8 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 }
 
 /// The daemon: every feed of `feeds` on its schedule (feeds without published files once right
-/// away) until `shutdown` completes. In-flight passes then get `options.grace` to finish. Serving
+/// away) until `shutdown` completes. In-flight passes then stop fetching, store and publish what
+/// they read, and get `options.grace` to do so. Serving
 /// the feeds is not this module's job: the caller runs the server beside it.
 pub async fn run_daemon(
     pipeline: Pipeline,
@@ -150,8 +152,10 @@ pub async fn run_daemon(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (tx, rx) = watch::channel(false);
+    let stopper = pipeline.clone();
     tokio::spawn(async move {
         shutdown.await;
+        stopper.stop_fetching();
         let _ = tx.send(true);
     });
     let public = pipeline.settings().public_dir();

@@ -14,7 +14,8 @@ use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
 use super::{
-    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind, UrlPatterns,
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, OnFailure, PageRules, SiteRules, SourceKind,
+    UrlPatterns,
 };
 use crate::fetch::de_duration;
 use crate::filter::{Filters, Pattern};
@@ -46,6 +47,10 @@ struct FeedFile {
     allow_hosts: Vec<String>,
     max_items: Option<usize>,
     summary_in_content: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    run_timeout: Option<Duration>,
+    #[serde(default)]
+    on_failure: OnFailure,
     source: SourceSection,
     #[serde(default)]
     extract: Option<Spanned<SiteRules>>,
@@ -168,6 +173,8 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
         max_items: file.max_items,
         summary_in_content: file.summary_in_content.unwrap_or(true),
         filters,
+        run_timeout: file.run_timeout,
+        on_failure: file.on_failure,
         file: path.to_path_buf(),
     })
 }
@@ -432,6 +439,27 @@ mod tests {
             errs[0].hint.as_deref(),
             Some("did you mean `summary_in_content`?")
         );
+    }
+
+    #[test]
+    fn run_timeout_and_on_failure_are_read_and_checked() {
+        let src = "[source]\nurl = \"https://e.org/\"\n";
+        let f = feed(src).unwrap();
+        assert_eq!((f.run_timeout, f.on_failure), (None, OnFailure::Teaser));
+        let f = feed(&format!(
+            "run_timeout = \"90s\"\non_failure = \"skip\"\n{src}"
+        ))
+        .unwrap();
+        assert_eq!(f.run_timeout, Some(Duration::from_secs(90)));
+        assert_eq!(f.on_failure, OnFailure::Skip);
+        let errs = feed(&format!("on_failure = \"drop\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(errs.contains("teaser") && errs.contains("skip"), "{errs}");
+        let errs = feed(&format!("run_timeout = \"soon\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(errs.contains("invalid duration"), "{errs}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use crate::extract::SiteRules;
 pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
-pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, Settings};
+pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, OnFailure, Settings};
 pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;

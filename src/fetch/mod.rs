@@ -110,8 +110,9 @@ impl Fetcher {
                     cfg.per_host_concurrency,
                     cfg.per_host_delay,
                     cfg.retry_backoff,
-                    cfg.max_backoff,
-                ),
+                    cfg.max_wait,
+                )
+                .with_max_delay(cfg.max_backoff),
                 global: Semaphore::new(cfg.concurrency.max(1)),
                 robots: RobotsCache::default(),
                 requests: AtomicU64::new(0),
@@ -119,6 +120,17 @@ impl Fetcher {
         };
         fetcher.client(&[])?;
         Ok(fetcher)
+    }
+
+    /// The hosts on hold for longer than `max_wait` (a long Retry-After, a failure streak), with
+    /// the time left: requests to them fail at once with [`FetchError::HostOnHold`].
+    pub fn holds(&self) -> Vec<(String, Duration)> {
+        self.inner.gates.holds()
+    }
+
+    /// Puts `host` on hold for `wait` (a hold kept from an earlier process).
+    pub fn hold_host(&self, host: &str, wait: Duration) {
+        self.inner.gates.hold(&host.to_ascii_lowercase(), wait);
     }
 
     /// HTTP requests sent so far (retries and robots.txt included).
@@ -177,9 +189,11 @@ impl Fetcher {
         Ok(client)
     }
 
-    /// Fetches one URL politely. Retries timeouts, connection errors, 5xx and 429 up to
+    /// Fetches one URL politely. Retries connection errors, broken bodies, 5xx and 429 up to
     /// `retries` times with exponential back-off and jitter (a Retry-After is honoured instead
-    /// when it fits within `max_backoff`); everything else is returned at once.
+    /// when it fits within `max_wait`); everything else is returned at once. A request that timed
+    /// out (a server dripping its answer uses up the whole `timeout`) is not tried again in this
+    /// run. A failed fetch counts once, after its retries, towards the host's failure streak.
     pub async fn fetch(&self, req: &FetchRequest<'_>) -> Result<Fetched, FetchError> {
         let url = req.url.ok_or_else(|| FetchError::Other {
             url: String::new(),
@@ -226,17 +240,22 @@ impl Fetcher {
                 FetchError::Status { retry_after, .. } => *retry_after,
                 _ => None,
             };
-            match retry_after {
-                Some(wait) => self.inner.gates.hold(&host, wait),
-                None => self.inner.gates.record_failure(&host),
+            if let Some(wait) = retry_after {
+                self.inner.gates.hold(&host, wait);
             }
-            if attempt >= cfg.retries || retry_after.is_some_and(|w| w > cfg.max_backoff) {
+            let timed_out = matches!(err, FetchError::Timeout { .. });
+            if attempt >= cfg.retries || timed_out || retry_after.is_some_and(|w| w > cfg.max_wait)
+            {
+                if retry_after.is_none() {
+                    self.inner.gates.record_failure(&host);
+                }
                 return Err(err);
             }
             attempt += 1;
             tracing::debug!(%url, attempt, "retrying: {err}");
             if retry_after.is_none() {
-                tokio::time::sleep(backoff(cfg.retry_backoff, attempt, cfg.max_backoff)).await;
+                let cap = cfg.max_backoff.min(cfg.max_wait);
+                tokio::time::sleep(backoff(cfg.retry_backoff, attempt, cap)).await;
             }
             // With a Retry-After, the host's gate does the waiting (for every request to it).
         }

@@ -34,8 +34,24 @@ pub struct FeedConfig {
     pub summary_in_content: bool,
     /// Which entries are dropped (`keep_*`/`drop_*` patterns).
     pub filters: Filters,
+    /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
+    pub run_timeout: Option<Duration>,
+    /// What is published for an article that cannot be read.
+    pub on_failure: OnFailure,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
+}
+
+/// What a feed publishes for an article that cannot be read (fetch or extraction failed, or its
+/// host is on hold). Either way the article is tried again on later runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    /// An item with the source's teaser (or just title and link), marked as such.
+    #[default]
+    Teaser,
+    /// No item until the article can be read.
+    Skip,
 }
 
 impl FeedConfig {
@@ -52,6 +68,8 @@ impl FeedConfig {
             max_items: None,
             summary_in_content: true,
             filters: Filters::default(),
+            run_timeout: None,
+            on_failure: OnFailure::Teaser,
             file: PathBuf::new(),
         }
     }
@@ -99,6 +117,11 @@ impl Settings {
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
         db_path_in(&self.data_dir)
+    }
+
+    /// The deadline of one pass over `feed`.
+    pub fn run_timeout_for(&self, feed: &FeedConfig) -> Duration {
+        feed.run_timeout.unwrap_or(self.fetch.run_timeout)
     }
 
     /// How many items `feed` keeps.

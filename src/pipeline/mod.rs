@@ -3,7 +3,9 @@
 //! This module only sequences the stages: it reads the source, asks `policy` whether each entry
 //! is worth fetching (a refetch of a stored article is a conditional GET), has `item` assemble what
 //! is stored, and rewrites the published files. One bad article never stops a run; a feed fails as
-//! a whole only when its source cannot be read.
+//! a whole only when its source cannot be read. A pass is bounded (`bounds`): at its deadline or at
+//! shutdown it stops fetching and publishes what it has, and articles on a host that is on hold
+//! wait for a later run.
 //!
 //! Owns: the order of the stages, per-entry outcomes and the run report. Does not own: the refetch
 //! and back-off rules (`policy`), how an item is built (`item`), the counters (`metrics`), nor any
@@ -22,62 +24,25 @@ use crate::model::Page;
 use crate::source::Candidate;
 use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
+mod bounds;
 mod feed;
 mod item;
 mod metrics;
 mod policy;
+mod report;
 mod sources;
+mod unread;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
+pub use feed::{DEFAULT_SCHEDULE, FeedConfig, OnFailure, Settings, db_path_in, public_dir_in};
 pub use metrics::Metrics;
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
+pub use report::FeedReport;
 pub use sources::MAX_SITEMAP_DOCUMENTS;
 
+use bounds::Bounds;
 use metrics::{bump, extract_reason};
-use policy::{feed_backoff, source_sig};
-
-/// What one pass over one feed did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedReport {
-    pub feed: String,
-    pub new: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Articles that could not be fetched or extracted (the feed itself was read). Except for
-    /// 404/410 (dropped), they are stored with the source's teaser as content, marked as such, and
-    /// retried on the next runs.
-    pub failed: usize,
-    /// Set when the feed failed as a whole (its source could not be read).
-    pub error: Option<String>,
-    /// The source answered 304 Not Modified: nothing to look at this time.
-    pub source_not_modified: bool,
-    /// Why the last of the `failed` articles failed.
-    pub last_item_error: Option<String>,
-    /// Entries dropped by the feed's filters (not stored as items).
-    pub filtered: usize,
-}
-
-impl std::fmt::Display for FeedReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.error {
-            Some(err) => write!(f, "{}: feed failed: {err}", self.feed),
-            None => {
-                write!(
-                    f,
-                    "{}: new {}, updated {}, unchanged {}, failed {}",
-                    self.feed, self.new, self.updated, self.unchanged, self.failed
-                )?;
-                if self.filtered > 0 {
-                    write!(f, ", filtered {}", self.filtered)?;
-                }
-                if self.source_not_modified {
-                    write!(f, " (source not modified)")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
+use policy::{defers, feed_backoff, source_sig};
+use unread::Unread;
 
 /// Why a feed failed as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +66,8 @@ enum Outcome {
     Failed(String),
     /// Dropped by the feed's filters (the reason is logged).
     Filtered,
+    /// Left for a later run (host on hold).
+    Deferred,
 }
 
 /// One source entry on its way through a run: where it came from and what identifies it.
@@ -130,13 +97,6 @@ impl Entry<'_> {
     }
 }
 
-/// Why an article was not read, and its page's validators (`ETag`, `Last-Modified`) when the page
-/// was fetched but not extracted.
-struct Unread {
-    reason: String,
-    validators: (Option<String>, Option<String>),
-}
-
 /// A compiled extractor and the rules it was built from.
 type ExtractorEntry = (SiteRules, Arc<Extractor>);
 
@@ -152,6 +112,8 @@ pub struct Pipeline {
     /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
     /// would grow with the number of feeds.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
+    /// Set once to make every pass stop fetching and publish what it has (shutdown).
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Pipeline {
@@ -160,13 +122,21 @@ impl Pipeline {
         let settings = settings.into();
         let store = Store::open(&settings.db_path())?;
         let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {
             settings: Arc::new(settings),
             metrics: Default::default(),
             fetcher,
             store,
             extractors: Default::default(),
+            stop: Arc::new(tokio::sync::watch::channel(false).0),
         })
+    }
+
+    /// Makes every pass of this pipeline, running or to come, stop fetching at once and store and
+    /// publish what it has read (for shutdown; there is no undoing it).
+    pub fn stop_fetching(&self) {
+        self.stop.send_replace(true);
     }
 
     /// The settings this pipeline was built with.
@@ -195,33 +165,16 @@ impl Pipeline {
             feed: feed.id.clone(),
             ..Default::default()
         };
-        let result = self.read_feed(feed, &mut report).await;
-        if let Err(err) = &result {
-            report.error = Some(err.to_string());
-            bump(&self.metrics.feed_failures, 1);
-            // A source that could not be fetched is already counted under its fetch reason.
-            match err {
-                FeedError::Source(_) => {}
-                FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
-                FeedError::Store(_) => self.metrics.count_failure("feed_store"),
-                FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+        match self.read_feed(feed, &mut report).await {
+            Ok(()) => {}
+            Err(FeedError::Source(e)) if defers(&e) => {
+                tracing::info!(feed = %feed.id, "source not read: {e}");
+                report.source_held = Some(e.to_string());
             }
-            // Said once: by the command's report (`once`) or the scheduler's log (`run`).
-            tracing::debug!(feed = %feed.id, "feed failed: {err}");
-            let (id, msg) = (feed.id.clone(), err.to_string());
-            let retry_after = match err {
-                FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,
-                _ => None,
-            };
-            let stored = self
-                .store
-                .call(move |s| {
-                    s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
-                })
-                .await;
-            if let Err(e) = stored {
-                tracing::error!(feed = %feed.id, "cannot record the failure: {e}");
-            }
+            Err(err) => self.record_failure(feed, &err, &mut report).await,
+        }
+        if let Err(e) = bounds::save_holds(&self.store, &self.fetcher).await {
+            tracing::warn!(feed = %feed.id, "cannot keep the host holds: {e}");
         }
         // Published files are rewritten even after a failure, so they exist and list what is stored.
         if let Err(err) = self.publish(feed).await {
@@ -239,15 +192,52 @@ impl Pipeline {
         report
     }
 
+    /// A feed that failed as a whole: counted, and its back-off recorded.
+    async fn record_failure(&self, feed: &FeedConfig, err: &FeedError, report: &mut FeedReport) {
+        report.error = Some(err.to_string());
+        bump(&self.metrics.feed_failures, 1);
+        // A source that could not be fetched is already counted under its fetch reason.
+        match err {
+            FeedError::Source(_) => {}
+            FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
+            FeedError::Store(_) => self.metrics.count_failure("feed_store"),
+            FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+        }
+        // Said once: by the command's report (`once`) or the scheduler's log (`run`).
+        tracing::debug!(feed = %feed.id, "feed failed: {err}");
+        let (id, msg) = (feed.id.clone(), err.to_string());
+        let retry_after = match err {
+            FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,
+            _ => None,
+        };
+        let stored = self
+            .store
+            .call(move |s| {
+                s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
+            })
+            .await;
+        if let Err(e) = stored {
+            tracing::error!(feed = %feed.id, "cannot record the failure: {e}");
+        }
+    }
+
     async fn read_feed(&self, feed: &FeedConfig, report: &mut FeedReport) -> Result<(), FeedError> {
         let run_start = Utc::now();
+        let mut bounds = Bounds::new(self.settings.run_timeout_for(feed), self.stop.subscribe());
         let id = feed.id.clone();
         let state = self
             .store
             .call(move |s| s.feed_state(&id))
             .await?
             .unwrap_or_default();
-        let fetched = self.fetch_source(feed, &state).await;
+        let fetched = match bounds.within(self.fetch_source(feed, &state)).await {
+            Ok(fetched) => fetched,
+            Err(cut) => {
+                tracing::warn!(feed = %feed.id, "{cut} while reading the source");
+                report.cut_short = Some(cut.to_string());
+                return Ok(());
+            }
+        };
         let mut new_state = FeedState {
             id: feed.id.clone(),
             ..Default::default()
@@ -264,7 +254,7 @@ impl Pipeline {
                 new_state.title = listing.title.clone();
                 new_state.site_url = listing.site_url.as_ref().map(|u| u.to_string());
                 new_state.description = listing.description.clone();
-                self.process_entries(feed, listing.entries, run_start, report)
+                self.process_entries(feed, listing.entries, run_start, bounds, report)
                     .await;
                 new_state.last_run_failed = report.failed as u32;
                 new_state.last_item_error = report.last_item_error.clone();
@@ -294,6 +284,7 @@ impl Pipeline {
         feed: &FeedConfig,
         entries: Vec<Candidate>,
         run_start: chrono::DateTime<Utc>,
+        mut bounds: Bounds,
         report: &mut FeedReport,
     ) {
         let extractor = match self.extractor(feed) {
@@ -306,15 +297,21 @@ impl Pipeline {
             }
         };
         let concurrency = self.settings.fetch.concurrency.max(1);
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(entries.into_iter().enumerate())
+        let total = entries.len();
+        let stream = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
                 let first_seen = run_start - chrono::Duration::milliseconds(pos as i64);
                 self.process_entry(feed, c, first_seen, extractor.clone())
             })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+            .buffer_unordered(concurrency);
+        let (outcomes, cut) = bounds.drain(Box::pin(stream)).await;
+        if let Some(cut) = cut {
+            let left = total - outcomes.len();
+            tracing::warn!(feed = %feed.id, left, "{cut}: stopped fetching; publishing what was read");
+            report.deferred += left;
+            report.cut_short = Some(cut.to_string());
+        }
         for outcome in outcomes {
             match outcome {
                 Outcome::Stored(Upsert::New) => report.new += 1,
@@ -325,6 +322,7 @@ impl Pipeline {
                     report.last_item_error = Some(why);
                 }
                 Outcome::Filtered => report.filtered += 1,
+                Outcome::Deferred => report.deferred += 1,
             }
         }
         bump(&self.metrics.items_filtered, report.filtered as u64);
@@ -408,6 +406,7 @@ impl Pipeline {
                 Err(unread) => unread,
             },
             Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
+            Err(e) if defers(&e) => return self.defer(&entry, known.as_ref(), e).await,
             Err(e) => Unread {
                 reason: e.to_string(),
                 validators: (None, None),
@@ -497,67 +496,6 @@ impl Pipeline {
                 }))
             }
         }
-    }
-
-    /// The article is gone upstream (404, 410): the entry is marked so and nothing is stored.
-    async fn drop_gone(&self, entry: &Entry<'_>, e: FetchError) -> Result<Outcome, StoreError> {
-        tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
-        self.tombstone(entry).await?;
-        Ok(Outcome::Failed(e.to_string()))
-    }
-
-    /// An article the feed's filters drop once read: remembered (so it is not fetched again while
-    /// its entry is unchanged) and never published.
-    async fn drop_filtered(&self, entry: &Entry<'_>, why: String) -> Result<Outcome, StoreError> {
-        tracing::info!(feed = %entry.feed.id, url = %entry.c.url, "{why}");
-        self.tombstone(entry).await?;
-        Ok(Outcome::Filtered)
-    }
-
-    /// Remembers an entry as known but not published, like a pruned item.
-    async fn tombstone(&self, entry: &Entry<'_>) -> Result<(), StoreError> {
-        let (fid, g, link, sig) = (
-            entry.feed.id.clone(),
-            entry.guid.clone(),
-            entry.c.url.to_string(),
-            entry.sig.clone(),
-        );
-        self.store
-            .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-            .await
-    }
-
-    /// An article that could not be read. Users expect an item rather than nothing: the source's
-    /// teaser (or just the title and link when there is none) is stored, marked as such, unless a
-    /// real article is already stored.
-    async fn keep_teaser(
-        &self,
-        entry: &Entry<'_>,
-        known: Option<&Known>,
-        unread: Unread,
-    ) -> Result<Outcome, StoreError> {
-        let Unread {
-            reason: failure,
-            validators,
-        } = unread;
-        tracing::warn!(feed = %entry.feed.id, url = %entry.c.url, "article not read: {failure}");
-        let has_real_copy = known.is_some_and(|k| !k.meta.fallback);
-        if !has_real_copy {
-            let item = item::teaser_item(
-                entry.feed,
-                &entry.guid,
-                entry.c,
-                &entry.canonical,
-                entry.c.teaser.as_deref(),
-                &failure,
-                entry.first_seen,
-            );
-            let meta = entry.meta(validators, true);
-            self.store
-                .call(move |s| s.upsert_item(&item, &meta))
-                .await?;
-        }
-        Ok(Outcome::Failed(failure))
     }
 
     /// A fetch with its metrics and fetch-log row.

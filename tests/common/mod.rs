@@ -56,6 +56,8 @@ pub enum Reply {
     Hang,
     /// Sends the headers and a first chunk of HTML, then nothing more, ever.
     Drip,
+    /// Sends the headers, then an HTML body one byte a second, for as long as the client listens.
+    Trickle,
 }
 
 impl Reply {
@@ -313,7 +315,7 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
             conditional,
             status: match &reply {
                 Reply::Full { status, .. } => *status,
-                Reply::Truncated { .. } | Reply::Drip => 200,
+                Reply::Truncated { .. } | Reply::Drip | Reply::Trickle => 200,
                 _ => 0,
             },
         });
@@ -334,6 +336,22 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
                 )
                 .await;
             std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Reply::Trickle => {
+            let head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html\r\n\
+                        Transfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let page = b"<html><body><p>The tide tables for the week ahead are posted";
+            for byte in page.iter().cycle() {
+                let chunk = [b'1', b'\r', b'\n', *byte, b'\r', b'\n'];
+                if stream.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
             unreachable!()
         }
         Reply::Full {
