@@ -34,6 +34,8 @@ pub struct FeedConfig {
     pub summary_in_content: bool,
     /// Which entries are dropped (`keep_*`/`drop_*` patterns).
     pub filters: Filters,
+    /// The feed's declared language (`language = "en"`); `None`: the language of most items.
+    pub language: Option<String>,
     /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
     pub run_timeout: Option<Duration>,
     /// What is published for an article that cannot be read.
@@ -68,6 +70,7 @@ impl FeedConfig {
             max_items: None,
             summary_in_content: true,
             filters: Filters::default(),
+            language: None,
             run_timeout: None,
             on_failure: OnFailure::Teaser,
             file: PathBuf::new(),
