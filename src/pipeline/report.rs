@@ -26,6 +26,10 @@ pub struct FeedReport {
     pub source_held: Option<String>,
     /// Entries dropped by the feed's filters (not stored as items).
     pub filtered: usize,
+    /// Articles read whose host's site rules name a body, and how many of those the body
+    /// selector did not match (a stale rule).
+    pub rules_applied: usize,
+    pub rules_missed: usize,
 }
 
 impl std::fmt::Display for FeedReport {
