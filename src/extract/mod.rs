@@ -48,6 +48,9 @@ pub struct Article {
     pub image: Option<String>,
     /// ISO 639-1 code.
     pub language: Option<String>,
+    /// The page's own summary line under the headline (dek, standfirst, subtitle), when it has
+    /// one: what the page says about the story, never its lead.
+    pub dek: Option<String>,
     /// The key points, in order, as plain strings.
     pub bullets: Vec<String>,
     /// The body's prose as plain text, in order: paragraphs, quotes, list items and preformatted
@@ -121,6 +124,10 @@ impl Extractor {
         let body = content::extract_body(&doc, &self.content);
         let title = meta.title.clone().unwrap_or_default();
         let bullets = dedupe_strings(body.bullets);
+        let dek = body
+            .dek
+            .map(|d| collapse_whitespace(&d))
+            .filter(|d| dedupe_hash(d) != dedupe_hash(&title));
         let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
@@ -140,6 +147,7 @@ impl Extractor {
                 url: meta.url,
                 image,
                 language: meta.language,
+                dek,
                 bullets,
                 paragraphs: Vec::new(),
                 text: String::new(),

@@ -19,6 +19,11 @@ pub fn is_real_paragraph(p: &str) -> bool {
         return false;
     }
     let ends_sentence = ends_sentence(p);
+    // A full stop (not a closing quote alone) makes even a short sentence prose: "It began
+    // with a phone call." opens a story.
+    let full_stop = p
+        .trim_end()
+        .ends_with(['.', '!', '?', '…', '。', '！', '？']);
     // An all-capitals fragment is a dateline or a label, whatever its punctuation.
     let letters: Vec<char> = p.chars().filter(|c| c.is_alphabetic()).collect();
     let shouting = letters.len() >= 3
@@ -27,7 +32,12 @@ pub fn is_real_paragraph(p: &str) -> bool {
     if shouting && words <= 6 {
         return false;
     }
-    // Without a closing full stop only a long paragraph counts: a short unpunctuated line under
-    // the headline is a standfirst or a label, and the lead is the body's first paragraph.
-    (ends_sentence && words >= 6) || words >= 30
+    // Without a closing full stop only a longer paragraph counts: a short unpunctuated line under
+    // the headline is a standfirst or a label, and the lead is the body's first paragraph. One
+    // that holds a sentence end and goes on (a last sentence ending in a link) is prose.
+    let inner_sentence = [". ", "! ", "? "].iter().any(|e| p.contains(e));
+    (full_stop && words >= 4)
+        || (ends_sentence && words >= 6)
+        || (inner_sentence && words >= 12)
+        || words >= 20
 }

@@ -9,6 +9,7 @@
 //!
 //! It does not decode bytes, read metadata or sanitize HTML: the caller does that with the blocks.
 
+mod dek;
 mod emit;
 mod filter;
 mod keypoints;
@@ -57,6 +58,8 @@ pub struct Body {
     pub blocks: Vec<Block>,
     /// The key points ("Key points", "Story highlights", a summary list before the body), in order.
     pub bullets: Vec<String>,
+    /// The page's own summary line under the headline (dek, standfirst, subtitle), when it has one.
+    pub dek: Option<String>,
 }
 
 /// Site rules and built-in cruft rules compiled once (selectors parsed, patterns compiled).
@@ -110,6 +113,12 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
             }
         }
     }
+    // The dek often sits in the article's header, which goes as boilerplate next; it is the
+    // page's summary line, not body text.
+    let dek = arena.find_dek().map(|(i, text)| {
+        arena.remove(i);
+        text
+    });
     // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
     arena.remove_boilerplate();
     arena.remove_cruft_boxes(&rules.cruft);
@@ -148,6 +157,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     Body {
         blocks: finalize(blocks, &rules.cruft, &bullets),
         bullets,
+        dek,
     }
 }
 
