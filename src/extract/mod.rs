@@ -32,6 +32,7 @@ use crate::model::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
 pub use prose::is_real_paragraph;
+pub(crate) use prose::opens_body;
 pub use rules::SiteRules;
 use sanitize::Sanitizer;
 

@@ -1,9 +1,10 @@
 //! The page's own summary line under the headline (a dek, standfirst, subtitle or strapline):
 //! found by its class or id, or by its place (an `<h2>`/`<h3>` right after the `<h1>`, a short
 //! paragraph in the article's `<header>` after it), before the body's first paragraph. It is
-//! recorded beside the body, out of it, and never taken as the lead. Owns only that choice.
+//! recorded beside the body and never taken as the lead. Owns only that choice.
 
 use super::tag::Tag;
+use crate::extract::cruft::phrases::opens_stamp_or_byline;
 use super::tree::{Arena, F_ARTICLE_HINT, F_BOILER, F_DEK_HINT, F_REMOVED};
 
 /// Characters a dek may have: a line or two, never a whole article.
@@ -109,7 +110,11 @@ impl Arena<'_> {
             return None;
         }
         let text = self.plain_text(i);
-        (DEK_CHARS.contains(&text.chars().count()) && crate::extract::word_count(&text) >= 4)
-            .then_some(text)
+        // A line of prose: a dateline or a stamp is not a summary.
+        let lower = text.to_lowercase();
+        (DEK_CHARS.contains(&text.chars().count())
+            && crate::extract::word_count(&text) >= 6
+            && !opens_stamp_or_byline(&lower))
+        .then_some(text)
     }
 }

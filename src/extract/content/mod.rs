@@ -26,7 +26,7 @@ use crate::extract::cruft::CruftRules;
 use emit::{Emitter, RawBlock};
 pub(crate) use filter::drop_preamble;
 use filter::finalize;
-use keypoints::leading_summary_list;
+use keypoints::{leading_heading_run, leading_summary_list};
 use tree::Arena;
 
 /// What a block of the article body is.
@@ -102,26 +102,23 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // highlights box. They are taken out of the tree so the body does not repeat them.
     let mut bullets = Vec::new();
     arena.site_bullets(rules, &mut bullets);
+    // Boxes a heading names as cruft (a table of contents, related links) go before the key
+    // points are looked for: their lists are not key points.
+    arena.remove_cruft_boxes(&rules.cruft);
     if bullets.is_empty()
-        && let Some((list, heading)) = arena.find_key_points(&rules.cruft)
+        && let Some((points, found)) = arena.find_key_points(&rules.cruft)
     {
-        bullets = arena.list_items(list, &rules.cruft);
-        if !bullets.is_empty() {
-            arena.remove(list);
-            if let Some(h) = heading {
-                arena.remove(h);
-            }
+        bullets = points;
+        for i in found {
+            arena.remove(i);
         }
     }
-    // The dek often sits in the article's header, which goes as boilerplate next; it is the
-    // page's summary line, not body text.
-    let dek = arena.find_dek().map(|(i, text)| {
-        arena.remove(i);
-        text
-    });
-    // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
+    // The dek often sits in the article's header, which goes as boilerplate next. When the body
+    // container holds it too it stays there (the page shows it above the story), but the summary
+    // never takes it for the lead.
+    let dek = arena.find_dek().map(|(_, text)| text);
+    // Boilerplate after the key points: they often sit in an <aside> or a box removed as such.
     arena.remove_boilerplate();
-    arena.remove_cruft_boxes(&rules.cruft);
 
     let containers = match arena.site_body() {
         Some(i) => vec![i],
@@ -152,6 +149,9 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
 
     if bullets.is_empty() {
         bullets = leading_summary_list(&mut blocks);
+    }
+    if bullets.is_empty() {
+        bullets = leading_heading_run(&mut blocks);
     }
 
     Body {

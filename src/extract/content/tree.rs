@@ -343,7 +343,8 @@ impl<'a> Builder<'a, '_> {
         if tag == Tag::Img && is_tracking_pixel(e) {
             tag = Tag::Drop;
         }
-        if is_hidden(e) && tag != Tag::Body && tag != Tag::Other {
+        // Hidden text is not body text, except a key-points box collapsed behind a button.
+        if is_hidden(e) && tag != Tag::Body && tag != Tag::Other && !self.in_bullet_box(flags) {
             tag = Tag::Drop;
         }
         if self.has_site {
@@ -368,6 +369,15 @@ impl<'a> Builder<'a, '_> {
             self.link_depth += 1;
         }
         true
+    }
+
+    /// Whether an element with `flags` is, or sits in, a key-points box.
+    fn in_bullet_box(&self, flags: u16) -> bool {
+        flags & F_BULLET_HINT != 0
+            || self
+                .stack
+                .iter()
+                .any(|&a| self.items[a as usize].flags & F_BULLET_HINT != 0)
     }
 
     /// The site's remove and body selectors as flags; a bullets match is remembered.

@@ -158,6 +158,44 @@ impl CruftRules {
     }
 }
 
+/// A short upstream text (a feed's own channel description) as plain text with its cruft out:
+/// markup stripped, whitespace collapsed, and each sentence, line or `|`-separated part that is
+/// boilerplate by the built-in rules (an ad label, a newsletter prompt) dropped.
+pub fn clean_description(raw: &str) -> String {
+    static RULES: std::sync::LazyLock<CruftRules> = std::sync::LazyLock::new(|| {
+        CruftRules::new(&SiteRules::default()).expect("built-in cruft rules compile")
+    });
+    let text = if raw.contains('<') {
+        scraper::Html::parse_fragment(raw)
+            .root_element()
+            .text()
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        raw.to_string()
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    for line in text.split(['\n', '|']) {
+        let mut rest = line;
+        while !rest.trim().is_empty() {
+            // One sentence: up to a full stop, "!" or "?" followed by a space, or the line's end.
+            let end = rest
+                .char_indices()
+                .find(|&(i, c)| {
+                    matches!(c, '.' | '!' | '?')
+                        && rest[i + 1..].starts_with(char::is_whitespace)
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            let sentence = rest[..end].trim();
+            if !RULES.is_cruft_text(sentence) {
+                kept.push(sentence);
+            }
+            rest = &rest[end..];
+        }
+    }
+    crate::extract::collapse_whitespace(&kept.join(" "))
+}
+
 /// Lower case with surrounding whitespace and punctuation (`:-–—|•·[]()*`) trimmed and inner
 /// whitespace collapsed, so "— ADVERTISEMENT —" and "Advertisement:" compare equal.
 pub fn normalize_label(text: &str) -> String {
