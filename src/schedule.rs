@@ -20,8 +20,9 @@ use crate::pipeline::{FeedConfig, FeedReport, Pipeline};
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// Upper bound of the per-feed offset added to each fire time.
 const MAX_JITTER: Duration = Duration::from_secs(60);
-/// How long an in-flight feed pass may continue after shutdown was requested before it is
-/// abandoned. Abandoning is safe: the store commits per item and publish renames whole files.
+/// How long an in-flight feed pass may take, after shutdown was requested, to store and publish
+/// what it read (it fetches nothing more) before it is abandoned. Abandoning is safe: the store
+/// commits per item and publish renames whole files.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +92,25 @@ pub fn next_slot(
     next_after(schedule, last.max(now))
 }
 
+/// When the daemon will next run `feed`, seen at `now`: its next slot plus the feed's jitter,
+/// skipping the slots a back-off (`next_allowed`) makes it pass over. `None` when the schedule is
+/// invalid or has no future times.
+pub fn next_run(
+    feed: &FeedConfig,
+    next_allowed: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let schedule = parse_schedule(&feed.schedule).ok()?;
+    let jitter = chrono::Duration::from_std(jitter_for(&feed.id, &schedule)).ok()?;
+    // A run happens at `slot + jitter` unless a back-off still holds at that moment.
+    let earliest = next_allowed.map_or(now, |t| t.max(now));
+    let slot = next_after(
+        &schedule,
+        earliest - jitter - chrono::Duration::milliseconds(1),
+    )?;
+    Some(slot + jitter)
+}
+
 /// Settings of the daemon that are not per feed.
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
@@ -122,7 +142,8 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 }
 
 /// The daemon: every feed of `feeds` on its schedule (feeds without published files once right
-/// away) until `shutdown` completes. In-flight passes then get `options.grace` to finish. Serving
+/// away) until `shutdown` completes. In-flight passes then stop fetching, store and publish what
+/// they read, and get `options.grace` to do so. Serving
 /// the feeds is not this module's job: the caller runs the server beside it.
 pub async fn run_daemon(
     pipeline: Pipeline,
@@ -131,8 +152,10 @@ pub async fn run_daemon(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (tx, rx) = watch::channel(false);
+    let stopper = pipeline.clone();
     tokio::spawn(async move {
         shutdown.await;
+        stopper.stop_fetching();
         let _ = tx.send(true);
     });
     let public = pipeline.settings().public_dir();
@@ -367,6 +390,31 @@ mod tests {
         );
         assert_eq!(still_backing_off(Some(at(9, 0, 0)), at(10, 0, 0)), None);
         assert_eq!(still_backing_off(None, at(10, 0, 0)), None);
+    }
+
+    #[test]
+    fn next_run_is_the_next_slot_with_jitter_after_any_backoff() {
+        let mut feed =
+            FeedConfig::from_feed_url("f", url::Url::parse("https://e.example/").unwrap());
+        feed.schedule = "*/10 * * * *".into();
+        let jitter = jitter_for("f", &parse_schedule(&feed.schedule).unwrap());
+        let jitter = chrono::Duration::from_std(jitter).unwrap();
+        assert_eq!(
+            next_run(&feed, None, at(10, 3, 0)),
+            Some(at(10, 10, 0) + jitter)
+        );
+        // Backing off until 10:25: the 10:20 slot is skipped.
+        assert_eq!(
+            next_run(&feed, Some(at(10, 25, 0)), at(10, 3, 0)),
+            Some(at(10, 30, 0) + jitter)
+        );
+        // A back-off already over changes nothing.
+        assert_eq!(
+            next_run(&feed, Some(at(9, 0, 0)), at(10, 3, 0)),
+            Some(at(10, 10, 0) + jitter)
+        );
+        feed.schedule = "whenever".into();
+        assert_eq!(next_run(&feed, None, at(10, 3, 0)), None);
     }
 
     #[test]

@@ -738,7 +738,10 @@ fn fixtures_are_self_consistent() {
             let doc = scraper::Html::parse_document(&source);
             let mut text = String::new();
             visible_text(doc.root_element(), &mut text);
-            (norm(&text), norm(&doc.root_element().text().collect::<String>()))
+            (
+                norm(&text),
+                norm(&doc.root_element().text().collect::<String>()),
+            )
         } else {
             (norm(&source), norm(&source))
         };
@@ -994,6 +997,38 @@ fn base_url_makes_relative_urls_absolute() {
         str_field(&v, "image"),
         Some("https://islandnews.example/news/2026/images/ferry-winter.jpg"),
         "the article's first figure image is its lead image, resolved against --base-url"
+    );
+}
+
+#[test]
+fn without_base_url_relative_urls_resolve_against_the_canonical_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("ferry.html");
+    let canonical = "<link rel=\"canonical\" \
+                     href=\"https://islandnews.example/news/2026/10/ferry-winter.html\"></head>";
+    std::fs::write(&page, RELATIVE_PAGE.replacen("</head>", canonical, 1)).unwrap();
+    let o = run(&["extract", "--format", "json", &page.to_string_lossy()]);
+    assert_no_panic(&o, "canonical base");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = single_json(&o).unwrap();
+    let html = str_field(&v, "content_html").unwrap_or_default();
+    let links = link_attrs(html);
+    for want in [
+        "https://islandnews.example/news/2026/10/timetables/winter-2026.pdf",
+        "https://islandnews.example/news/2026/ferry-fares",
+    ] {
+        assert!(
+            links.iter().any(|(a, u)| a == "href" && u == want),
+            "no href={want:?} in {html}"
+        );
+    }
+    assert_eq!(
+        str_field(&v, "image"),
+        Some("https://islandnews.example/news/2026/images/ferry-winter.jpg")
+    );
+    assert_eq!(
+        str_field(&v, "url"),
+        Some("https://islandnews.example/news/2026/10/ferry-winter.html")
     );
 }
 

@@ -17,7 +17,8 @@ use crate::serve::AppState;
 use crate::store::{FeedState, Store};
 
 /// `clearfeed once [FEED...]`: one pass over the chosen feeds, all at once (the fetcher's global
-/// and per-host limits pace them), a progress bar on a terminal, one line per feed.
+/// and per-host limits pace them), a progress bar on a terminal, one line per feed. On Ctrl-C or
+/// SIGTERM the passes stop fetching and publish what they read before the command ends.
 pub async fn once(config: AppConfig, ids: &[String]) -> anyhow::Result<ExitCode> {
     let feeds = select_feeds(&config, ids)?;
     if feeds.is_empty() {
@@ -31,18 +32,36 @@ pub async fn once(config: AppConfig, ids: &[String]) -> anyhow::Result<ExitCode>
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| progress_bar(feeds.len()));
-    let reports = crate::schedule::run_all_with(&pipeline, &feeds, feeds.len(), |r| {
-        if let Some(bar) = &bar {
-            bar.set_message(r.feed.clone());
-            bar.inc(1);
+    let mut stopped = false;
+    let reports = {
+        let run = crate::schedule::run_all_with(&pipeline, &feeds, feeds.len(), |r| {
+            if let Some(bar) = &bar {
+                bar.set_message(r.feed.clone());
+                bar.inc(1);
+            }
+        });
+        tokio::pin!(run);
+        tokio::select! {
+            reports = &mut run => reports,
+            _ = crate::serve::shutdown_signal() => {
+                stopped = true;
+                pipeline.stop_fetching();
+                let grace = crate::schedule::SHUTDOWN_GRACE;
+                tokio::time::timeout(grace, &mut run).await.unwrap_or_default()
+            }
         }
-    })
-    .await;
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     for report in &reports {
         say!("{report}")?;
+    }
+    if stopped {
+        eprintln!(
+            "stopped by a signal: what was read is published, the rest waits for the next run"
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(exit_code(reports.iter().all(|r| r.error.is_none())))
 }
@@ -96,6 +115,7 @@ pub async fn daemon(
     let server = listener.map(|listener| {
         let state = AppState::new(pipeline.settings().public_dir())
             .with_pipeline(pipeline.clone())
+            .with_scheduled_runs()
             .with_access_token(access_token.as_deref());
         let mut rx = rx.clone();
         tokio::spawn(crate::serve::serve(listener, state, async move {

@@ -13,8 +13,12 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
-use super::{DEFAULT_SCHEDULE, FeedConfig, FetchConfig, PageRules, SiteRules, SourceKind};
+use super::{
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, NativeAds, OnFailure, PageRules, SiteRules,
+    SourceKind, UrlPatterns,
+};
 use crate::fetch::de_duration;
+use crate::filter::{Filters, Pattern};
 use crate::schedule::parse_cron_line as parse_schedule;
 
 /// `clearfeed.toml` as written.
@@ -30,6 +34,9 @@ pub(super) struct GlobalFile {
     pub(super) max_items: Option<usize>,
     #[serde(deserialize_with = "de_opt_duration")]
     pub(super) retention: Option<Duration>,
+    pub(super) rules_dir: Option<PathBuf>,
+    pub(super) ftr_rules_dir: Option<PathBuf>,
+    pub(super) native_ads: Option<NativeAds>,
     pub(super) fetch: FetchConfig,
 }
 
@@ -43,9 +50,35 @@ struct FeedFile {
     allow_hosts: Vec<String>,
     max_items: Option<usize>,
     summary_in_content: Option<bool>,
+    language: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    run_timeout: Option<Duration>,
+    #[serde(default)]
+    on_failure: OnFailure,
     source: SourceSection,
     #[serde(default)]
     extract: Option<Spanned<SiteRules>>,
+    #[serde(default)]
+    filter: Option<FilterSection>,
+}
+
+/// `[filter]`: regular expressions per field; see [`crate::filter`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilterSection {
+    keep_title: Option<Spanned<OneOrMany>>,
+    keep_url: Option<Spanned<OneOrMany>>,
+    keep_author: Option<Spanned<OneOrMany>>,
+    keep_category: Option<Spanned<OneOrMany>>,
+    keep_text: Option<Spanned<OneOrMany>>,
+    drop_title: Option<Spanned<OneOrMany>>,
+    drop_url: Option<Spanned<OneOrMany>>,
+    drop_author: Option<Spanned<OneOrMany>>,
+    drop_category: Option<Spanned<OneOrMany>>,
+    drop_text: Option<Spanned<OneOrMany>>,
+    /// Patterns match regardless of case unless this is true (or a pattern says `(?-i)`).
+    #[serde(default)]
+    case_sensitive: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +98,7 @@ enum SourceKindName {
     #[default]
     Feed,
     Page,
+    Sitemap,
 }
 
 /// A string or a list of strings.
@@ -124,6 +158,8 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
     let exclude = compile_patterns(&ctx, &file.source.exclude, "exclude", &mut errors);
     let source = source_kind(&ctx, &file.source, include, exclude, &mut errors);
     let extract = extract_rules(&ctx, file.extract, &mut errors);
+    let filters = filters(&ctx, file.filter.unwrap_or_default(), &mut errors);
+    let language = feed_language(&ctx, file.language.as_ref(), &mut errors);
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
     }
@@ -141,6 +177,10 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
             .collect(),
         max_items: file.max_items,
         summary_in_content: file.summary_in_content.unwrap_or(true),
+        filters,
+        language,
+        run_timeout: file.run_timeout,
+        on_failure: file.on_failure,
         file: path.to_path_buf(),
     })
 }
@@ -180,6 +220,7 @@ fn read_feed_file(
         &[
             ("source", struct_fields::<SourceSection>()),
             ("extract", struct_fields::<SiteRules>()),
+            ("filter", struct_fields::<FilterSection>()),
         ],
         errors,
     );
@@ -214,6 +255,32 @@ fn check_source_url(
             None
         }
     }
+}
+
+/// The declared language: a language tag such as `en` or `pt-BR` (letters, then `-` and letters or
+/// digits), as feeds carry it.
+fn feed_language(
+    ctx: &FileCtx<'_>,
+    language: Option<&Spanned<String>>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<String> {
+    let lang = language?;
+    let text = lang.get_ref().trim();
+    let mut parts = text.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let valid = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !valid {
+        errors.push(ctx.error(
+            Some(lang.span()),
+            format!("invalid language {:?}", lang.get_ref()),
+            Some("use a language tag such as \"en\", \"de\" or \"pt-BR\"".into()),
+        ));
+        return None;
+    }
+    Some(text.to_string())
 }
 
 /// The cron schedule as written (checked), or the default.
@@ -270,17 +337,16 @@ fn source_kind(
     exclude: Vec<regex::Regex>,
     errors: &mut Vec<ConfigError>,
 ) -> SourceKind {
+    if let (false, Some(links)) = (section.kind == SourceKindName::Page, &section.links) {
+        errors.push(ctx.error(
+            Some(links.span()),
+            "`links` applies to listing pages only".into(),
+            Some("set kind = \"page\" or remove `links`".into()),
+        ));
+    }
     match section.kind {
-        SourceKindName::Feed => {
-            if let Some(links) = &section.links {
-                errors.push(ctx.error(
-                    Some(links.span()),
-                    "`links` applies to listing pages only".into(),
-                    Some("set kind = \"page\" or remove `links`".into()),
-                ));
-            }
-            SourceKind::Feed
-        }
+        SourceKindName::Feed => SourceKind::Feed,
+        SourceKindName::Sitemap => SourceKind::Sitemap(UrlPatterns { include, exclude }),
         SourceKindName::Page => match &section.links {
             Some(links) => {
                 if let Err(e) = scraper::Selector::parse(links.get_ref()) {
@@ -307,6 +373,50 @@ fn source_kind(
             }
         },
     }
+}
+
+/// The `[filter]` patterns, compiled (case-insensitive unless `case_sensitive`); each invalid one
+/// is an error.
+fn filters(ctx: &FileCtx<'_>, section: FilterSection, errors: &mut Vec<ConfigError>) -> Filters {
+    use crate::filter::Field::*;
+    let mut filters = Filters::default();
+    let keys = [
+        (&section.keep_title, Title, true),
+        (&section.keep_url, Url, true),
+        (&section.keep_author, Author, true),
+        (&section.keep_category, Category, true),
+        (&section.keep_text, Text, true),
+        (&section.drop_title, Title, false),
+        (&section.drop_url, Url, false),
+        (&section.drop_author, Author, false),
+        (&section.drop_category, Category, false),
+        (&section.drop_text, Text, false),
+    ];
+    for (pats, field, keep) in keys {
+        let Some(pats) = pats else { continue };
+        let key = format!("{}_{}", if keep { "keep" } else { "drop" }, field.name());
+        for p in pats.get_ref().items() {
+            let built = regex::RegexBuilder::new(p)
+                .case_insensitive(!section.case_sensitive)
+                .build();
+            match built {
+                Ok(regex) => {
+                    let list = if keep {
+                        &mut filters.keep
+                    } else {
+                        &mut filters.drop
+                    };
+                    list.push(Pattern { field, regex });
+                }
+                Err(e) => errors.push(ctx.error(
+                    Some(pats.span()),
+                    format!("invalid regular expression in filter.{key}: {e}"),
+                    None,
+                )),
+            }
+        }
+    }
+    filters
 }
 
 /// The `[extract]` site rules, checked by building an extractor from them.
@@ -361,6 +471,41 @@ mod tests {
             errs[0].hint.as_deref(),
             Some("did you mean `summary_in_content`?")
         );
+    }
+
+    #[test]
+    fn language_is_a_checked_language_tag() {
+        let f = feed("language = \"pt-BR\"\n[source]\nurl = \"https://e.org/\"\n").unwrap();
+        assert_eq!(f.language.as_deref(), Some("pt-BR"));
+        let f = feed("[source]\nurl = \"https://e.org/\"\n").unwrap();
+        assert_eq!(f.language, None);
+        for bad in ["english", "e", "en_GB", "", "en-"] {
+            let text = format!("language = \"{bad}\"\n[source]\nurl = \"https://e.org/\"\n");
+            let errs = feed(&text).unwrap_err().0;
+            assert_eq!(errs[0].line, Some(1), "{bad}: {errs:?}");
+            assert!(errs[0].to_string().contains("invalid language"), "{errs:?}");
+        }
+    }
+
+    #[test]
+    fn run_timeout_and_on_failure_are_read_and_checked() {
+        let src = "[source]\nurl = \"https://e.org/\"\n";
+        let f = feed(src).unwrap();
+        assert_eq!((f.run_timeout, f.on_failure), (None, OnFailure::Teaser));
+        let f = feed(&format!(
+            "run_timeout = \"90s\"\non_failure = \"skip\"\n{src}"
+        ))
+        .unwrap();
+        assert_eq!(f.run_timeout, Some(Duration::from_secs(90)));
+        assert_eq!(f.on_failure, OnFailure::Skip);
+        let errs = feed(&format!("on_failure = \"drop\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(errs.contains("teaser") && errs.contains("skip"), "{errs}");
+        let errs = feed(&format!("run_timeout = \"soon\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(errs.contains("invalid duration"), "{errs}");
     }
 
     #[test]
@@ -420,8 +565,51 @@ mod tests {
                 assert_eq!(p.links, "h2 a");
                 assert_eq!(p.include.len(), 1);
             }
-            SourceKind::Feed => panic!("expected a page source"),
+            other => panic!("expected a page source, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn sitemap_source_takes_patterns_but_no_links() {
+        let ok = feed(
+            "[source]\nurl = \"https://e.org/\"\nkind = \"sitemap\"\nexclude = [\"/video/\"]\n",
+        )
+        .unwrap();
+        match ok.source {
+            SourceKind::Sitemap(p) => assert_eq!(p.exclude.len(), 1),
+            other => panic!("expected a sitemap source, got {other:?}"),
+        }
+        let errs = feed("[source]\nurl = \"https://e.org/\"\nkind = \"sitemap\"\nlinks = \"a\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert!(errs[0].message.contains("listing pages only"), "{errs:?}");
+    }
+
+    #[test]
+    fn filters_compile_case_insensitive_with_places_for_errors() {
+        let f = feed(
+            "[source]\nurl = \"https://e.org/\"\n[filter]\ndrop_title = [\"^sponsored\", \"advertorial\"]\nkeep_category = \"local\"\n",
+        )
+        .unwrap();
+        assert_eq!(f.filters.drop.len(), 2);
+        assert_eq!(f.filters.keep.len(), 1);
+        assert!(f.filters.drop[0].regex.is_match("Sponsored: a boat"));
+        let f = feed("[source]\nurl = \"https://e.org/\"\n[filter]\ncase_sensitive = true\ndrop_text = \"Paid\"\n")
+            .unwrap();
+        assert!(!f.filters.drop[0].regex.is_match("paid post"));
+        let errs = feed(
+            "[source]\nurl = \"https://e.org/\"\n[filter]\ndrop_titel = \"x\"\nkeep_url = \"(\"\n",
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `drop_title`?"));
+        let errs = feed("[source]\nurl = \"https://e.org/\"\n[filter]\nkeep_url = \"(\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert!(errs[0].message.contains("filter.keep_url"), "{errs:?}");
     }
 
     #[test]

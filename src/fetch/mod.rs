@@ -62,6 +62,16 @@ pub struct FetchRequest<'a> {
     pub allow_hosts: &'a [String],
     /// Whether robots.txt is consulted (article pages and listing pages: yes).
     pub check_robots: bool,
+    /// Request headers the URL's host's site rules give (`user-agent`, `referer`, `cookie`),
+    /// sent with this request only (a redirect to another host drops the cookie).
+    pub headers: &'a [(String, String)],
+}
+
+/// What one request sends beyond its URL.
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    validators: &'a Validators,
+    headers: &'a [(String, String)],
 }
 
 impl<'a> FetchRequest<'a> {
@@ -110,8 +120,9 @@ impl Fetcher {
                     cfg.per_host_concurrency,
                     cfg.per_host_delay,
                     cfg.retry_backoff,
-                    cfg.max_backoff,
-                ),
+                    cfg.max_wait,
+                )
+                .with_max_delay(cfg.max_backoff),
                 global: Semaphore::new(cfg.concurrency.max(1)),
                 robots: RobotsCache::default(),
                 requests: AtomicU64::new(0),
@@ -119,6 +130,17 @@ impl Fetcher {
         };
         fetcher.client(&[])?;
         Ok(fetcher)
+    }
+
+    /// The hosts on hold for longer than `max_wait` (a long Retry-After, a failure streak), with
+    /// the time left: requests to them fail at once with [`FetchError::HostOnHold`].
+    pub fn holds(&self) -> Vec<(String, Duration)> {
+        self.inner.gates.holds()
+    }
+
+    /// Puts `host` on hold for `wait` (a hold kept from an earlier process).
+    pub fn hold_host(&self, host: &str, wait: Duration) {
+        self.inner.gates.hold(&host.to_ascii_lowercase(), wait);
     }
 
     /// HTTP requests sent so far (retries and robots.txt included).
@@ -177,9 +199,11 @@ impl Fetcher {
         Ok(client)
     }
 
-    /// Fetches one URL politely. Retries timeouts, connection errors, 5xx and 429 up to
+    /// Fetches one URL politely. Retries connection errors, broken bodies, 5xx and 429 up to
     /// `retries` times with exponential back-off and jitter (a Retry-After is honoured instead
-    /// when it fits within `max_backoff`); everything else is returned at once.
+    /// when it fits within `max_wait`); everything else is returned at once. A request that timed
+    /// out (a server dripping its answer uses up the whole `timeout`) is not tried again in this
+    /// run. A failed fetch counts once, after its retries, towards the host's failure streak.
     pub async fn fetch(&self, req: &FetchRequest<'_>) -> Result<Fetched, FetchError> {
         let url = req.url.ok_or_else(|| FetchError::Other {
             url: String::new(),
@@ -207,7 +231,10 @@ impl Fetcher {
                     &client,
                     &host,
                     url,
-                    &req.validators,
+                    Sent {
+                        validators: &req.validators,
+                        headers: req.headers,
+                    },
                     cfg.max_page_bytes,
                     false,
                 )
@@ -226,17 +253,22 @@ impl Fetcher {
                 FetchError::Status { retry_after, .. } => *retry_after,
                 _ => None,
             };
-            match retry_after {
-                Some(wait) => self.inner.gates.hold(&host, wait),
-                None => self.inner.gates.record_failure(&host),
+            if let Some(wait) = retry_after {
+                self.inner.gates.hold(&host, wait);
             }
-            if attempt >= cfg.retries || retry_after.is_some_and(|w| w > cfg.max_backoff) {
+            let timed_out = matches!(err, FetchError::Timeout { .. });
+            if attempt >= cfg.retries || timed_out || retry_after.is_some_and(|w| w > cfg.max_wait)
+            {
+                if retry_after.is_none() {
+                    self.inner.gates.record_failure(&host);
+                }
                 return Err(err);
             }
             attempt += 1;
             tracing::debug!(%url, attempt, "retrying: {err}");
             if retry_after.is_none() {
-                tokio::time::sleep(backoff(cfg.retry_backoff, attempt, cfg.max_backoff)).await;
+                let cap = cfg.max_backoff.min(cfg.max_wait);
+                tokio::time::sleep(backoff(cfg.retry_backoff, attempt, cap)).await;
             }
             // With a Retry-After, the host's gate does the waiting (for every request to it).
         }
@@ -280,7 +312,10 @@ impl Fetcher {
                 &client,
                 host,
                 &robots_url,
-                &Validators::default(),
+                Sent {
+                    validators: &Validators::default(),
+                    headers: &[],
+                },
                 robots::MAX_ROBOTS_BYTES,
                 true,
             )
@@ -309,7 +344,7 @@ impl Fetcher {
         client: &reqwest::Client,
         host: &str,
         url: &url::Url,
-        validators: &Validators,
+        sent: Sent<'_>,
         limit: u64,
         truncate: bool,
     ) -> Result<Fetched, FetchError> {
@@ -320,7 +355,7 @@ impl Fetcher {
             .acquire()
             .await
             .expect("the global semaphore is never closed");
-        let request = conditional_get(client, url, validators);
+        let request = conditional_get(client, url, sent);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let response = request.send().await.map_err(|e| classify(url, e))?;
         if response.status().as_u16() == 304 {
@@ -349,12 +384,15 @@ impl Fetcher {
     }
 }
 
-/// A GET of `url` accepting feeds and pages, conditional on the stored copy's validators.
+/// A GET of `url` accepting feeds and pages, conditional on the stored copy's validators, with
+/// the site's own headers (a name or value HTTP cannot carry is left out).
 fn conditional_get(
     client: &reqwest::Client,
     url: &url::Url,
-    validators: &Validators,
+    sent: Sent<'_>,
 ) -> reqwest::RequestBuilder {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let validators = sent.validators;
     let mut request = client.get(url.clone()).header(
         reqwest::header::ACCEPT,
         "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.5",
@@ -364,6 +402,14 @@ fn conditional_get(
     }
     if let Some(lm) = &validators.last_modified {
         request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+    }
+    for (name, value) in sent.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            request = request.header(n, v);
+        }
     }
     request
 }

@@ -36,16 +36,26 @@ pub struct FetchConfig {
     /// Fetch from private, loopback, link-local and unique-local addresses. Off by default: article
     /// links come from third parties and must not reach the operator's own network.
     pub allow_private_networks: bool,
-    /// Extra attempts after a timeout, connection error or 5xx.
+    /// Extra attempts after a connection error, broken-off body, 5xx or 429 (a timeout is not
+    /// retried within a run).
     pub retries: u32,
     /// First retry delay; doubled each attempt, with jitter.
     #[serde(deserialize_with = "de_duration")]
     pub retry_backoff: Duration,
-    /// The longest a request waits for a host that asked us to slow down (Retry-After) or that keeps
-    /// failing. A longer wait is not taken: the request fails with "retry later" so that one bad host
-    /// cannot hold a run (and the feeds behind it) hostage.
+    /// The longest delay between two retries of one request, and the cap on a robots.txt
+    /// `Crawl-delay`.
     #[serde(deserialize_with = "de_duration")]
     pub max_backoff: Duration,
+    /// The longest a run waits for a host that asked us to slow down (Retry-After) or that keeps
+    /// failing. A longer wait is not taken: the host is put on hold until then (kept in the
+    /// database, so later runs honour it too), its remaining articles wait for a later run, and
+    /// the run goes on with other hosts.
+    #[serde(deserialize_with = "de_duration")]
+    pub max_wait: Duration,
+    /// The deadline of one feed's pass (a feed file may set its own): when it is reached, no more
+    /// articles are fetched, and what was read is stored and published.
+    #[serde(deserialize_with = "de_duration")]
+    pub run_timeout: Duration,
     /// A stored article younger than this (since first seen) is revalidated with a conditional GET
     /// on every run, to pick up corrections. `0s` (the default) means a stored article is fetched
     /// again only when its source entry signals a change (new title or updated date).
@@ -67,6 +77,8 @@ impl Default for FetchConfig {
             retries: 2,
             retry_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(120),
+            max_wait: Duration::from_secs(15),
+            run_timeout: Duration::from_secs(300),
             refresh: Duration::ZERO,
         }
     }

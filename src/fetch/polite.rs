@@ -5,6 +5,9 @@
 //! This is a small hand-written gate rather than `governor`: the gate has to be pushed back at run
 //! time (Retry-After, Crawl-delay, failure streaks), which a fixed-quota limiter does not model, and
 //! it runs on tokio's clock, so tests drive it with `tokio::time::pause` instead of sleeping.
+//! A hold longer than `max_wait` is not waited out: requests fail at once, and [`HostGates::holds`]
+//! lists such holds so that the caller can keep them beyond the process (and give them back with
+//! [`HostGates::hold`] on the next start).
 //! A request waits for its host *before* it takes a global slot (see `Fetcher`), so a slow or
 //! backed-off host never holds slots other hosts could use.
 
@@ -26,6 +29,8 @@ pub struct HostGates {
     delay: Duration,
     base_backoff: Duration,
     max_wait: Duration,
+    /// The cap on a raised delay (robots.txt `Crawl-delay`).
+    max_delay: Duration,
     hosts: Mutex<HashMap<String, Arc<Gate>>>,
 }
 
@@ -61,8 +66,32 @@ impl HostGates {
             delay,
             base_backoff,
             max_wait,
+            max_delay: max_wait,
             hosts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Lets a robots.txt `Crawl-delay` raise a host's delay up to `max_delay` (default: `max_wait`).
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// The hosts on hold for longer than `max_wait`, with the time left: requests to them fail
+    /// without waiting until then.
+    pub fn holds(&self) -> Vec<(String, Duration)> {
+        let hosts = self.hosts.lock().expect("gate map poisoned");
+        let now = Instant::now();
+        let mut out: Vec<(String, Duration)> = hosts
+            .iter()
+            .filter_map(|(host, gate)| {
+                let until = gate.state.lock().expect("gate poisoned").hold_until?;
+                let left = until.checked_duration_since(now)?;
+                (left > self.max_wait).then(|| (host.clone(), left))
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     fn gate(&self, host: &str) -> Arc<Gate> {
@@ -121,14 +150,14 @@ impl HostGates {
         Ok(permit)
     }
 
-    /// Raises the minimum delay for a host (a robots.txt `Crawl-delay`), never above `max_wait`.
+    /// Raises the minimum delay for a host (a robots.txt `Crawl-delay`), never above `max_delay`.
     pub fn set_delay(&self, host: &str, delay: Duration) {
         let gate = self.gate(host);
         let mut state = gate.state.lock().expect("gate poisoned");
-        state.delay = delay.max(self.delay).min(self.max_wait);
+        state.delay = delay.max(self.delay).min(self.max_delay);
     }
 
-    /// The host asked us to come back later (Retry-After).
+    /// The host asked us to come back later (Retry-After), or an earlier process put it on hold.
     pub fn hold(&self, host: &str, wait: Duration) {
         let gate = self.gate(host);
         let mut state = gate.state.lock().expect("gate poisoned");
@@ -253,5 +282,23 @@ mod tests {
             gates.record_failure("a.example");
         }
         assert!(gates.acquire("a.example").await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_holds_longer_than_max_wait_are_listed() {
+        let gates = HostGates::new(
+            2,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(15),
+        );
+        gates.hold("short.example", Duration::from_secs(10));
+        gates.hold("long.example", Duration::from_secs(120));
+        assert_eq!(
+            gates.holds(),
+            vec![("long.example".to_string(), Duration::from_secs(120))]
+        );
+        tokio::time::advance(Duration::from_secs(106)).await;
+        assert!(gates.holds().is_empty(), "within max_wait now: waited out");
     }
 }

@@ -3,10 +3,15 @@
 //! in code. Nothing here reads a file.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use serde::Deserialize;
 
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::filter::Filters;
+use crate::rules::RulesLibrary;
 use crate::source::SourceKind;
 
 /// The schedule used when a feed file gives none: every 30 minutes, on the minute.
@@ -31,8 +36,28 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// Which entries are dropped (`keep_*`/`drop_*` patterns).
+    pub filters: Filters,
+    /// The feed's declared language (`language = "en"`); `None`: the language of most items.
+    pub language: Option<String>,
+    /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
+    pub run_timeout: Option<Duration>,
+    /// What is published for an article that cannot be read.
+    pub on_failure: OnFailure,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
+}
+
+/// What a feed publishes for an article that cannot be read (fetch or extraction failed, or its
+/// host is on hold). Either way the article is tried again on later runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    /// An item with the source's teaser (or just title and link), marked as such.
+    #[default]
+    Teaser,
+    /// No item until the article can be read.
+    Skip,
 }
 
 impl FeedConfig {
@@ -48,6 +73,10 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            filters: Filters::default(),
+            language: None,
+            run_timeout: None,
+            on_failure: OnFailure::Teaser,
             file: PathBuf::new(),
         }
     }
@@ -70,6 +99,21 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Every configured feed: the OPML list published beside each feed names them all.
     pub feeds: Vec<FeedConfig>,
+    /// Site rules by host (`rules_dir`, `ftr_rules_dir`), loaded once.
+    pub rules: Arc<RulesLibrary>,
+    /// What becomes of an article a site rule's `native_ad_clue` marks as sponsored.
+    pub native_ads: NativeAds,
+}
+
+/// What becomes of a native ad (sponsored content a site rule recognises).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NativeAds {
+    /// Published with "Sponsored: " before its headline.
+    #[default]
+    Mark,
+    /// Not published.
+    Drop,
 }
 
 impl Default for Settings {
@@ -82,6 +126,8 @@ impl Default for Settings {
             max_items: 100,
             retention: None,
             feeds: Vec::new(),
+            rules: Arc::default(),
+            native_ads: NativeAds::default(),
         }
     }
 }
@@ -95,6 +141,11 @@ impl Settings {
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
         db_path_in(&self.data_dir)
+    }
+
+    /// The deadline of one pass over `feed`.
+    pub fn run_timeout_for(&self, feed: &FeedConfig) -> Duration {
+        feed.run_timeout.unwrap_or(self.fetch.run_timeout)
     }
 
     /// How many items `feed` keeps.

@@ -3,7 +3,9 @@
 //! This module only sequences the stages: it reads the source, asks `policy` whether each entry
 //! is worth fetching (a refetch of a stored article is a conditional GET), has `item` assemble what
 //! is stored, and rewrites the published files. One bad article never stops a run; a feed fails as
-//! a whole only when its source cannot be read.
+//! a whole only when its source cannot be read. A pass is bounded (`bounds`): at its deadline or at
+//! shutdown it stops fetching and publishes what it has, and articles on a host that is on hold
+//! wait for a later run.
 //!
 //! Owns: the order of the stages, per-entry outcomes and the run report. Does not own: the refetch
 //! and back-off rules (`policy`), how an item is built (`item`), the counters (`metrics`), nor any
@@ -16,61 +18,37 @@ use futures_util::StreamExt;
 
 use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::filter::Subject;
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
-use crate::source::SourceKind;
 use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
+mod bounds;
 mod feed;
 mod item;
 mod metrics;
+mod pages;
 mod policy;
+mod report;
+mod site;
+mod sources;
+mod unread;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, Settings, db_path_in, public_dir_in};
+pub use feed::{
+    DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings, db_path_in, public_dir_in,
+};
 pub use metrics::Metrics;
+pub use pages::{MAX_PAGES, article_pages};
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
+pub use report::FeedReport;
+pub use sources::MAX_SITEMAP_DOCUMENTS;
 
+use bounds::Bounds;
 use metrics::{bump, extract_reason};
-use policy::{feed_backoff, source_sig};
-
-/// What one pass over one feed did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedReport {
-    pub feed: String,
-    pub new: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Articles that could not be fetched or extracted (the feed itself was read). Except for
-    /// 404/410 (dropped), they are stored with the source's teaser as content, marked as such, and
-    /// retried on the next runs.
-    pub failed: usize,
-    /// Set when the feed failed as a whole (its source could not be read).
-    pub error: Option<String>,
-    /// The source answered 304 Not Modified: nothing to look at this time.
-    pub source_not_modified: bool,
-    /// Why the last of the `failed` articles failed.
-    pub last_item_error: Option<String>,
-}
-
-impl std::fmt::Display for FeedReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.error {
-            Some(err) => write!(f, "{}: feed failed: {err}", self.feed),
-            None => {
-                write!(
-                    f,
-                    "{}: new {}, updated {}, unchanged {}, failed {}",
-                    self.feed, self.new, self.updated, self.unchanged, self.failed
-                )?;
-                if self.source_not_modified {
-                    write!(f, " (source not modified)")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
+use policy::{defers, feed_backoff, source_sig};
+use site::extract_and_summarize;
+use unread::Unread;
 
 /// Why a feed failed as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +70,14 @@ enum Outcome {
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
+    /// Dropped by the feed's filters (the reason is logged).
+    Filtered,
+    /// Left for a later run (host on hold).
+    Deferred,
 }
+
+/// What became of one entry, and whether its site rules' body selector matched.
+type Done = (Outcome, Option<bool>);
 
 /// One source entry on its way through a run: where it came from and what identifies it.
 struct Entry<'a> {
@@ -121,13 +106,6 @@ impl Entry<'_> {
     }
 }
 
-/// Why an article was not read, and its page's validators (`ETag`, `Last-Modified`) when the page
-/// was fetched but not extracted.
-struct Unread {
-    reason: String,
-    validators: (Option<String>, Option<String>),
-}
-
 /// A compiled extractor and the rules it was built from.
 type ExtractorEntry = (SiteRules, Arc<Extractor>);
 
@@ -143,6 +121,8 @@ pub struct Pipeline {
     /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
     /// would grow with the number of feeds.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
+    /// Set once to make every pass stop fetching and publish what it has (shutdown).
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Pipeline {
@@ -151,13 +131,21 @@ impl Pipeline {
         let settings = settings.into();
         let store = Store::open(&settings.db_path())?;
         let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {
             settings: Arc::new(settings),
             metrics: Default::default(),
             fetcher,
             store,
             extractors: Default::default(),
+            stop: Arc::new(tokio::sync::watch::channel(false).0),
         })
+    }
+
+    /// Makes every pass of this pipeline, running or to come, stop fetching at once and store and
+    /// publish what it has read (for shutdown; there is no undoing it).
+    pub fn stop_fetching(&self) {
+        self.stop.send_replace(true);
     }
 
     /// The settings this pipeline was built with.
@@ -186,33 +174,16 @@ impl Pipeline {
             feed: feed.id.clone(),
             ..Default::default()
         };
-        let result = self.read_feed(feed, &mut report).await;
-        if let Err(err) = &result {
-            report.error = Some(err.to_string());
-            bump(&self.metrics.feed_failures, 1);
-            // A source that could not be fetched is already counted under its fetch reason.
-            match err {
-                FeedError::Source(_) => {}
-                FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
-                FeedError::Store(_) => self.metrics.count_failure("feed_store"),
-                FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+        match self.read_feed(feed, &mut report).await {
+            Ok(()) => {}
+            Err(FeedError::Source(e)) if defers(&e) => {
+                tracing::info!(feed = %feed.id, "source not read: {e}");
+                report.source_held = Some(e.to_string());
             }
-            // Said once: by the command's report (`once`) or the scheduler's log (`run`).
-            tracing::debug!(feed = %feed.id, "feed failed: {err}");
-            let (id, msg) = (feed.id.clone(), err.to_string());
-            let retry_after = match err {
-                FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,
-                _ => None,
-            };
-            let stored = self
-                .store
-                .call(move |s| {
-                    s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
-                })
-                .await;
-            if let Err(e) = stored {
-                tracing::error!(feed = %feed.id, "cannot record the failure: {e}");
-            }
+            Err(err) => self.record_failure(feed, &err, &mut report).await,
+        }
+        if let Err(e) = bounds::save_holds(&self.store, &self.fetcher).await {
+            tracing::warn!(feed = %feed.id, "cannot keep the host holds: {e}");
         }
         // Published files are rewritten even after a failure, so they exist and list what is stored.
         if let Err(err) = self.publish(feed).await {
@@ -230,26 +201,52 @@ impl Pipeline {
         report
     }
 
+    /// A feed that failed as a whole: counted, and its back-off recorded.
+    async fn record_failure(&self, feed: &FeedConfig, err: &FeedError, report: &mut FeedReport) {
+        report.error = Some(err.to_string());
+        bump(&self.metrics.feed_failures, 1);
+        // A source that could not be fetched is already counted under its fetch reason.
+        match err {
+            FeedError::Source(_) => {}
+            FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
+            FeedError::Store(_) => self.metrics.count_failure("feed_store"),
+            FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
+        }
+        // Said once: by the command's report (`once`) or the scheduler's log (`run`).
+        tracing::debug!(feed = %feed.id, "feed failed: {err}");
+        let (id, msg) = (feed.id.clone(), err.to_string());
+        let retry_after = match err {
+            FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,
+            _ => None,
+        };
+        let stored = self
+            .store
+            .call(move |s| {
+                s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
+            })
+            .await;
+        if let Err(e) = stored {
+            tracing::error!(feed = %feed.id, "cannot record the failure: {e}");
+        }
+    }
+
     async fn read_feed(&self, feed: &FeedConfig, report: &mut FeedReport) -> Result<(), FeedError> {
         let run_start = Utc::now();
+        let mut bounds = Bounds::new(self.settings.run_timeout_for(feed), self.stop.subscribe());
         let id = feed.id.clone();
         let state = self
             .store
             .call(move |s| s.feed_state(&id))
             .await?
             .unwrap_or_default();
-        let request = FetchRequest {
-            url: Some(&feed.source_url),
-            validators: Validators {
-                etag: state.etag.clone(),
-                last_modified: state.last_modified.clone(),
-            },
-            allow_hosts: &feed.allow_hosts,
-            // Upstream feeds are subscriptions, read like any feed reader reads them; a listing
-            // page is crawled, so robots.txt applies.
-            check_robots: matches!(feed.source, SourceKind::Page(_)),
+        let fetched = match bounds.within(self.fetch_source(feed, &state)).await {
+            Ok(fetched) => fetched,
+            Err(cut) => {
+                tracing::warn!(feed = %feed.id, "{cut} while reading the source");
+                report.cut_short = Some(cut.to_string());
+                return Ok(());
+            }
         };
-        let fetched = self.fetch_logged(&feed.id, &request).await;
         let mut new_state = FeedState {
             id: feed.id.clone(),
             ..Default::default()
@@ -260,20 +257,13 @@ impl Pipeline {
             }
             Fetched::Page(page) => {
                 let base = page.url.clone().unwrap_or_else(|| feed.source_url.clone());
-                let max = self.settings.max_items_for(feed);
-                let kind = feed.source.clone();
-                let body = page.body;
-                let listing = tokio::task::spawn_blocking(move || {
-                    crate::source::read_listing(&kind, &body, &base, max)
-                })
-                .await
-                .expect("listing parser panicked")?;
+                let listing = self.listing(feed, page.body, base).await?;
                 new_state.etag = page.etag;
                 new_state.last_modified = page.last_modified;
                 new_state.title = listing.title.clone();
                 new_state.site_url = listing.site_url.as_ref().map(|u| u.to_string());
                 new_state.description = listing.description.clone();
-                self.process_entries(feed, listing.entries, run_start, report)
+                self.process_entries(feed, listing.entries, run_start, bounds, report)
                     .await;
                 new_state.last_run_failed = report.failed as u32;
                 new_state.last_item_error = report.last_item_error.clone();
@@ -303,28 +293,30 @@ impl Pipeline {
         feed: &FeedConfig,
         entries: Vec<Candidate>,
         run_start: chrono::DateTime<Utc>,
+        mut bounds: Bounds,
         report: &mut FeedReport,
     ) {
-        let extractor = match self.extractor(feed) {
-            Ok(x) => x,
-            Err(e) => {
-                // Rules were validated at load; this is a rule the extractor rejects later.
-                tracing::error!(feed = %feed.id, "site rules rejected: {e}");
-                report.failed += entries.len();
-                return;
-            }
-        };
         let concurrency = self.settings.fetch.concurrency.max(1);
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(entries.into_iter().enumerate())
+        let total = entries.len();
+        let stream = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
                 let first_seen = run_start - chrono::Duration::milliseconds(pos as i64);
-                self.process_entry(feed, c, first_seen, extractor.clone())
+                self.process_entry(feed, c, first_seen)
             })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
-        for outcome in outcomes {
+            .buffer_unordered(concurrency);
+        let (outcomes, cut) = bounds.drain(Box::pin(stream)).await;
+        if let Some(cut) = cut {
+            let left = total - outcomes.len();
+            tracing::warn!(feed = %feed.id, left, "{cut}: stopped fetching; publishing what was read");
+            report.deferred += left;
+            report.cut_short = Some(cut.to_string());
+        }
+        for (outcome, site_body) in outcomes {
+            if let Some(matched) = site_body {
+                report.rules_applied += 1;
+                report.rules_missed += usize::from(!matched);
+            }
             match outcome {
                 Outcome::Stored(Upsert::New) => report.new += 1,
                 Outcome::Stored(Upsert::Updated) => report.updated += 1,
@@ -333,20 +325,13 @@ impl Pipeline {
                     report.failed += 1;
                     report.last_item_error = Some(why);
                 }
+                Outcome::Filtered => report.filtered += 1,
+                Outcome::Deferred => report.deferred += 1,
             }
         }
+        bump(&self.metrics.items_filtered, report.filtered as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
-    }
-
-    fn extractor(&self, feed: &FeedConfig) -> Result<Arc<Extractor>, crate::extract::ExtractError> {
-        let mut cache = self.extractors.lock().expect("extractor cache poisoned");
-        if let Some((_, x)) = cache.iter().find(|(rules, _)| *rules == feed.extract) {
-            return Ok(x.clone());
-        }
-        let x = Arc::new(Extractor::new(&feed.extract)?);
-        cache.push((feed.extract.clone(), x.clone()));
-        Ok(x)
     }
 
     async fn process_entry(
@@ -354,13 +339,12 @@ impl Pipeline {
         feed: &FeedConfig,
         c: Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Outcome {
-        match self.try_entry(feed, &c, first_seen, extractor).await {
-            Ok(outcome) => outcome,
+    ) -> Done {
+        match self.try_entry(feed, &c, first_seen).await {
+            Ok(done) => done,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                Outcome::Failed(err.to_string())
+                (Outcome::Failed(err.to_string()), None)
             }
         }
     }
@@ -372,8 +356,11 @@ impl Pipeline {
         feed: &FeedConfig,
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<Done, StoreError> {
+        if let Some(why) = feed.filters.judge(&Subject::Listed(c)) {
+            tracing::info!(feed = %feed.id, url = %c.url, "{why}");
+            return Ok((Outcome::Filtered, None));
+        }
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -381,7 +368,7 @@ impl Pipeline {
         let mut validators = Validators::default();
         if let Some(k) = &known {
             if !policy::should_refetch(k, &sig, self.settings.fetch.refresh, Utc::now()) {
-                return Ok(Outcome::Unchanged);
+                return Ok((Outcome::Unchanged, None));
             }
             // Conditional even for a teaser fallback whose page was read but not extracted: an
             // unchanged page would fail the same way again.
@@ -398,25 +385,39 @@ impl Pipeline {
             sig,
             first_seen,
         };
+        let (chosen, extractor) = match self.site_rules(feed, &c.url) {
+            Ok(site) => site,
+            Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
+        };
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
             allow_hosts: &feed.allow_hosts,
             check_robots: true,
+            headers: &chosen.headers,
         };
         let unread = match self.fetch_logged(&feed.id, &request).await {
-            Ok(Fetched::NotModified) => return self.touch(&entry).await,
-            Ok(Fetched::Page(page)) => match self.store_article(&entry, page, extractor).await? {
-                Ok(upsert) => return Ok(Outcome::Stored(upsert)),
-                Err(unread) => unread,
-            },
-            Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
+            Ok(Fetched::NotModified) => return Ok((self.touch(&entry).await?, None)),
+            Ok(Fetched::Page(page)) => {
+                let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
+                match self.store_article(&entry, pages, extractor).await? {
+                    Ok(done) => return Ok(done),
+                    Err(unread) => unread,
+                }
+            }
+            Err(e) if e.is_gone() => return Ok((self.drop_gone(&entry, e).await?, None)),
+            Err(e) if defers(&e) => {
+                return Ok((self.defer(&entry, known.as_ref(), e).await?, None));
+            }
             Err(e) => Unread {
                 reason: e.to_string(),
                 validators: (None, None),
             },
         };
-        self.keep_teaser(&entry, known.as_ref(), unread).await
+        Ok((
+            self.keep_teaser(&entry, known.as_ref(), unread).await?,
+            None,
+        ))
     }
 
     /// The stored item an entry is, found by its guid or either of its URLs.
@@ -452,20 +453,28 @@ impl Pipeline {
         Ok(Outcome::Unchanged)
     }
 
-    /// Extracts and summarizes a fetched article page and stores the item; or says why it could
-    /// not be read (with the page's validators when extraction failed, so an unchanged page is not
-    /// downloaded again).
+    /// Extracts and summarizes a fetched article page and stores the item (unless the feed's
+    /// filters drop it); or says why it could not be read (with the page's validators when
+    /// extraction failed, so an unchanged page is not downloaded again).
     async fn store_article(
         &self,
         entry: &Entry<'_>,
-        page: Page,
+        pages: Vec<Page>,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<Upsert, Unread>, StoreError> {
-        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
-        let final_url = page.url.clone();
+    ) -> Result<Result<Done, Unread>, StoreError> {
+        let first = &pages[0];
+        let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
+        let final_url = first.url.clone();
         let c = entry.c;
-        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page)).await {
-            Ok(Ok((article, summary))) => {
+        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &pages)).await {
+            Ok(Ok((mut article, summary))) => {
+                let site_body = article.site_body;
+                if self.native_ad_dropped(entry, &mut article).await? {
+                    return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
+                }
+                if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
+                    return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
+                }
                 let item = item::article_item(
                     entry.feed,
                     &entry.guid,
@@ -480,7 +489,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok(upsert))
+                Ok(Ok((Outcome::Stored(upsert), site_body)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));
@@ -497,54 +506,6 @@ impl Pipeline {
                 }))
             }
         }
-    }
-
-    /// The article is gone upstream (404, 410): the entry is marked so and nothing is stored.
-    async fn drop_gone(&self, entry: &Entry<'_>, e: FetchError) -> Result<Outcome, StoreError> {
-        tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
-        let (fid, g, link, sig) = (
-            entry.feed.id.clone(),
-            entry.guid.clone(),
-            entry.c.url.to_string(),
-            entry.sig.clone(),
-        );
-        self.store
-            .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-            .await?;
-        Ok(Outcome::Failed(e.to_string()))
-    }
-
-    /// An article that could not be read. Users expect an item rather than nothing: the source's
-    /// teaser (or just the title and link when there is none) is stored, marked as such, unless a
-    /// real article is already stored.
-    async fn keep_teaser(
-        &self,
-        entry: &Entry<'_>,
-        known: Option<&Known>,
-        unread: Unread,
-    ) -> Result<Outcome, StoreError> {
-        let Unread {
-            reason: failure,
-            validators,
-        } = unread;
-        tracing::warn!(feed = %entry.feed.id, url = %entry.c.url, "article not read: {failure}");
-        let has_real_copy = known.is_some_and(|k| !k.meta.fallback);
-        if !has_real_copy {
-            let item = item::teaser_item(
-                entry.feed,
-                &entry.guid,
-                entry.c,
-                &entry.canonical,
-                entry.c.teaser.as_deref(),
-                &failure,
-                entry.first_seen,
-            );
-            let meta = entry.meta(validators, true);
-            self.store
-                .call(move |s| s.upsert_item(&item, &meta))
-                .await?;
-        }
-        Ok(Outcome::Failed(failure))
     }
 
     /// A fetch with its metrics and fetch-log row.
@@ -612,15 +573,6 @@ impl Pipeline {
         .expect("publishing panicked")?;
         Ok(())
     }
-}
-
-fn extract_and_summarize(
-    extractor: &Extractor,
-    page: &Page,
-) -> Result<(crate::extract::Article, crate::summarize::Summary), crate::extract::ExtractError> {
-    let article = extractor.article(page)?;
-    let summary = crate::summarize::summarize(&article);
-    Ok((article, summary))
 }
 
 #[cfg(test)]

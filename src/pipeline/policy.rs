@@ -34,6 +34,16 @@ pub(super) fn should_refetch(
             || young)
 }
 
+/// Whether a fetch failure leaves the request for a later run rather than failing it: its host is
+/// on hold for longer than a run waits, or its robots.txt cannot be read for now.
+pub(super) fn defers(e: &crate::fetch::FetchError) -> bool {
+    use crate::fetch::FetchError;
+    matches!(
+        e,
+        FetchError::HostOnHold { .. } | FetchError::RobotsUnreachable { .. }
+    )
+}
+
 /// Back-off before a failed feed should run again: 5 minutes doubling per failure, at most 6
 /// hours, or what the server asked for if longer.
 pub(super) fn feed_backoff(
@@ -142,6 +152,9 @@ mod tests {
             updated: None,
             guid: None,
             teaser: Some("ad 1".into()),
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         let same = Candidate {
             teaser: Some("ad 2".into()),

@@ -1,10 +1,11 @@
 //! Serving: an axum router over the published feeds (ETag/Last-Modified, 304, gzip), the HTML index
 //! page, health and metrics.
 //!
-//! The server only reads what `publish` wrote into the public directory; it never touches the
+//! The server serves only what `publish` wrote into the public directory and never writes the
 //! database, so it keeps answering while a pipeline run is busy, and `clearfeed serve` works on a
 //! read-only copy of the files. The index page and the item counts in `/metrics` are built from the
-//! published JSON Feed files.
+//! published JSON Feed files; only when the server runs beside the pipeline do `/metrics` and the
+//! index page's feed health also read the pipeline's feed state.
 //!
 //! Owns: the shared state, routes, request limits, security headers, the error type mapped to
 //! client-safe responses, and graceful shutdown. Its parts own the rest: conditional responses and
@@ -40,8 +41,9 @@ const MAX_URI_BYTES: usize = 2048;
 /// Header limits: a reader sends a handful of headers; thousands of bytes of them is abuse.
 const MAX_HEADERS: usize = 64;
 const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// The index page loads nothing but its own inline style: no scripts, frames, forms or plugins.
-const INDEX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; \
+/// The index page loads nothing but its own inline style and the items' lead images (over http or
+/// https, sent without a referrer): no scripts, frames, forms or plugins.
+const INDEX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Shared state of the HTTP server. Cheap to clone.
@@ -50,6 +52,8 @@ pub struct AppState {
     files: PublicFiles,
     /// Present when the server runs inside the daemon; its counters appear at `/metrics`.
     pipeline: Option<Pipeline>,
+    /// Whether the daemon runs the pipeline's feeds on their schedules (the index shows next runs).
+    scheduled: bool,
     requests: Arc<AtomicU64>,
     /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
     /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
@@ -63,6 +67,7 @@ impl AppState {
         AppState {
             files: PublicFiles::new(public_dir.into()),
             pipeline: None,
+            scheduled: false,
             requests: Default::default(),
             token_digest: None,
         }
@@ -78,6 +83,13 @@ impl AppState {
     /// Adds the pipeline whose counters `/metrics` reports.
     pub fn with_pipeline(mut self, pipeline: Pipeline) -> Self {
         self.pipeline = Some(pipeline);
+        self
+    }
+
+    /// Says that the daemon runs the pipeline's feeds on their schedules, so the index page can
+    /// show each feed's next run.
+    pub fn with_scheduled_runs(mut self) -> Self {
+        self.scheduled = true;
         self
     }
 }

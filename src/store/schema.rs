@@ -71,6 +71,15 @@ CREATE INDEX fetch_log_at ON fetch_log (at);
 ALTER TABLE feeds ADD COLUMN last_run_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN last_item_error TEXT;
 "#,
+    r#"
+CREATE TABLE host_holds (
+    host TEXT PRIMARY KEY,
+    until TEXT NOT NULL
+);
+"#,
+    r#"
+ALTER TABLE items ADD COLUMN language TEXT;
+"#,
 ];
 
 /// The database's schema version, refused when it is newer than the migrations we know.

@@ -1,4 +1,5 @@
-//! Feed state (validators, source metadata, failures and back-off) and the fetch log.
+//! Feed state (validators, source metadata, failures and back-off), hosts on hold, and the fetch
+//! log.
 //!
 //! Does not own items (`items.rs`), the schema (`schema.rs`) or the connection (`mod.rs`).
 
@@ -32,6 +33,8 @@ pub struct FeedState {
     pub last_run_failed: u32,
     /// Why the last of those failed (fetch or extraction error), for `status`.
     pub last_item_error: Option<String>,
+    /// Published items that show only the source's teaser (their article was never read).
+    pub teaser_count: u64,
 }
 
 /// One HTTP fetch, for the log.
@@ -64,7 +67,9 @@ impl Store {
                 "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
                         last_success, last_error, consecutive_failures, next_allowed,
                         (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0),
-                        last_run_failed, last_item_error
+                        last_run_failed, last_item_error,
+                        (SELECT COUNT(*) FROM items
+                         WHERE items.feed = feeds.id AND pruned = 0 AND fallback = 1)
                  FROM feeds WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map(params![feed], |r| {
@@ -81,6 +86,7 @@ impl Store {
                         item_count: r.get::<_, i64>(11)? as u64,
                         last_run_failed: r.get(12)?,
                         last_item_error: r.get(13)?,
+                        teaser_count: r.get::<_, i64>(14)? as u64,
                         ..Default::default()
                     },
                     r.get::<_, Option<String>>(6)?,
@@ -169,6 +175,48 @@ impl Store {
             )?;
             tx.commit()?;
             Ok(failures)
+        })
+    }
+
+    /// Keeps hosts on hold until the given times (a later hold wins over an earlier one for the
+    /// same host) and forgets holds that ended before `now`.
+    pub fn hold_hosts(
+        &self,
+        holds: &[(String, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM host_holds WHERE until < ?1", params![ts(now)])?;
+            for (host, until) in holds {
+                tx.execute(
+                    "INSERT INTO host_holds (host, until) VALUES (?1, ?2)
+                     ON CONFLICT (host) DO UPDATE SET until = MAX(until, ?2)",
+                    params![host, ts(*until)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The hosts on hold after `now`, with the time each hold ends.
+    pub fn host_holds(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT host, until FROM host_holds WHERE until > ?1 ORDER BY host",
+            )?;
+            let rows = stmt.query_map(params![ts(now)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.map(|row| {
+                let (host, until) = row?;
+                Ok((host, req_ts("until", until)?))
+            })
+            .collect()
         })
     }
 
@@ -277,5 +325,39 @@ mod tests {
         assert_eq!(s.consecutive_failures, 0);
         assert_eq!(s.last_error, None);
         assert_eq!(s.title.as_deref(), Some("Feed"));
+    }
+
+    #[test]
+    fn host_holds_keep_the_later_time_and_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let store = Store::open(&path).unwrap();
+        let now = Utc::now();
+        let later = now + chrono::Duration::minutes(2);
+        let sooner = now + chrono::Duration::minutes(1);
+        store
+            .hold_hosts(&[("a.example".into(), later)], now)
+            .unwrap();
+        store
+            .hold_hosts(
+                &[("a.example".into(), sooner), ("b.example".into(), sooner)],
+                now,
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let holds = store.host_holds(now).unwrap();
+        let shown: Vec<_> = holds.iter().map(|(h, t)| (h.as_str(), ts(*t))).collect();
+        assert_eq!(
+            shown,
+            vec![("a.example", ts(later)), ("b.example", ts(sooner))]
+        );
+        let after = now + chrono::Duration::seconds(90);
+        assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
+        store.hold_hosts(&[], after).unwrap();
+        let rows: i64 = store
+            .with(|c| Ok(c.query_row("SELECT COUNT(*) FROM host_holds", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(rows, 1, "ended holds are forgotten");
     }
 }

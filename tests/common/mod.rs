@@ -7,8 +7,10 @@
 //!   of its own, so synchronous and asynchronous tests use it alike.
 //! - [`AppServer`]: clearfeed's own HTTP server (`serve::serve`) on a loopback port, with a stop
 //!   handle; [`raw_request`] and [`raw_get`] talk to it below the level of an HTTP client.
+//! - [`demo_setup`]: the demo's sample site on a loopback port and its two-feed configuration.
 //! - [`feedparser_python`]: a Python interpreter that can `import feedparser`, provided in a
 //!   virtual environment under the target directory on first use.
+//! - [`chromium`]: a headless Chromium, when the machine has one.
 
 #![allow(dead_code)]
 
@@ -54,6 +56,8 @@ pub enum Reply {
     Hang,
     /// Sends the headers and a first chunk of HTML, then nothing more, ever.
     Drip,
+    /// Sends the headers, then an HTML body one byte a second, for as long as the client listens.
+    Trickle,
 }
 
 impl Reply {
@@ -101,6 +105,18 @@ pub struct Seen {
     pub conditional: bool,
     /// The status answered; 0 for a request that was never answered.
     pub status: u16,
+    /// The request's headers as sent (names as written).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// The value of header `name` (any case), if the request had it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Default)]
@@ -311,9 +327,10 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
             conditional,
             status: match &reply {
                 Reply::Full { status, .. } => *status,
-                Reply::Truncated { .. } | Reply::Drip => 200,
+                Reply::Truncated { .. } | Reply::Drip | Reply::Trickle => 200,
                 _ => 0,
             },
+            headers: req.headers.clone(),
         });
         reply
     };
@@ -332,6 +349,22 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
                 )
                 .await;
             std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Reply::Trickle => {
+            let head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html\r\n\
+                        Transfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let page = b"<html><body><p>The tide tables for the week ahead are posted";
+            for byte in page.iter().cycle() {
+                let chunk = [b'1', b'\r', b'\n', *byte, b'\r', b'\n'];
+                if stream.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
             unreachable!()
         }
         Reply::Full {
@@ -489,6 +522,36 @@ pub async fn raw_request(addr: SocketAddr, request: &[u8]) -> (u16, String) {
 pub async fn raw_get(addr: SocketAddr, target: &str) -> (u16, String) {
     let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     raw_request(addr, request.as_bytes()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo's sample site
+
+pub struct Demo {
+    pub _dir: tempfile::TempDir,
+    pub site: clearfeed::app::tools::site::LoopbackSite,
+    pub config: clearfeed::config::AppConfig,
+}
+
+/// The sample site on a loopback port and the demo's configuration for it (feeds served on
+/// `listen`), in a fresh data directory.
+pub async fn demo_setup(listen: SocketAddr) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = loopback_listener().await;
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let site = clearfeed::app::tools::site::LoopbackSite::start(
+        listener,
+        clearfeed::app::tools::demo::sample_site_pages(&base).unwrap(),
+    );
+    let path = clearfeed::app::tools::demo::write_demo_config(dir.path(), &base, listen).unwrap();
+    let config =
+        clearfeed::config::AppConfig::load_from(&path, Some(dir.path().to_path_buf())).unwrap();
+    assert_eq!(config.feeds.len(), 2, "{:?}", config.feed_errors);
+    Demo {
+        _dir: dir,
+        site,
+        config,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -654,4 +717,101 @@ fn build_venv(dir: &Path) -> Result<(), String> {
             FEEDPARSER,
         ]),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// A headless browser
+
+/// Set to `1` to make the browser tests fail, instead of skipping, when no browser is found (CI
+/// installs one, so there a missing browser is a broken set-up, not a reason to skip).
+const REQUIRE_BROWSER: &str = "CLEARFEED_REQUIRE_BROWSER";
+
+/// A Chromium for the tests that look at the index page as a person does: `$CLEARFEED_CHROMIUM`,
+/// else `chromium`, `chromium-browser` or `google-chrome` on `PATH`.
+///
+/// Unlike feedparser, a browser is a system package the tests cannot provide themselves (`.ci/run`
+/// installs Debian's `chromium`). Without one the calling test says so loudly and returns `None`,
+/// so it passes without checking anything; with `CLEARFEED_REQUIRE_BROWSER=1` it fails instead.
+pub fn chromium() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("CLEARFEED_CHROMIUM") {
+        Some(path) => vec![PathBuf::from(path)],
+        None => ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .map(PathBuf::from)
+            .collect(),
+    };
+    let found = candidates.into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_some() {
+        return found;
+    }
+    let banner = "=".repeat(78);
+    let reason = "no Chromium found (install Debian's `chromium` package, or set \
+                  CLEARFEED_CHROMIUM to a Chromium or Chrome binary)";
+    if std::env::var(REQUIRE_BROWSER).as_deref() == Ok("1") {
+        loud(&format!("\n{banner}\nFAILED: {reason}\n{banner}\n"));
+        panic!("{reason} ({REQUIRE_BROWSER}=1 is set)");
+    }
+    loud(&format!(
+        "\n{banner}\nSKIPPED: {reason}\nThe test that shows the index page in a browser passes \
+         without checking anything.\n{banner}\n"
+    ));
+    None
+}
+
+/// Runs headless `chromium` on `url` with a fresh profile and no network services of its own,
+/// adding `args` (e.g. `--dump-dom`, `--screenshot=…`), and returns its standard output. Blocks:
+/// call it from `spawn_blocking` when the server it loads runs on the same runtime.
+pub fn run_chromium(chromium: &Path, url: &str, args: &[&str]) -> String {
+    use std::io::Read as _;
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 90 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let stderr = err.join().unwrap();
+    assert!(status.success(), "chromium failed: {status}\n{stderr}");
+    out.join().unwrap().expect("the DOM is UTF-8")
 }

@@ -274,8 +274,32 @@ pub fn sample_site_pages(base: &str) -> anyhow::Result<HashMap<String, SitePage>
             format!("/news/{}", a.slug),
             SitePage::html(render_article_page(a, &articles, base)),
         );
+        pages.insert(
+            a.image.clone(),
+            SitePage::new("image/svg+xml", sample_image(&a.slug)),
+        );
     }
     Ok(pages)
+}
+
+/// A lead image for the sample site: a small landscape (sky, sun, two hills) whose colours come
+/// from the article's slug, so every story has its own picture without shipping image files.
+fn sample_image(slug: &str) -> String {
+    let hash = slug.bytes().fold(2166136261_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
+    let hue = hash % 360;
+    let sun = 120 + (hash >> 9) % 360;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1200\" height=\"675\" \
+         viewBox=\"0 0 160 90\"><rect width=\"160\" height=\"90\" fill=\"hsl({hue},55%,72%)\"/>\
+         <circle cx=\"{}\" cy=\"28\" r=\"12\" fill=\"hsl(45,90%,70%)\"/>\
+         <path d=\"M0 62 Q40 40 80 60 T160 55 V90 H0Z\" fill=\"hsl({},35%,45%)\"/>\
+         <path d=\"M0 75 Q60 58 110 74 T160 70 V90 H0Z\" fill=\"hsl({},40%,30%)\"/></svg>\n",
+        30 + sun % 100,
+        (hue + 90) % 360,
+        (hue + 120) % 360
+    )
 }
 
 /// Site rules for the sample site, as a feed file's `[extract]` table would give them.

@@ -4,8 +4,8 @@
 //! recorded beside the body and never taken as the lead. Owns only that choice.
 
 use super::tag::Tag;
-use crate::extract::cruft::phrases::opens_stamp_or_byline;
 use super::tree::{Arena, F_ARTICLE_HINT, F_BOILER, F_DEK_HINT, F_REMOVED};
+use crate::extract::cruft::phrases::opens_stamp_or_byline;
 
 /// Characters a dek may have: a line or two, never a whole article.
 const DEK_CHARS: std::ops::RangeInclusive<usize> = 20..=400;

@@ -160,7 +160,8 @@ impl Arena<'_> {
             || it.el.is_some_and(|e| e.value().attr("role") == Some("tab"))
             || self.items.get(it.parent as usize).is_some_and(|p| {
                 matches!(p.tag, Tag::Li | Tag::A | Tag::Nav)
-                    || p.el.is_some_and(|e| e.value().attr("role") == Some("tablist"))
+                    || p.el
+                        .is_some_and(|e| e.value().attr("role") == Some("tablist"))
             });
         headingish
             && it.text_len > 0
@@ -173,7 +174,11 @@ impl Arena<'_> {
     /// heading or of one of its ancestors, inside the same small box; inside the key-points box
     /// itself when the heading is in one), else a run of short
     /// headings or one paragraph alone with the heading in its box.
-    fn points_after_heading(&self, heading: u32, cruft: &CruftRules) -> Option<(Vec<String>, Vec<u32>)> {
+    fn points_after_heading(
+        &self,
+        heading: u32,
+        cruft: &CruftRules,
+    ) -> Option<(Vec<String>, Vec<u32>)> {
         let mut h = heading;
         // A heading inside a key-points box looks no further than that box.
         let levels = if self.items[heading as usize].flags & F_BULLET_HINT != 0
@@ -218,7 +223,12 @@ impl Arena<'_> {
 
     /// The children of a small box as key points, when each is one short line: a run of 1–8
     /// headings or paragraphs (after `heading`, which is skipped), nothing else in the box.
-    fn point_run(&self, boxed: u32, heading: Option<u32>, cruft: &CruftRules) -> Option<(Vec<String>, Vec<u32>)> {
+    fn point_run(
+        &self,
+        boxed: u32,
+        heading: Option<u32>,
+        cruft: &CruftRules,
+    ) -> Option<(Vec<String>, Vec<u32>)> {
         let b = &self.items[boxed as usize];
         if b.text_len >= 1500 || matches!(b.tag, Tag::Body | Tag::Article | Tag::Main) {
             return None;
@@ -263,7 +273,9 @@ impl Arena<'_> {
         let t = self.plain_text(p);
         let (label, rest) = t.split_once(':')?;
         let rest = rest.trim();
-        (label.chars().count() <= 30 && cruft.is_bullet_heading(label) && crate::extract::word_count(rest) >= 5)
+        (label.chars().count() <= 30
+            && cruft.is_bullet_heading(label)
+            && crate::extract::word_count(rest) >= 5)
             .then(|| (vec![rest.to_string()], vec![p]))
     }
 }

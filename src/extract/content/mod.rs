@@ -60,6 +60,8 @@ pub struct Body {
     pub bullets: Vec<String>,
     /// The page's own summary line under the headline (dek, standfirst, subtitle), when it has one.
     pub dek: Option<String>,
+    /// A site rule's body selector matched.
+    pub site_body: bool,
 }
 
 /// Site rules and built-in cruft rules compiled once (selectors parsed, patterns compiled).
@@ -69,6 +71,8 @@ pub struct ContentRules {
     body: Vec<Selector>,
     bullets: Vec<Selector>,
     remove: Vec<Selector>,
+    /// Boxes inside a site rule's body are removed (a rule's `prune: no` turns this off).
+    prune: bool,
 }
 
 fn compile_selectors(key: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
@@ -90,7 +94,13 @@ impl ContentRules {
             body: compile_selectors("body", &site.body)?,
             bullets: compile_selectors("bullets", &site.bullets)?,
             remove: compile_selectors("remove", &site.remove)?,
+            prune: site.host.prune != Some(false),
         })
+    }
+
+    /// Whether the site rules name the body.
+    pub fn has_body_rule(&self) -> bool {
+        !self.body.is_empty()
     }
 }
 
@@ -102,9 +112,13 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // highlights box. They are taken out of the tree so the body does not repeat them.
     let mut bullets = Vec::new();
     arena.site_bullets(rules, &mut bullets);
+    // Pruning is skipped inside a site's own body unless its rules ask for it.
+    let prune = rules.prune || arena.site_body().is_none();
     // Boxes a heading names as cruft (a table of contents, related links) go before the key
     // points are looked for: their lists are not key points.
-    arena.remove_cruft_boxes(&rules.cruft);
+    if prune {
+        arena.remove_cruft_boxes(&rules.cruft);
+    }
     if bullets.is_empty()
         && let Some((points, found)) = arena.find_key_points(&rules.cruft)
     {
@@ -118,7 +132,9 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // never takes it for the lead.
     let dek = arena.find_dek().map(|(_, text)| text);
     // Boilerplate after the key points: they often sit in an <aside> or a box removed as such.
-    arena.remove_boilerplate();
+    if prune {
+        arena.remove_boilerplate();
+    }
 
     let containers = match arena.site_body() {
         Some(i) => vec![i],
@@ -158,6 +174,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
         blocks: finalize(blocks, &rules.cruft, &bullets),
         bullets,
         dek,
+        site_body: arena.site_body().is_some(),
     }
 }
 

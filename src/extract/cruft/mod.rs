@@ -182,8 +182,7 @@ pub fn clean_description(raw: &str) -> String {
             let end = rest
                 .char_indices()
                 .find(|&(i, c)| {
-                    matches!(c, '.' | '!' | '?')
-                        && rest[i + 1..].starts_with(char::is_whitespace)
+                    matches!(c, '.' | '!' | '?') && rest[i + 1..].starts_with(char::is_whitespace)
                 })
                 .map_or(rest.len(), |(i, _)| i + 1);
             let sentence = rest[..end].trim();

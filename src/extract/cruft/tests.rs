@@ -174,7 +174,10 @@ fn bullet_headings() {
 #[test]
 fn feed_descriptions_lose_their_cruft_sentences() {
     use super::clean_description;
-    assert_eq!(clean_description("Boats are back. ADVERTISEMENT"), "Boats are back.");
+    assert_eq!(
+        clean_description("Boats are back. ADVERTISEMENT"),
+        "Boats are back."
+    );
     assert_eq!(
         clean_description("<p>World news from the harbour.</p><p>Advertisement</p>"),
         "World news from the harbour."
@@ -183,6 +186,9 @@ fn feed_descriptions_lose_their_cruft_sentences() {
         clean_description("Local news | Sponsored | Sign up for our daily newsletter"),
         "Local news"
     );
-    assert_eq!(clean_description("  Plain   description  "), "Plain description");
+    assert_eq!(
+        clean_description("  Plain   description  "),
+        "Plain description"
+    );
     assert_eq!(clean_description("Advertisement"), "");
 }

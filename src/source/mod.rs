@@ -1,6 +1,10 @@
-//! Sources: what articles a feed has right now, from an upstream RSS/Atom/JSON feed or from a
-//! listing page read with CSS selectors. No article is fetched here, and nothing here touches the
-//! network: the pipeline fetches the source's bytes and hands them to [`read_listing`].
+//! Sources: what articles a feed has right now, from an upstream RSS/Atom/JSON feed, from a
+//! listing page read with CSS selectors, or from a sitemap (`sitemap`). No article is fetched
+//! here, and nothing here touches the network: the pipeline fetches the source's bytes and hands
+//! them to [`read_listing`], and fetches the further documents a listing names in
+//! [`Listing::follow`] (the children of a sitemap index).
+
+mod sitemap;
 
 use std::collections::HashSet;
 
@@ -13,6 +17,42 @@ pub enum SourceKind {
     Feed,
     /// An HTML listing page; the articles are the links matching `links`.
     Page(PageRules),
+    /// A sitemap, sitemap index, or (for a site root) the sitemaps named in its robots.txt.
+    Sitemap(UrlPatterns),
+}
+
+impl SourceKind {
+    /// The first document to fetch for a source at `url`: a sitemap source given a site root
+    /// starts from the site's robots.txt, whose `Sitemap:` lines name the sitemaps.
+    pub fn first_url(&self, url: &url::Url) -> url::Url {
+        match self {
+            SourceKind::Sitemap(_) if url.path() == "/" && url.query().is_none() => {
+                url.join("/robots.txt").unwrap_or_else(|_| url.clone())
+            }
+            _ => url.clone(),
+        }
+    }
+}
+
+/// Which URLs of a sitemap are articles.
+#[derive(Debug, Clone, Default)]
+pub struct UrlPatterns {
+    /// A URL is kept only if it matches one of these (when any are given).
+    pub include: Vec<regex::Regex>,
+    /// A URL matching any of these is dropped.
+    pub exclude: Vec<regex::Regex>,
+}
+
+impl UrlPatterns {
+    fn wanted(&self, url: &url::Url) -> bool {
+        url_wanted(&self.include, &self.exclude, url)
+    }
+}
+
+/// Whether `url` matches one of `include` (when any are given) and none of `exclude`.
+fn url_wanted(include: &[regex::Regex], exclude: &[regex::Regex], url: &url::Url) -> bool {
+    (include.is_empty() || include.iter().any(|r| r.is_match(url.as_str())))
+        && !exclude.iter().any(|r| r.is_match(url.as_str()))
 }
 
 /// How to find article links on a listing page.
@@ -36,6 +76,18 @@ pub struct Listing {
     pub site_url: Option<url::Url>,
     /// The source's own description (feed `description`/`subtitle`).
     pub description: Option<String>,
+    /// Further documents that list the source's articles, to be fetched and read with the same
+    /// kind (the newest children of a sitemap index), most promising first.
+    pub follow: Vec<url::Url>,
+}
+
+impl Listing {
+    /// Adds the entries of a further document (see [`Listing::follow`]), keeping only the newest
+    /// `max_entries` of the whole.
+    pub fn absorb(&mut self, other: Listing, max_entries: usize) {
+        self.entries.extend(other.entries);
+        tidy(&mut self.entries, max_entries);
+    }
 }
 
 /// One article a source points at.
@@ -52,6 +104,30 @@ pub struct Candidate {
     pub guid: Option<String>,
     /// The upstream teaser (often partial and ad-laden); a fallback when the page cannot be read.
     pub teaser: Option<String>,
+    /// The upstream full content (RSS `content:encoded`, Atom `content`, JSON `content_html`),
+    /// when the entry carries one besides its summary.
+    pub content: Option<String>,
+    /// The upstream author's name.
+    pub author: Option<String>,
+    /// The upstream categories (RSS `category`, Atom `category` terms, JSON `tags`).
+    pub categories: Vec<String>,
+}
+
+impl Candidate {
+    /// An entry known only by its URL.
+    pub fn new(url: url::Url) -> Self {
+        Candidate {
+            url,
+            title: None,
+            published: None,
+            updated: None,
+            guid: None,
+            teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +137,9 @@ pub enum SourceError {
     Feed(String),
     #[error("invalid links selector {selector:?}: {reason}")]
     Selector { selector: String, reason: String },
+    /// The bytes are not a sitemap, sitemap index or robots.txt.
+    #[error("not a readable sitemap: {0}")]
+    Sitemap(String),
 }
 
 /// Reads the articles out of a fetched source. `base` is the URL the source was fetched from
@@ -75,11 +154,17 @@ pub fn read_listing(
     let mut listing = match kind {
         SourceKind::Feed => parse_feed(body, base)?,
         SourceKind::Page(rules) => parse_page(body, base, rules)?,
+        SourceKind::Sitemap(patterns) => sitemap::parse_sitemap(body, base, patterns)?,
     };
-    dedupe(&mut listing.entries);
-    newest_first(&mut listing.entries);
-    listing.entries.truncate(max_entries);
+    tidy(&mut listing.entries, max_entries);
     Ok(listing)
+}
+
+/// Duplicates out, newest first when dated, at most `max_entries`.
+fn tidy(entries: &mut Vec<Candidate>, max_entries: usize) {
+    dedupe(entries);
+    newest_first(entries);
+    entries.truncate(max_entries);
 }
 
 /// Puts the newest entries first when every entry is dated, so that the cap keeps the newest and
@@ -121,22 +206,26 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
             continue;
         };
         let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
-        let teaser = entry
-            .summary
-            .map(|t| t.content)
-            .or_else(|| entry.content.and_then(|c| c.body))
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        let nonempty = |t: String| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+        let content = entry.content.and_then(|c| c.body).and_then(nonempty);
+        let summary = entry.summary.map(|t| t.content).and_then(nonempty);
         entries.push(Candidate {
             url,
-            title: entry
-                .title
-                .map(|t| t.content.trim().to_string())
-                .filter(|t| !t.is_empty()),
+            title: entry.title.map(|t| t.content).and_then(nonempty),
             published: entry.published.or(entry.updated),
             updated: entry.updated,
             guid,
-            teaser,
+            teaser: summary.clone().or_else(|| content.clone()),
+            content,
+            author: entry
+                .authors
+                .into_iter()
+                .find_map(|p| p.name.and_then(nonempty)),
+            categories: entry
+                .categories
+                .into_iter()
+                .filter_map(|c| c.label.or(Some(c.term)).and_then(nonempty))
+                .collect(),
         });
     }
     Ok(Listing {
@@ -149,6 +238,7 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
             .description
             .map(|t| crate::extract::cruft::clean_description(&t.content))
             .filter(|d| !d.is_empty()),
+        follow: Vec::new(),
     })
 }
 
@@ -177,20 +267,13 @@ pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Lis
             continue;
         };
         url.set_fragment(None);
-        if !rules.include.is_empty() && !rules.include.iter().any(|r| r.is_match(url.as_str())) {
-            continue;
-        }
-        if rules.exclude.iter().any(|r| r.is_match(url.as_str())) {
+        if !url_wanted(&rules.include, &rules.exclude, &url) {
             continue;
         }
         let text = collapse(&el.text().collect::<String>());
         entries.push(Candidate {
-            url,
             title: Some(text).filter(|t| !t.is_empty()),
-            published: None,
-            updated: None,
-            guid: None,
-            teaser: None,
+            ..Candidate::new(url)
         });
     }
     Ok(Listing {
@@ -202,6 +285,7 @@ pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Lis
             .filter(|t| !t.is_empty()),
         site_url: Some(base.clone()),
         description: None,
+        follow: Vec::new(),
     })
 }
 
@@ -263,7 +347,11 @@ mod tests {
         assert!(l.entries[0].teaser.as_deref().unwrap().contains("Boats"));
         assert!(l.entries[0].published.is_some());
         assert_eq!(l.title.as_deref(), Some("World"));
-        assert_eq!(l.description.as_deref(), Some("World news."), "ad label cleaned out");
+        assert_eq!(
+            l.description.as_deref(),
+            Some("World news."),
+            "ad label cleaned out"
+        );
         assert_eq!(
             l.site_url.unwrap().as_str(),
             "https://news.example.org/world"
@@ -286,6 +374,21 @@ mod tests {
         let l = read_listing(&SourceKind::Feed, json.as_bytes(), &base(), 100).unwrap();
         assert_eq!(l.entries.len(), 1);
         assert_eq!(l.entries[0].url.as_str(), "https://j.example/1");
+    }
+
+    #[test]
+    fn author_categories_and_full_content_are_kept_apart_from_the_teaser() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+<item><title>One</title><link>https://e.example/1</link><dc:creator>Ada Marsh</dc:creator>
+<category>Local</category><category>Harbour</category><description>Short teaser</description>
+<content:encoded><![CDATA[<p>The whole article.</p>]]></content:encoded></item></channel></rss>"#;
+        let l = read_listing(&SourceKind::Feed, rss.as_bytes(), &base(), 10).unwrap();
+        let c = &l.entries[0];
+        assert_eq!(c.author.as_deref(), Some("Ada Marsh"));
+        assert_eq!(c.categories, ["Local", "Harbour"]);
+        assert_eq!(c.teaser.as_deref(), Some("Short teaser"));
+        assert_eq!(c.content.as_deref(), Some("<p>The whole article.</p>"));
     }
 
     #[test]

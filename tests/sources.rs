@@ -1,0 +1,350 @@
+//! End to end: the ways in other than an upstream feed — sitemaps (`kind = "sitemap"`) — run by
+//! the `clearfeed` binary against an invented news site on 127.0.0.1, with a real SQLite file.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use clearfeed::store::Store;
+use common::Server;
+
+/// An invented article page in ordinary news markup.
+fn article_html(title: &str, para: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} - Valley Courier</title>
+<meta property="og:title" content="{title}"></head><body>
+<header><nav><a href="/">Home</a> <a href="/local/">Local</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Tomas Reyes</p>
+<p>{para}</p>
+<p>Council members said the decision would be reviewed at the spring meeting, after the traffic
+survey and the public consultation on the new bus routes had both been published.</p>
+<p>Residents can send written comments to the town clerk until the end of the month.</p>
+</article></main><footer>Valley Courier</footer></body></html>"#
+    )
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+/// `clearfeed.toml` allowing loopback fetches, and one feed file; returns the config path.
+fn configure(dir: &Path, id: &str, feed_toml: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("feeds")).unwrap();
+    std::fs::write(dir.join("feeds").join(format!("{id}.toml")), feed_toml).unwrap();
+    let config = dir.join("clearfeed.toml");
+    std::fs::write(
+        &config,
+        "data_dir = \"data\"\n[fetch]\nallow_private_networks = true\nper_host_delay = \"0s\"\nretries = 0\n",
+    )
+    .unwrap();
+    config
+}
+
+/// Runs the binary with `args`, asserting success; returns stdout.
+fn clearfeed(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(args)
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "clearfeed {args:?} failed:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn stored(dir: &Path, feed: &str) -> Vec<(String, String)> {
+    let store = Store::open(&dir.join("data").join("clearfeed.db")).unwrap();
+    store
+        .items(feed, 100)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.url, i.title))
+        .collect()
+}
+
+#[test]
+fn once_over_a_site_root_reads_robots_sitemaps_index_gzip_and_news() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    site.ok(
+        "/robots.txt",
+        "text/plain",
+        format!(
+            "User-agent: *\nDisallow: /private/\n\nSitemap: {}\nSitemap: {}\n",
+            u("/sitemap-index.xml"),
+            u("/news-sitemap.xml")
+        ),
+    );
+    // An index of a thousand monthly sitemaps: only the newest few may be read.
+    let mut index = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#,
+    );
+    for i in 0..1000 {
+        let (y, m) = (1950 + i / 12, i % 12 + 1);
+        index.push_str(&format!(
+            "<sitemap><loc>{}</loc><lastmod>{y}-{m:02}-28</lastmod></sitemap>",
+            u(&format!("/maps/{i}.xml.gz"))
+        ));
+    }
+    index.push_str("</sitemapindex>");
+    site.ok("/sitemap-index.xml", "application/xml", index);
+    site.ok(
+        "/maps/999.xml.gz",
+        "application/gzip",
+        gzip(&format!(
+            r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{}</loc><lastmod>2026-11-20T09:00:00Z</lastmod></url>
+<url><loc>{}</loc><lastmod>2026-11-02T09:00:00Z</lastmod></url>
+<url><loc>{}</loc><lastmod>2026-11-22T09:00:00Z</lastmod></url></urlset>"#,
+            u("/local/library-hours"),
+            u("/local/old-news"),
+            u("/video/parade")
+        )),
+    );
+    site.ok(
+        "/news-sitemap.xml",
+        "application/xml",
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{}</loc><news:news><news:publication><news:name>Valley Courier</news:name><news:language>en</news:language></news:publication>
+<news:publication_date>2026-11-24T07:00:00Z</news:publication_date><news:title>Bus routes redrawn</news:title></news:news></url>
+<url><loc>{}</loc><news:news><news:publication><news:name>Valley Courier</news:name><news:language>en</news:language></news:publication>
+<news:publication_date>2026-11-23T07:00:00Z</news:publication_date><news:title>Bridge repairs finish early</news:title></news:news></url>
+</urlset>"#,
+            u("/local/bus-routes"),
+            u("/local/bridge")
+        ),
+    );
+    for (path, title) in [
+        ("/local/bus-routes", "Bus routes redrawn"),
+        ("/local/bridge", "Bridge repairs finish early"),
+        ("/local/library-hours", "Library extends its hours"),
+        ("/local/old-news", "An older story"),
+    ] {
+        site.ok(
+            path,
+            "text/html; charset=utf-8",
+            article_html(
+                title,
+                "The story's first paragraph, in the courier's own words.",
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure(
+        dir.path(),
+        "courier",
+        &format!(
+            "max_items = 3\n[source]\nurl = \"{}\"\nkind = \"sitemap\"\nexclude = \"/video/\"\n",
+            u("/")
+        ),
+    );
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(out.contains("courier: new 3"), "{out}");
+
+    let mut got = stored(dir.path(), "courier");
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                u("/local/bridge"),
+                "Bridge repairs finish early".to_string()
+            ),
+            (u("/local/bus-routes"), "Bus routes redrawn".to_string()),
+            (
+                u("/local/library-hours"),
+                "Library extends its hours".to_string()
+            ),
+        ],
+        "the newest three, the video excluded"
+    );
+    assert_eq!(
+        site.hits("/local/old-news"),
+        0,
+        "past max_items: not fetched"
+    );
+    assert_eq!(site.hits("/video/parade"), 0);
+    let children = site.hits_under("/maps/");
+    assert!(
+        children.len() <= 3 && children.iter().all(|p| p.starts_with("/maps/99")),
+        "only the newest children of the index: {children:?}"
+    );
+    let published = std::fs::read_to_string(dir.path().join("data/public/courier.json")).unwrap();
+    assert!(published.contains("Bus routes redrawn"), "{published}");
+    assert!(published.contains("first paragraph"), "{published}");
+}
+
+#[test]
+fn a_sitemap_url_is_read_directly_and_a_root_without_robots_falls_back_to_sitemap_xml() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    site.ok(
+        "/sitemap.xml",
+        "text/xml",
+        format!(
+            "<urlset><url><loc>{}</loc><lastmod>2026-11-24</lastmod></url></urlset>",
+            u("/story/fair")
+        ),
+    );
+    site.ok(
+        "/story/fair",
+        "text/html",
+        article_html(
+            "County fair opens",
+            "Rides, stalls and a prize-winning pumpkin.",
+        ),
+    );
+    for (id, url) in [("direct", u("/sitemap.xml")), ("root", u("/"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = format!("[source]\nurl = \"{url}\"\nkind = \"sitemap\"\n");
+        let config = configure(dir.path(), id, &feed);
+        let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+        assert!(out.contains(&format!("{id}: new 1")), "{out}");
+        assert_eq!(
+            stored(dir.path(), id),
+            vec![(u("/story/fair"), "County fair opens".to_string())]
+        );
+    }
+}
+
+#[test]
+fn a_broken_sitemap_fails_the_feed_with_a_clear_error() {
+    let site = Server::start();
+    site.ok(
+        "/sitemap.xml",
+        "text/html",
+        "<html><body>Moved</body></html>",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feed = format!(
+        "[source]\nurl = \"{}\"\nkind = \"sitemap\"\n",
+        site.url("/sitemap.xml")
+    );
+    let config = configure(dir.path(), "broken", &feed);
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["once", "--config", config.to_str().unwrap()])
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        stdout.contains("broken: feed failed: source: not a readable sitemap: expected <urlset> or <sitemapindex>, found <html>"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn filters_drop_before_fetch_on_title_and_url_and_after_extraction_on_the_rest() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let item = |path: &str, title: &str, extra: &str| {
+        format!(
+            "<item><title>{title}</title><link>{}</link><guid isPermaLink=\"false\">{path}</guid>{extra}<description>Teaser</description></item>",
+            u(path)
+        )
+    };
+    let rss = format!(
+        r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Courier</title><link>{}</link>{}{}{}{}{}</channel></rss>"#,
+        u("/"),
+        item(
+            "/local/library",
+            "Library extends its hours",
+            "<category>Local</category>"
+        ),
+        item("/promo/boats", "SPONSORED: the boat show", ""),
+        item("/live/count", "Election count", ""),
+        item(
+            "/local/column",
+            "Why the bus plan fails",
+            "<category>Opinion</category>"
+        ),
+        item(
+            "/local/members",
+            "Council budget",
+            "<dc:creator>Wire Desk</dc:creator>"
+        ),
+    );
+    site.ok("/rss.xml", "application/rss+xml", rss);
+    site.ok(
+        "/local/library",
+        "text/html",
+        article_html(
+            "Library extends its hours",
+            "The library will open until nine.",
+        ),
+    );
+    site.ok(
+        "/local/column",
+        "text/html",
+        article_html("Why the bus plan fails", "A column on the new routes."),
+    );
+    site.ok(
+        "/local/members",
+        "text/html",
+        article_html(
+            "Council budget",
+            "This story is for subscribers only. Subscribe to keep reading.",
+        ),
+    );
+    for path in ["/promo/boats", "/live/count"] {
+        site.ok(path, "text/html", article_html("Never fetched", "No."));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure(
+        dir.path(),
+        "courier",
+        &format!(
+            r#"[source]
+url = "{}"
+[filter]
+drop_title = "^sponsored"
+drop_url = ["/live/"]
+drop_category = "^opinion$"
+drop_text = "for subscribers only"
+"#,
+            u("/rss.xml")
+        ),
+    );
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.contains("courier: new 1, updated 0, unchanged 0, failed 0, filtered 4"),
+        "{out}"
+    );
+    assert_eq!(
+        stored(dir.path(), "courier"),
+        vec![(u("/local/library"), "Library extends its hours".to_string())]
+    );
+    assert_eq!(site.hits("/promo/boats"), 0, "title filter: not fetched");
+    assert_eq!(site.hits("/live/count"), 0, "URL filter: not fetched");
+    assert_eq!(
+        site.hits("/local/column"),
+        1,
+        "category: judged after extraction"
+    );
+    assert_eq!(
+        site.hits("/local/members"),
+        1,
+        "text: judged after extraction"
+    );
+    let published = std::fs::read_to_string(dir.path().join("data/public/courier.json")).unwrap();
+    assert!(!published.contains("Council budget"), "{published}");
+
+    // The next run does not fetch a dropped article again.
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(out.contains("courier: new 0"), "{out}");
+    assert_eq!(site.hits("/local/members"), 1);
+    assert_eq!(site.hits("/local/column"), 1);
+}
