@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 
 use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::filter::Subject;
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
@@ -35,7 +36,8 @@ mod sources;
 mod unread;
 
 pub use feed::{
-    DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings, db_path_in, public_dir_in,
+    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, NativeAds, OnFailure, Settings,
+    database_of, db_path_in, public_dir_in,
 };
 pub use metrics::Metrics;
 pub use pages::{MAX_PAGES, article_pages};
@@ -69,6 +71,8 @@ enum Outcome {
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
+    /// Dropped by the feed's filters (the reason is logged).
+    Filtered,
     /// Left for a later run (host on hold).
     Deferred,
 }
@@ -123,10 +127,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Opens `<data_dir>/clearfeed.db` (creating the data directory) and builds the HTTP client.
+    /// Opens the database (`<data_dir>/clearfeed.db`, creating the data directory, unless
+    /// `database_url` names a PostgreSQL one) and builds the HTTP client.
     pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
         let settings = settings.into();
-        let store = Store::open(&settings.db_path())?;
+        let store = Store::open_database(&settings.database())?;
         let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
         bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {
@@ -322,9 +327,11 @@ impl Pipeline {
                     report.failed += 1;
                     report.last_item_error = Some(why);
                 }
+                Outcome::Filtered => report.filtered += 1,
                 Outcome::Deferred => report.deferred += 1,
             }
         }
+        bump(&self.metrics.items_filtered, report.filtered as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
     }
@@ -352,6 +359,10 @@ impl Pipeline {
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
     ) -> Result<Done, StoreError> {
+        if let Some(why) = feed.filters.judge(&Subject::Listed(c)) {
+            tracing::info!(feed = %feed.id, url = %c.url, "{why}");
+            return Ok((Outcome::Filtered, None));
+        }
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -392,7 +403,7 @@ impl Pipeline {
             Ok(Fetched::Page(page)) => {
                 let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
                 match self.store_article(&entry, pages, extractor).await? {
-                    Ok((upsert, matched)) => return Ok((Outcome::Stored(upsert), matched)),
+                    Ok(done) => return Ok(done),
                     Err(unread) => unread,
                 }
             }
@@ -444,15 +455,15 @@ impl Pipeline {
         Ok(Outcome::Unchanged)
     }
 
-    /// Extracts and summarizes a fetched article page and stores the item; or says why it could
-    /// not be read (with the page's validators when extraction failed, so an unchanged page is not
-    /// downloaded again).
+    /// Extracts and summarizes a fetched article page and stores the item (unless the feed's
+    /// filters drop it); or says why it could not be read (with the page's validators when
+    /// extraction failed, so an unchanged page is not downloaded again).
     async fn store_article(
         &self,
         entry: &Entry<'_>,
         pages: Vec<Page>,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<(Upsert, Option<bool>), Unread>, StoreError> {
+    ) -> Result<Result<Done, Unread>, StoreError> {
         let first = &pages[0];
         let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
         let final_url = first.url.clone();
@@ -461,7 +472,10 @@ impl Pipeline {
             Ok(Ok((mut article, summary))) => {
                 let site_body = article.site_body;
                 if self.native_ad_dropped(entry, &mut article).await? {
-                    return Ok(Ok((Upsert::Unchanged, site_body)));
+                    return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
+                }
+                if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
+                    return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
                 }
                 let item = item::article_item(
                     entry.feed,
@@ -477,7 +491,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok((upsert, site_body)))
+                Ok(Ok((Outcome::Stored(upsert), site_body)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));
