@@ -513,6 +513,7 @@ mod tests {
                 with: vec![],
                 without: vec![],
             },
+            url: None,
         }];
         let scores = [PageScore {
             tp: 3,
