@@ -95,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
         Command::Rules(command) => commands::rules(&command),
+        Command::BenchKill(args) => tools::bench_kill::command(&args),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");
