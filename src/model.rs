@@ -64,6 +64,9 @@ pub struct Item {
     /// Hash of the article content, to tell an update from an unchanged refetch.
     pub content_hash: String,
     pub first_seen: DateTime<Utc>,
+    /// ISO 639-1 code of the article's language, declared by the page or detected; `None` for a
+    /// teaser. The feed's language is the one most of its items are in, unless its file says.
+    pub language: Option<String>,
 }
 
 /// The three published formats of a feed.
@@ -114,6 +117,9 @@ pub struct FeedMeta {
     /// Whether the key points open the published content (RSS `content:encoded`, Atom `content`,
     /// JSON Feed `content_html`), for readers that show only the content.
     pub summary_in_content: bool,
+    /// The feed's language (e.g. `en`): RSS `language`, Atom `xml:lang`, JSON Feed `language`.
+    /// `None` lets publishing take the language most of the items are in.
+    pub language: Option<String>,
 }
 
 impl FeedMeta {

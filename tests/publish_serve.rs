@@ -37,6 +37,7 @@ fn item(n: u32, title: &str) -> Item {
         image: Some("https://riverside.example.com/img/bridge.jpg".into()),
         content_hash: format!("h{n}"),
         first_seen: t,
+        language: Some("en".into()),
     }
 }
 
@@ -48,6 +49,7 @@ fn meta() -> FeedMeta {
         site_url: "https://riverside.example.com/".into(),
         base_url: Some("http://127.0.0.1:9/".into()),
         summary_in_content: true,
+        language: None,
     }
 }
 
@@ -662,6 +664,7 @@ import json, sys, feedparser
 d = feedparser.parse(sys.argv[1])
 print(json.dumps({
     "bozo": bool(d.bozo), "error": str(d.get("bozo_exception", "")), "title": d.feed.get("title"),
+    "language": d.feed.get("language"),
     "entries": [{"title": e.title, "link": e.link, "id": e.id, "summary": e.get("summary", ""),
                  "content": e.content[0].value if "content" in e else ""} for e in d.entries],
 }))
@@ -728,6 +731,8 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
         for ext in ["rss", "atom"] {
             let seen = feedparser(&python, &public.join(format!("{}.{ext}", feed.id)));
             assert_eq!(seen["bozo"], false, "{} {ext}: {}", feed.id, seen["error"]);
+            // The sample pages are in English: the feed says so (RSS `language`, Atom `xml:lang`).
+            assert_eq!(seen["language"], "en", "{} {ext}", feed.id);
             let entries = seen["entries"].as_array().unwrap();
             assert_eq!(entries.len(), articles.len());
             for a in &articles {
@@ -768,6 +773,8 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
         let json = std::fs::read(public.join(format!("{}.json", feed.id))).unwrap();
         let parsed = feed_rs::parser::parse(json.as_slice()).unwrap();
         assert_eq!(parsed.entries.len(), articles.len());
+        let ours: clearfeed::publish::JsonFeed = serde_json::from_slice(&json).unwrap();
+        assert_eq!(ours.language.as_deref(), Some("en"), "{}", feed.id);
     }
     let opml = std::fs::read_to_string(public.join("feeds.opml")).unwrap();
     assert!(opml.contains("lakeside.rss") && opml.contains("lakeside-front.rss"));

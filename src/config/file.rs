@@ -46,6 +46,7 @@ struct FeedFile {
     allow_hosts: Vec<String>,
     max_items: Option<usize>,
     summary_in_content: Option<bool>,
+    language: Option<Spanned<String>>,
     #[serde(default, deserialize_with = "de_opt_duration")]
     run_timeout: Option<Duration>,
     #[serde(default)]
@@ -132,6 +133,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
     let exclude = compile_patterns(&ctx, &file.source.exclude, "exclude", &mut errors);
     let source = source_kind(&ctx, &file.source, include, exclude, &mut errors);
     let extract = extract_rules(&ctx, file.extract, &mut errors);
+    let language = feed_language(&ctx, file.language.as_ref(), &mut errors);
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
     }
@@ -149,6 +151,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
             .collect(),
         max_items: file.max_items,
         summary_in_content: file.summary_in_content.unwrap_or(true),
+        language,
         run_timeout: file.run_timeout,
         on_failure: file.on_failure,
         file: path.to_path_buf(),
@@ -224,6 +227,32 @@ fn check_source_url(
             None
         }
     }
+}
+
+/// The declared language: a language tag such as `en` or `pt-BR` (letters, then `-` and letters or
+/// digits), as feeds carry it.
+fn feed_language(
+    ctx: &FileCtx<'_>,
+    language: Option<&Spanned<String>>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<String> {
+    let lang = language?;
+    let text = lang.get_ref().trim();
+    let mut parts = text.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let valid = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !valid {
+        errors.push(ctx.error(
+            Some(lang.span()),
+            format!("invalid language {:?}", lang.get_ref()),
+            Some("use a language tag such as \"en\", \"de\" or \"pt-BR\"".into()),
+        ));
+        return None;
+    }
+    Some(text.to_string())
 }
 
 /// The cron schedule as written (checked), or the default.
@@ -370,6 +399,20 @@ mod tests {
             errs[0].hint.as_deref(),
             Some("did you mean `summary_in_content`?")
         );
+    }
+
+    #[test]
+    fn language_is_a_checked_language_tag() {
+        let f = feed("language = \"pt-BR\"\n[source]\nurl = \"https://e.org/\"\n").unwrap();
+        assert_eq!(f.language.as_deref(), Some("pt-BR"));
+        let f = feed("[source]\nurl = \"https://e.org/\"\n").unwrap();
+        assert_eq!(f.language, None);
+        for bad in ["english", "e", "en_GB", "", "en-"] {
+            let text = format!("language = \"{bad}\"\n[source]\nurl = \"https://e.org/\"\n");
+            let errs = feed(&text).unwrap_err().0;
+            assert_eq!(errs[0].line, Some(1), "{bad}: {errs:?}");
+            assert!(errs[0].to_string().contains("invalid language"), "{errs:?}");
+        }
     }
 
     #[test]

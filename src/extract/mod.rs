@@ -42,6 +42,8 @@ pub struct Article {
     pub title: String,
     pub byline: Option<String>,
     pub published: Option<DateTime<FixedOffset>>,
+    /// When the page says it was last modified.
+    pub modified: Option<DateTime<FixedOffset>>,
     /// Canonical URL: link rel=canonical, og:url, or the fetched URL.
     pub url: Option<String>,
     /// Lead image, absolute.
@@ -137,6 +139,7 @@ impl Extractor {
                 title,
                 byline: meta.byline,
                 published: meta.published,
+                modified: meta.modified,
                 url: meta.url,
                 image,
                 language: meta.language,

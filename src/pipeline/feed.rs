@@ -31,6 +31,8 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// The feed's declared language (`language = "en"`); `None`: the language of most items.
+    pub language: Option<String>,
     /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
     pub run_timeout: Option<Duration>,
     /// What is published for an article that cannot be read.
@@ -64,6 +66,7 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            language: None,
             run_timeout: None,
             on_failure: OnFailure::Teaser,
             file: PathBuf::new(),

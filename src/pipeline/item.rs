@@ -29,15 +29,17 @@ pub(super) fn content_hash(title: &str, bullets: &[String], lead: &str, html: &s
     hex(&h.finalize())
 }
 
-/// The article's own "last modified" time: the source's updated date for the entry, else its
-/// publication date, else when we first saw it (never the moment of storing). A later change of
-/// content is dated by the store when it replaces the item.
+/// The article's own "last modified" time: the page's modified date, else the source's updated
+/// date for the entry, else its publication date, else when we first saw it (never the moment of
+/// storing). A later change of content is dated by the store when it replaces the item.
 fn own_update(
+    page_modified: Option<chrono::DateTime<Utc>>,
     c: &Candidate,
     published: Option<chrono::DateTime<Utc>>,
     first_seen: chrono::DateTime<Utc>,
 ) -> chrono::DateTime<Utc> {
-    plausible(c.updated)
+    plausible(page_modified)
+        .or(plausible(c.updated))
         .filter(|u| published.is_none_or(|p| *u >= p))
         .or(published)
         .unwrap_or(first_seen)
@@ -82,7 +84,12 @@ pub(super) fn article_item(
         url: url.to_string(),
         title,
         byline: article.byline.clone(),
-        updated: own_update(c, published, first_seen),
+        updated: own_update(
+            article.modified.map(|m| m.with_timezone(&Utc)),
+            c,
+            published,
+            first_seen,
+        ),
         published,
         bullets: summary.bullets.clone(),
         lead: summary.lead.clone(),
@@ -90,6 +97,7 @@ pub(super) fn article_item(
         content_html: article.content_html.clone(),
         image: article.image.clone(),
         first_seen,
+        language: article.language.clone(),
     }
 }
 
@@ -131,13 +139,14 @@ pub(super) fn teaser_item(
         title,
         byline: None,
         published: plausible(c.published),
-        updated: own_update(c, plausible(c.published), first_seen),
+        updated: own_update(None, c, plausible(c.published), first_seen),
         bullets: Vec::new(),
         summary: text.clone(),
         lead: text,
         content_html,
         image: None,
         first_seen,
+        language: None,
     }
 }
 
@@ -164,6 +173,7 @@ pub(super) fn feed_meta(
             .unwrap_or_else(|| feed.source_url.to_string()),
         base_url: base_url.map(|u| u.to_string()),
         summary_in_content: feed.summary_in_content,
+        language: feed.language.clone(),
     }
 }
 
@@ -185,10 +195,13 @@ mod tests {
             guid: None,
             teaser: None,
         };
-        assert_eq!(own_update(&c, Some(published), seen), modified);
+        assert_eq!(own_update(None, &c, Some(published), seen), modified);
+        // The page's own modified date wins over the source's.
+        let page = Utc.with_ymd_and_hms(2026, 5, 1, 15, 0, 0).unwrap();
+        assert_eq!(own_update(Some(page), &c, Some(published), seen), page);
         c.updated = None;
-        assert_eq!(own_update(&c, Some(published), seen), published);
-        assert_eq!(own_update(&c, None, seen), seen);
+        assert_eq!(own_update(None, &c, Some(published), seen), published);
+        assert_eq!(own_update(None, &c, None, seen), seen);
         let feed = FeedConfig::from_feed_url("f", c.url.clone());
         let it = teaser_item(&feed, "g", &c, &c.url, None, "x", seen);
         assert_eq!(it.updated, published);

@@ -6,7 +6,7 @@
 use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
 
 use super::{FeedMeta, Format, Item, PublishError, clean, image_mime, last_change, published};
-use super::{content_html, render_error, summary_html};
+use super::{content_html, feed_language, render_error, summary_html};
 
 /// Atom 1.0: summary and content as `type="html"`, author per entry (feed-level author as fallback,
 /// since Atom requires one).
@@ -28,6 +28,7 @@ pub fn render_atom(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErr
         }),
         links: feed_links(meta),
         entries: items.iter().map(|item| entry(meta, item)).collect(),
+        lang: feed_language(meta, items),
         ..Default::default()
     };
     let bytes = feed

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FeedMeta, Format, Item, PublishError, clean, content_html, published, render_error};
+use super::render_error;
+use super::{FeedMeta, Format, Item, PublishError, clean, content_html, feed_language, published};
 
 /// JSON Feed 1.1 document. Also read back by `serve` for the index page, hence `Deserialize`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -19,6 +20,8 @@ pub struct JsonFeed {
     pub feed_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     pub items: Vec<JsonItem>,
 }
 
@@ -56,6 +59,7 @@ pub fn render_json(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErr
         home_page_url: Some(clean(&meta.site_url)),
         feed_url: meta.absolute_feed_url(Format::Json),
         description: Some(clean(&meta.description)).filter(|d| !d.is_empty()),
+        language: feed_language(meta, items),
         items: items
             .iter()
             .map(|item| JsonItem {

@@ -138,6 +138,27 @@ fn content_html(meta: &FeedMeta, item: &Item) -> String {
     }
 }
 
+/// The feed's language: the one its file declares, else the one most of its items are in (a tie
+/// goes to the language of the newer items, which come first); `None` when no item has one.
+pub fn feed_language(meta: &FeedMeta, items: &[Item]) -> Option<String> {
+    if let Some(lang) = &meta.language {
+        return Some(clean(lang));
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for lang in items.iter().filter_map(|i| i.language.as_deref()) {
+        match counts.iter_mut().find(|(l, _)| *l == lang) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((lang, 1)),
+        }
+    }
+    // `max_by_key` keeps the last of equal maxima; reversed, that is the first seen.
+    counts
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(lang, _)| clean(lang))
+}
+
 /// When the item was published, falling back to when we first saw it.
 fn published(item: &Item) -> DateTime<Utc> {
     item.published.unwrap_or(item.first_seen)
@@ -222,6 +243,7 @@ pub(crate) mod tests {
             site_url: "https://news.example.org/".into(),
             base_url: Some("https://feeds.example.net/".into()),
             summary_in_content: true,
+            language: None,
         }
     }
 
@@ -245,6 +267,7 @@ pub(crate) mod tests {
             image: Some("https://news.example.org/img/ferry.webp?w=800".into()),
             content_hash: "abc".into(),
             first_seen: t,
+            language: Some("en".into()),
         }
     }
 
@@ -350,6 +373,41 @@ pub(crate) mod tests {
             Err(PublishError::InvalidId(_))
         ));
         assert!(!dir.path().join("escape.rss").exists());
+    }
+
+    #[test]
+    fn the_feed_language_is_declared_or_that_of_most_items() {
+        let lang = |l: Option<&str>| Item {
+            language: l.map(str::to_string),
+            ..sample_item(1)
+        };
+        let items = [
+            lang(Some("de")),
+            lang(Some("en")),
+            lang(None),
+            lang(Some("en")),
+        ];
+        assert_eq!(feed_language(&sample_meta(), &items).as_deref(), Some("en"));
+        // A tie goes to the newer items' language.
+        assert_eq!(
+            feed_language(&sample_meta(), &items[..2]).as_deref(),
+            Some("de")
+        );
+        assert_eq!(feed_language(&sample_meta(), &[lang(None)]), None);
+        let declared = FeedMeta {
+            language: Some("fr".into()),
+            ..sample_meta()
+        };
+        assert_eq!(feed_language(&declared, &items).as_deref(), Some("fr"));
+        let rss = render_rss(&sample_meta(), &items).unwrap();
+        assert!(rss.contains("<language>en</language>"), "{rss}");
+        let atom = render_atom(&declared, &items).unwrap();
+        assert!(atom.contains(" xml:lang=\"fr\""), "{atom}");
+        let json: JsonFeed =
+            serde_json::from_str(&render_json(&declared, &items).unwrap()).unwrap();
+        assert_eq!(json.language.as_deref(), Some("fr"));
+        let none = render_rss(&sample_meta(), &[lang(None)]).unwrap();
+        assert!(!none.contains("<language>"), "{none}");
     }
 
     #[test]

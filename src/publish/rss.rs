@@ -5,7 +5,7 @@
 //! (`write.rs`).
 
 use super::{FeedMeta, Format, Item, PublishError, clean, image_mime, last_change, published};
-use super::{content_html, render_error, summary_html};
+use super::{content_html, feed_language, render_error, summary_html};
 
 /// Program name and version, written as the feeds' generator.
 const GENERATOR: &str = concat!("clearfeed ", env!("CARGO_PKG_VERSION"));
@@ -25,6 +25,7 @@ pub fn render_rss(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishErro
         last_build_date: Some(last_change(items).to_rfc2822()),
         generator: Some(GENERATOR.to_string()),
         ttl: Some(TTL_MINUTES.to_string()),
+        language: feed_language(meta, items),
         ..Default::default()
     };
     if let Some(href) = meta.absolute_feed_url(Format::Rss) {

@@ -201,7 +201,13 @@ fn alternate_links(page: &IndexPage<'_>) -> String {
 /// One feed's section: title, description, subscribe links, health, latest items.
 fn feed_section(page: &IndexPage<'_>, id: &str, feed: &JsonFeed) -> String {
     let (e, suffix) = (publish::escape_html, &page.suffix);
-    let mut html = format!("<section>\n<h2>{}</h2>\n", e(&feed.title));
+    // The feed's language, so that browsers hyphenate and read it aloud as such.
+    let lang = feed
+        .language
+        .as_deref()
+        .map(|l| format!(" lang=\"{}\"", e(l)))
+        .unwrap_or_default();
+    let mut html = format!("<section{lang}>\n<h2>{}</h2>\n", e(&feed.title));
     if let Some(desc) = feed.description.as_deref().filter(|d| !d.is_empty()) {
         html.push_str(&format!("<p>{}</p>\n", e(desc)));
     }
@@ -330,6 +336,7 @@ mod tests {
             home_page_url: None,
             feed_url: None,
             description: None,
+            language: (title == "Hills").then(|| "de".to_string()),
             items,
         }
     }
@@ -402,6 +409,11 @@ mod tests {
         }
         assert!(
             html.contains("<img class=\"thumb\" src=\"https://h.example/i.jpg?w=1&amp;h=2\""),
+            "{html}"
+        );
+        assert!(html.contains("<section>\n<h2>Harbour"), "{html}");
+        assert!(
+            html.contains("<section lang=\"de\">\n<h2>Hills</h2>"),
             "{html}"
         );
     }

@@ -49,7 +49,7 @@ pub enum Upsert {
 }
 
 const ITEM_COLUMNS: &str = "feed, guid, url, title, byline, published, updated, bullets, lead, \
-     summary, content_html, image, content_hash, first_seen";
+     summary, content_html, image, content_hash, first_seen, language";
 
 impl Store {
     /// The stored item a source entry refers to: same guid, same canonical URL, or same listed
@@ -195,7 +195,7 @@ impl Store {
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, Option<String>>(11)?,
-                    r.get::<_, String>(13)?,
+                    (r.get::<_, String>(13)?, r.get::<_, Option<String>>(14)?),
                 ))
             })?;
             let mut out = Vec::new();
@@ -216,7 +216,7 @@ impl Store {
                     published,
                     updated,
                     image,
-                    first_seen,
+                    (first_seen, language),
                 ) = row?;
                 out.push(Item {
                     feed,
@@ -236,6 +236,7 @@ impl Store {
                     image,
                     content_hash,
                     first_seen: req_ts("first_seen", first_seen)?,
+                    language,
                 });
             }
             Ok(out)
@@ -301,7 +302,7 @@ impl ItemWrite<'_> {
                 "INSERT INTO items ({ITEM_COLUMNS}, link, etag, last_modified,
                                     source_sig, fallback, attempts, checked_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                         ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
+                         ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
             ),
             params![
                 item.feed,
@@ -318,6 +319,7 @@ impl ItemWrite<'_> {
                 item.image,
                 item.content_hash,
                 ts(item.first_seen),
+                item.language,
                 meta.link,
                 meta.etag,
                 meta.last_modified,
@@ -361,7 +363,7 @@ impl ItemWrite<'_> {
                     lead = ?8, summary = ?9, content_html = ?10, image = ?11,
                     content_hash = ?12, etag = ?13, last_modified = ?14,
                     source_sig = ?15, fallback = ?16, attempts = {attempts_sql},
-                    checked_at = ?17, pruned = 0
+                    checked_at = ?17, language = ?18, pruned = 0
                  WHERE id = ?1"
             ),
             params![
@@ -382,7 +384,8 @@ impl ItemWrite<'_> {
                 meta.last_modified,
                 meta.source_sig,
                 meta.fallback,
-                self.now
+                self.now,
+                item.language,
             ],
         )?;
         Ok(())

@@ -195,6 +195,7 @@ mod tests {
             image: None,
             content_hash: body.into(),
             first_seen: now,
+            language: Some("en".into()),
         }
     }
 

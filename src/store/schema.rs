@@ -77,6 +77,9 @@ CREATE TABLE host_holds (
     until TEXT NOT NULL
 );
 "#,
+    r#"
+ALTER TABLE items ADD COLUMN language TEXT;
+"#,
 ];
 
 /// The database's schema version, refused when it is newer than the migrations we know.

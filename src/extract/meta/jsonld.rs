@@ -30,6 +30,7 @@ pub(super) struct LdArticle {
     pub(super) headline: Option<String>,
     pub(super) authors: Option<String>,
     pub(super) published: Option<String>,
+    pub(super) modified: Option<String>,
     pub(super) image: Option<String>,
     pub(super) language: Option<String>,
     pub(super) url: Option<String>,
@@ -63,6 +64,10 @@ impl LdArticle {
         self.published = obj
             .get("datePublished")
             .or_else(|| obj.get("dateCreated"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        self.modified = obj
+            .get("dateModified")
             .and_then(Value::as_str)
             .map(str::to_owned);
         self.image = obj.get("image").and_then(ld_url);

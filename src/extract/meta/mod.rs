@@ -1,4 +1,4 @@
-//! Metadata: headline, byline, publication time, canonical URL, lead image, language and the base
+//! Metadata: headline, byline, publication and modification times, canonical URL, lead image, language and the base
 //! URL for resolving links, read from a parsed document.
 //!
 //! Sources are tried from the most deliberate to the most incidental: a site rule's title selector,
@@ -61,6 +61,17 @@ const DATE_KEYS: &[&str] = &[
     "date",
 ];
 
+/// `<meta>` keys that hold the time the article was last modified, in order of trust.
+const MODIFIED_KEYS: &[&str] = &[
+    "article:modified_time",
+    "og:article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "dcterms:modified",
+    "last-modified",
+];
+
 /// `<meta>` keys that hold the lead image, in order of trust.
 const IMAGE_KEYS: &[&str] = &[
     "og:image",
@@ -91,6 +102,8 @@ pub struct Meta {
     pub title: Option<String>,
     pub byline: Option<String>,
     pub published: Option<DateTime<FixedOffset>>,
+    /// When the page says it was last modified (JSON-LD `dateModified`, `article:modified_time`, …).
+    pub modified: Option<DateTime<FixedOffset>>,
     /// Canonical URL (absolute, http or https).
     pub url: Option<String>,
     /// Lead image (absolute, http or https).
@@ -128,6 +141,7 @@ impl MetaRules {
             title: title.filter(|t| !t.is_empty()),
             byline,
             published: src.published(),
+            modified: src.modified(),
             url: src.url(base.as_ref(), page_url),
             image: src.image(base.as_ref()),
             language: src.language(),
@@ -225,6 +239,19 @@ impl Sources<'_> {
                     .find_map(parse_date)
             })
             .or(self.scan.time)
+    }
+
+    fn modified(&self) -> Option<DateTime<FixedOffset>> {
+        self.ld
+            .modified
+            .as_deref()
+            .and_then(parse_date)
+            .or_else(|| {
+                MODIFIED_KEYS
+                    .iter()
+                    .filter_map(|k| self.m(k))
+                    .find_map(parse_date)
+            })
     }
 
     fn url(&self, base: Option<&Url>, page_url: Option<&Url>) -> Option<String> {

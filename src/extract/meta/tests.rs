@@ -261,3 +261,23 @@ fn language_codes() {
     assert_eq!(iso639_1("english"), None);
     assert_eq!(iso639_1(""), None);
 }
+
+#[test]
+fn modified_time_from_json_ld_then_meta() {
+    let ld = r#"<html><head><script type="application/ld+json">{"@type":"NewsArticle",
+      "headline":"Quay reopens","datePublished":"2026-03-01T08:00:00Z",
+      "dateModified":"2026-03-02T10:15:00+01:00"}</script>
+      <meta property="article:modified_time" content="2026-03-05T00:00:00Z"></head></html>"#;
+    let m = meta(ld, None);
+    assert_eq!(
+        m.modified.unwrap().to_rfc3339(),
+        "2026-03-02T10:15:00+01:00"
+    );
+    let og = r#"<html><head><meta property="article:published_time" content="2026-03-01T08:00:00Z">
+      <meta property="og:updated_time" content="2026-03-03T09:00:00Z"></head></html>"#;
+    assert_eq!(
+        meta(og, None).modified.unwrap().to_rfc3339(),
+        "2026-03-03T09:00:00+00:00"
+    );
+    assert_eq!(meta("<html><head></head></html>", None).modified, None);
+}
