@@ -153,6 +153,13 @@ pub struct ExtractArgs {
     /// A TOML file of site rules (`body`, `bullets`, `remove`, ...), as in a feed's `[extract]` table.
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Directory of clearfeed's own rule files by host (`example.com.toml`); overrides
+    /// `rules_dir` from the configuration. The `--rules` file still wins over them.
+    #[arg(long)]
+    pub rules_dir: Option<PathBuf>,
+    /// Directory of ftr-site-config rule files (`example.com.txt`); overrides `ftr_rules_dir`.
+    #[arg(long)]
+    pub ftr_rules_dir: Option<PathBuf>,
     /// Main configuration file, for its `[fetch]` settings and user agent when fetching URLs.
     /// [default: clearfeed.toml, when it exists]
     #[arg(long, env = "CLEARFEED_CONFIG")]

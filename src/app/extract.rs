@@ -12,8 +12,9 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::app::cli::{ExtractArgs, ExtractFormat};
-use crate::extract::{Article, Extractor, SiteRules};
+use crate::extract::{Article, Chosen, Extractor, SiteRules, choose};
 use crate::fetch::{FetchConfig, FetchRequest, Fetched, Fetcher, Page};
+use crate::rules::RulesLibrary;
 use crate::summarize::{Summary, summarize};
 
 /// Pages larger than this are refused rather than read into memory.
@@ -37,6 +38,8 @@ pub struct ArticleJson<'a> {
     pub text: &'a str,
     pub content_html: &'a str,
     pub word_count: usize,
+    /// A site rule recognised the page as a native ad (sponsored content).
+    pub native_ad: bool,
 }
 
 impl<'a> ArticleJson<'a> {
@@ -56,6 +59,7 @@ impl<'a> ArticleJson<'a> {
             text: &article.text,
             content_html: &article.content_html,
             word_count: article.word_count(),
+            native_ad: article.native_ad,
         }
     }
 }
@@ -66,17 +70,24 @@ pub fn command(
     args: &ExtractArgs,
     fetch: FetchConfig,
     user_agent: &str,
+    library: &RulesLibrary,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    run_with(args, fetch, user_agent, &mut out)
+    run_with(args, fetch, user_agent, library, &mut out)
 }
 
 /// The command with its output stream as a parameter (tests capture it), fetching URLs with the
 /// default `[fetch]` settings.
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let ua = crate::fetch::DEFAULT_USER_AGENT;
-    run_with(args, FetchConfig::default(), ua, out)
+    run_with(
+        args,
+        FetchConfig::default(),
+        ua,
+        &RulesLibrary::default(),
+        out,
+    )
 }
 
 /// The command with the `[fetch]` settings and user agent URLs are fetched with (from
@@ -85,16 +96,14 @@ pub fn run_with(
     args: &ExtractArgs,
     mut fetch: FetchConfig,
     user_agent: &str,
+    library: &RulesLibrary,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let rules = match &args.rules {
         Some(path) => load_rules(path)?,
         None => SiteRules::default(),
     };
-    let extractor = Extractor::new(&rules).with_context(|| match &args.rules {
-        Some(path) => format!("rules file {}", path.display()),
-        None => "built-in rules".to_owned(),
-    })?;
+    let mut extractors = Extractors::new(args, &rules)?;
     fetch.allow_private_networks |= args.allow_private;
     fetch.max_page_bytes = fetch.max_page_bytes.max(MAX_PAGE_BYTES as u64);
     let mut reader = Reader::new(args.base_url.clone(), fetch, user_agent.to_string());
@@ -109,8 +118,7 @@ pub fn run_with(
     let mut failed = 0usize;
     for input in &args.inputs {
         let result = reader
-            .read(input)
-            .and_then(|page| extractor.article(&page).map_err(anyhow::Error::from))
+            .article(input, library, &rules, &mut extractors)
             .with_context(|| input.clone());
         match (args.format, result) {
             (ExtractFormat::Jsonl, Ok(article)) => {
@@ -147,6 +155,50 @@ pub fn run_with(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One extractor per rule set met so far (the `--rules` file's, and each host's over it).
+struct Extractors {
+    built: Vec<(SiteRules, std::sync::Arc<Extractor>)>,
+}
+
+impl Extractors {
+    /// Checks the `--rules` file's rules by building their extractor.
+    fn new(args: &ExtractArgs, rules: &SiteRules) -> anyhow::Result<Self> {
+        let extractor = Extractor::new(rules).with_context(|| match &args.rules {
+            Some(path) => format!("rules file {}", path.display()),
+            None => "built-in rules".to_owned(),
+        })?;
+        Ok(Extractors {
+            built: vec![(rules.clone(), std::sync::Arc::new(extractor))],
+        })
+    }
+
+    fn get(&mut self, chosen: &Chosen) -> anyhow::Result<std::sync::Arc<Extractor>> {
+        if let Some((_, x)) = self.built.iter().find(|(r, _)| *r == chosen.rules) {
+            return Ok(x.clone());
+        }
+        let files: Vec<_> = chosen
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        let x = Extractor::new(&chosen.rules)
+            .with_context(|| format!("site rules {}", files.join(", ")))?;
+        let x = std::sync::Arc::new(x);
+        self.built.push((chosen.rules.clone(), x.clone()));
+        Ok(x)
+    }
+}
+
+/// Says on stderr which site rules were skipped because the site needs a login.
+fn note_login(chosen: &Chosen) {
+    for file in &chosen.login_skipped {
+        eprintln!(
+            "note: site rules {} not applied: the site requires a login",
+            file.display()
+        );
+    }
 }
 
 /// Reads a `--rules` TOML file into [`SiteRules`]; errors name the file (and, from toml, the line).
@@ -205,6 +257,43 @@ impl Reader {
         }
     }
 
+    /// Reads one input and extracts its article with the site rules of its host: the URL's, or
+    /// for a file or stdin `--base-url`'s or the page's canonical URL's. A fetched article's
+    /// further pages (the rules' page links) are fetched and joined.
+    fn article(
+        &mut self,
+        input: &str,
+        library: &RulesLibrary,
+        rules: &SiteRules,
+        extractors: &mut Extractors,
+    ) -> anyhow::Result<Article> {
+        if input.starts_with("http://") || input.starts_with("https://") {
+            let url = url::Url::parse(input).context("invalid URL")?;
+            let chosen = choose(library, rules, Some(&url));
+            note_login(&chosen);
+            let extractor = extractors.get(&chosen)?;
+            let page = self.fetch(&url, &chosen.headers)?;
+            let (runtime, fetcher) = self.http.as_ref().expect("fetched above");
+            let request = FetchRequest {
+                headers: &chosen.headers,
+                ..FetchRequest::new(&url)
+            };
+            let pages = runtime.block_on(crate::pipeline::article_pages(
+                fetcher, &extractor, page, &request,
+            ));
+            return Ok(extractor.article_of_pages(&pages)?);
+        }
+        let page = self.read(input)?;
+        let url = page
+            .url
+            .clone()
+            .or_else(|| crate::extract::canonical_url(&page));
+        let chosen = choose(library, rules, url.as_ref());
+        note_login(&chosen);
+        Ok(extractors.get(&chosen)?.article(&page)?)
+    }
+
+    /// A file or `-` (stdin).
     fn read(&mut self, input: &str) -> anyhow::Result<Page> {
         if input == "-" {
             let mut body = Vec::new();
@@ -215,10 +304,6 @@ impl Reader {
                 .context("cannot read standard input")?;
             check_size(body.len())?;
             return Ok(Page::from_bytes(body, self.base_url.clone()));
-        }
-        if input.starts_with("http://") || input.starts_with("https://") {
-            let url = url::Url::parse(input).context("invalid URL")?;
-            return self.fetch(url);
         }
         let path = Path::new(input);
         if let Some((scheme, _)) = input.split_once("://")
@@ -241,7 +326,7 @@ impl Reader {
 
     /// GETs a page through the pipeline's fetcher; a failure names its cause (status, refusal,
     /// timeout, size).
-    fn fetch(&mut self, url: url::Url) -> anyhow::Result<Page> {
+    fn fetch(&mut self, url: &url::Url, headers: &[(String, String)]) -> anyhow::Result<Page> {
         if self.http.is_none() {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -253,7 +338,11 @@ impl Reader {
         let (runtime, fetcher) = self.http.as_ref().expect("just initialised");
         // The input (the URL) is named by the caller's context: say only the cause here.
         let prefix = format!("{url}: ");
-        match runtime.block_on(fetcher.fetch(&FetchRequest::new(&url))) {
+        let request = FetchRequest {
+            headers,
+            ..FetchRequest::new(url)
+        };
+        match runtime.block_on(fetcher.fetch(&request)) {
             Ok(Fetched::Page(page)) => Ok(page),
             Ok(Fetched::NotModified) => bail!("HTTP 304 to an unconditional request"),
             Err(err) => {
@@ -303,6 +392,8 @@ mod tests {
             base_url: None,
             allow_private: true,
             rules: None,
+            rules_dir: None,
+            ftr_rules_dir: None,
             config: None,
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
         }

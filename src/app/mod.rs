@@ -68,8 +68,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: args.config.clone(),
                 data_dir: None,
             };
-            let config = load(top, &own)?;
-            extract::command(&args, config.fetch, &config.user_agent)
+            let mut config = load(top, &own)?;
+            config.replace_rules(args.rules_dir.clone(), args.ftr_rules_dir.clone());
+            extract::command(&args, config.fetch, &config.user_agent, &config.rules)
         }
         Command::Bench(args) => tools::bench::command(&args),
         Command::Check(own) => {

@@ -14,8 +14,8 @@ use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
 use super::{
-    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, OnFailure, PageRules, SiteRules, SourceKind,
-    UrlPatterns,
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, NativeAds, OnFailure, PageRules, SiteRules,
+    SourceKind, UrlPatterns,
 };
 use crate::fetch::de_duration;
 use crate::schedule::parse_cron_line as parse_schedule;
@@ -33,6 +33,9 @@ pub(super) struct GlobalFile {
     pub(super) max_items: Option<usize>,
     #[serde(deserialize_with = "de_opt_duration")]
     pub(super) retention: Option<Duration>,
+    pub(super) rules_dir: Option<PathBuf>,
+    pub(super) ftr_rules_dir: Option<PathBuf>,
+    pub(super) native_ads: Option<NativeAds>,
     pub(super) fetch: FetchConfig,
 }
 

@@ -20,11 +20,13 @@ mod file;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::extract::SiteRules;
 pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
-pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, OnFailure, Settings};
+pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings};
+use crate::rules::{LoadReport, RulesLibrary};
 pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;
@@ -58,6 +60,16 @@ pub struct AppConfig {
     pub config_file: Option<PathBuf>,
     /// Feed files that failed to load (their feeds are disabled); `check` prints these.
     pub feed_errors: Vec<ConfigError>,
+    /// clearfeed's own rule files (`rules_dir`; default `rules/` beside the configuration file).
+    pub rules_dir: PathBuf,
+    /// ftr-site-config rule files (`ftr_rules_dir`), when configured.
+    pub ftr_rules_dir: Option<PathBuf>,
+    /// The site rules of both directories, loaded once.
+    pub rules: Arc<RulesLibrary>,
+    /// What loading them found (a bad file is reported here and skipped, never fatal).
+    pub rules_report: LoadReport,
+    /// What becomes of articles a site rule marks as native ads (`native_ads`).
+    pub native_ads: NativeAds,
 }
 
 impl Default for AppConfig {
@@ -74,6 +86,11 @@ impl Default for AppConfig {
             feeds_dir: PathBuf::from("feeds"),
             config_file: None,
             feed_errors: Vec::new(),
+            rules_dir: PathBuf::from("rules"),
+            ftr_rules_dir: None,
+            rules: Arc::default(),
+            rules_report: LoadReport::default(),
+            native_ads: NativeAds::default(),
         }
     }
 }
@@ -91,8 +108,12 @@ impl AppConfig {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let mut config = AppConfig::default();
+        let mut config = AppConfig {
+            rules_dir: base_dir.join("rules"),
+            ..AppConfig::default()
+        };
         let mut feeds_dir = base_dir.join("feeds");
+        let mut rules_dir_given = false;
         match std::fs::read_to_string(config_path) {
             Ok(text) => {
                 config.config_file = Some(config_path.to_path_buf());
@@ -111,6 +132,12 @@ impl AppConfig {
                 config.fetch = file.fetch;
                 config.max_items = file.max_items.unwrap_or(config.max_items);
                 config.retention = file.retention;
+                if let Some(dir) = file.rules_dir {
+                    config.rules_dir = base_dir.join(dir);
+                    rules_dir_given = true;
+                }
+                config.ftr_rules_dir = file.ftr_rules_dir.map(|d| base_dir.join(d));
+                config.native_ads = file.native_ads.unwrap_or_default();
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!(path = %config_path.display(), "no configuration file; using defaults");
@@ -134,7 +161,27 @@ impl AppConfig {
         }
         config.feeds = feeds;
         config.feed_errors = errors;
+        // The default rules directory is optional; a named one must exist.
+        let rules_dir = (rules_dir_given || config.rules_dir.is_dir()).then_some(&config.rules_dir);
+        let (rules, report) = load_rules(
+            rules_dir.map(PathBuf::as_path),
+            config.ftr_rules_dir.as_deref(),
+        );
+        config.rules = Arc::new(rules);
+        config.rules_report = report;
         Ok(config)
+    }
+
+    /// Loads other rule directories in place of the configured ones (`extract --rules-dir`).
+    pub fn replace_rules(&mut self, rules_dir: Option<PathBuf>, ftr_rules_dir: Option<PathBuf>) {
+        if rules_dir.is_none() && ftr_rules_dir.is_none() {
+            return;
+        }
+        let own = rules_dir.or_else(|| self.rules_dir.is_dir().then(|| self.rules_dir.clone()));
+        let ftr = ftr_rules_dir.or_else(|| self.ftr_rules_dir.clone());
+        let (rules, report) = load_rules(own.as_deref(), ftr.as_deref());
+        self.rules = Arc::new(rules);
+        self.rules_report = report;
     }
 
     /// The settings every feed run shares, as the pipeline takes them.
@@ -147,6 +194,8 @@ impl AppConfig {
             max_items: self.max_items,
             retention: self.retention,
             feeds: self.feeds.clone(),
+            rules: self.rules.clone(),
+            native_ads: self.native_ads,
         }
     }
 
@@ -165,6 +214,26 @@ impl From<AppConfig> for Settings {
     fn from(c: AppConfig) -> Settings {
         c.settings()
     }
+}
+
+/// Loads the site rules of both directories; each file that cannot be used is logged as a
+/// warning and skipped.
+pub fn load_rules(
+    rules_dir: Option<&Path>,
+    ftr_rules_dir: Option<&Path>,
+) -> (RulesLibrary, LoadReport) {
+    let (rules, report) = RulesLibrary::load(rules_dir, ftr_rules_dir);
+    for failure in &report.failed {
+        tracing::warn!(
+            "site rules skipped: {}: {}",
+            failure.file.display(),
+            failure.reason
+        );
+    }
+    if rules_dir.is_some() || ftr_rules_dir.is_some() {
+        tracing::debug!("{}", crate::rules::stats_line(&report));
+    }
+    (rules, report)
 }
 
 /// Reads every `*.toml` file in `dir` (sorted by name) as one feed. Files with other names, such as
@@ -228,6 +297,13 @@ pub fn check(config_path: &Path, data_dir: Option<PathBuf>) -> (String, usize) {
                     config.feeds_dir.display()
                 ));
             }
+            let report = &config.rules_report;
+            if report.files > 0 || !report.failed.is_empty() {
+                out.push_str(&format!("{}\n", crate::rules::stats_line(report)));
+            }
+            for f in &report.failed {
+                out.push_str(&format!("warning  {}: {}\n", f.file.display(), f.reason));
+            }
             config.feed_errors
         }
         Err(errs) => errs.0,
@@ -248,6 +324,45 @@ pub fn check(config_path: &Path, data_dir: Option<PathBuf>) -> (String, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_directories_load_once_and_a_bad_file_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("clearfeed.toml"),
+            "ftr_rules_dir = \"ftr\"\nnative_ads = \"drop\"\n",
+        )
+        .unwrap();
+        for sub in ["rules", "ftr"] {
+            std::fs::create_dir(root.join(sub)).unwrap();
+        }
+        std::fs::write(root.join("rules/news.example.toml"), "body = \"main\"\n").unwrap();
+        std::fs::write(root.join("rules/broken.example.toml"), "body = [\"a[\"]\n").unwrap();
+        std::fs::write(root.join("ftr/news.example.txt"), "body: //article\n").unwrap();
+        let config = AppConfig::load_from(&root.join("clearfeed.toml"), None).unwrap();
+        assert_eq!(config.native_ads, NativeAds::Drop);
+        assert_eq!(config.rules.for_host("www.news.example").len(), 2);
+        assert_eq!(config.rules_report.failed.len(), 1);
+        let (out, errors) = check(&root.join("clearfeed.toml"), None);
+        assert_eq!(errors, 0, "a bad rule file is not a configuration error");
+        assert!(
+            out.contains("warning") && out.contains("broken.example.toml"),
+            "{out}"
+        );
+
+        // A rules directory that is named must exist; the default one need not.
+        std::fs::write(root.join("clearfeed.toml"), "rules_dir = \"nowhere\"\n").unwrap();
+        let config = AppConfig::load_from(&root.join("clearfeed.toml"), None).unwrap();
+        assert_eq!(
+            config.rules_report.failed.len(),
+            1,
+            "{:?}",
+            config.rules_report
+        );
+        let errs = parse_global(Path::new("c.toml"), "native_ads = \"hide\"\n").unwrap_err();
+        assert_eq!(errs.0[0].line, Some(1));
+    }
 
     #[test]
     fn shipped_examples_load_cleanly() {

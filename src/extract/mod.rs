@@ -20,6 +20,7 @@ pub mod plain;
 mod prose;
 mod rules;
 pub mod sanitize;
+mod site;
 
 use std::collections::HashSet;
 
@@ -32,8 +33,9 @@ use crate::model::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
 pub use prose::is_real_paragraph;
-pub use rules::SiteRules;
+pub use rules::{Chosen, HostExtras, SiteRules, choose};
 use sanitize::Sanitizer;
+pub use site::{PageLinks, canonical_url};
 
 /// A clean article.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -61,6 +63,10 @@ pub struct Article {
     pub text: String,
     /// The clean body as sanitized HTML (figures keep their captions here).
     pub content_html: String,
+    /// A site rule's native-ad clue matched: the page is sponsored content.
+    pub native_ad: bool,
+    /// Whether a site rule's body selector matched (`None`: the rules have no body selector).
+    pub site_body: Option<bool>,
 }
 
 impl Article {
@@ -88,6 +94,7 @@ pub enum ExtractError {
 pub struct Extractor {
     content: ContentRules,
     meta: MetaRules,
+    site: site::SiteExtras,
     sanitizer: Sanitizer,
 }
 
@@ -98,6 +105,7 @@ impl Extractor {
         Ok(Extractor {
             content: ContentRules::new(rules)?,
             meta: MetaRules::new(rules.title.as_deref())?,
+            site: site::SiteExtras::new(&rules.host)?,
             sanitizer: Sanitizer::new(),
         })
     }
@@ -111,7 +119,7 @@ impl Extractor {
             page_url.and_then(Url::host_str),
         )?;
         if plain::looks_like_html(&decoded.text) {
-            self.html_article(&decoded.text, page_url)
+            self.html_article(&self.site.rewrite(&decoded.text), page_url)
         } else {
             self.plain_article(&decoded.text, page_url)
         }
@@ -119,8 +127,11 @@ impl Extractor {
 
     fn html_article(&self, html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
         let doc = Html::parse_document(html);
-        let meta = self.meta.extract(&doc, page_url);
+        let mut meta = self.meta.extract(&doc, page_url);
+        self.site.apply_meta(&doc, &mut meta);
+        let native_ad = self.site.is_native_ad(&doc);
         let body = content::extract_body(&doc, &self.content);
+        let site_body = self.content.has_body_rule().then_some(body.site_body);
         let title = meta.title.clone().unwrap_or_default();
         let bullets = dedupe_strings(body.bullets);
         let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
@@ -147,6 +158,8 @@ impl Extractor {
                 paragraphs: Vec::new(),
                 text: String::new(),
                 content_html,
+                native_ad,
+                site_body,
             },
             &blocks,
         )

@@ -62,6 +62,16 @@ pub struct FetchRequest<'a> {
     pub allow_hosts: &'a [String],
     /// Whether robots.txt is consulted (article pages and listing pages: yes).
     pub check_robots: bool,
+    /// Request headers the URL's host's site rules give (`user-agent`, `referer`, `cookie`),
+    /// sent with this request only (a redirect to another host drops the cookie).
+    pub headers: &'a [(String, String)],
+}
+
+/// What one request sends beyond its URL.
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    validators: &'a Validators,
+    headers: &'a [(String, String)],
 }
 
 impl<'a> FetchRequest<'a> {
@@ -221,7 +231,10 @@ impl Fetcher {
                     &client,
                     &host,
                     url,
-                    &req.validators,
+                    Sent {
+                        validators: &req.validators,
+                        headers: req.headers,
+                    },
                     cfg.max_page_bytes,
                     false,
                 )
@@ -299,7 +312,10 @@ impl Fetcher {
                 &client,
                 host,
                 &robots_url,
-                &Validators::default(),
+                Sent {
+                    validators: &Validators::default(),
+                    headers: &[],
+                },
                 robots::MAX_ROBOTS_BYTES,
                 true,
             )
@@ -328,7 +344,7 @@ impl Fetcher {
         client: &reqwest::Client,
         host: &str,
         url: &url::Url,
-        validators: &Validators,
+        sent: Sent<'_>,
         limit: u64,
         truncate: bool,
     ) -> Result<Fetched, FetchError> {
@@ -339,7 +355,7 @@ impl Fetcher {
             .acquire()
             .await
             .expect("the global semaphore is never closed");
-        let request = conditional_get(client, url, validators);
+        let request = conditional_get(client, url, sent);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let response = request.send().await.map_err(|e| classify(url, e))?;
         if response.status().as_u16() == 304 {
@@ -368,12 +384,15 @@ impl Fetcher {
     }
 }
 
-/// A GET of `url` accepting feeds and pages, conditional on the stored copy's validators.
+/// A GET of `url` accepting feeds and pages, conditional on the stored copy's validators, with
+/// the site's own headers (a name or value HTTP cannot carry is left out).
 fn conditional_get(
     client: &reqwest::Client,
     url: &url::Url,
-    validators: &Validators,
+    sent: Sent<'_>,
 ) -> reqwest::RequestBuilder {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let validators = sent.validators;
     let mut request = client.get(url.clone()).header(
         reqwest::header::ACCEPT,
         "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.5",
@@ -383,6 +402,14 @@ fn conditional_get(
     }
     if let Some(lm) = &validators.last_modified {
         request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+    }
+    for (name, value) in sent.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            request = request.header(n, v);
+        }
     }
     request
 }

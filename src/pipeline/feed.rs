@@ -3,10 +3,14 @@
 //! in code. Nothing here reads a file.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use serde::Deserialize;
 
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::rules::RulesLibrary;
 use crate::source::SourceKind;
 
 /// The schedule used when a feed file gives none: every 30 minutes, on the minute.
@@ -91,6 +95,21 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Every configured feed: the OPML list published beside each feed names them all.
     pub feeds: Vec<FeedConfig>,
+    /// Site rules by host (`rules_dir`, `ftr_rules_dir`), loaded once.
+    pub rules: Arc<RulesLibrary>,
+    /// What becomes of an article a site rule's `native_ad_clue` marks as sponsored.
+    pub native_ads: NativeAds,
+}
+
+/// What becomes of a native ad (sponsored content a site rule recognises).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NativeAds {
+    /// Published with "Sponsored: " before its headline.
+    #[default]
+    Mark,
+    /// Not published.
+    Drop,
 }
 
 impl Default for Settings {
@@ -103,6 +122,8 @@ impl Default for Settings {
             max_items: 100,
             retention: None,
             feeds: Vec::new(),
+            rules: Arc::default(),
+            native_ads: NativeAds::default(),
         }
     }
 }

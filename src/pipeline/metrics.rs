@@ -16,6 +16,8 @@ pub struct Metrics {
     pub items_updated: AtomicU64,
     pub feed_runs: AtomicU64,
     pub feed_failures: AtomicU64,
+    /// Articles a site rule's `native_ad_clue` marked as sponsored (published marked, or dropped).
+    pub native_ads: AtomicU64,
     /// Total seconds spent in feed runs, in milliseconds.
     pub run_millis: AtomicU64,
     /// Failures by kind ([`crate::fetch::FetchError::reason`], `extract_*`, `feed_*`): a total

@@ -27,13 +27,18 @@ mod bounds;
 mod feed;
 mod item;
 mod metrics;
+mod pages;
 mod policy;
 mod report;
+mod site;
 mod sources;
 mod unread;
 
-pub use feed::{DEFAULT_SCHEDULE, FeedConfig, OnFailure, Settings, db_path_in, public_dir_in};
+pub use feed::{
+    DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings, db_path_in, public_dir_in,
+};
 pub use metrics::Metrics;
+pub use pages::{MAX_PAGES, article_pages};
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 pub use report::FeedReport;
 pub use sources::MAX_SITEMAP_DOCUMENTS;
@@ -41,6 +46,7 @@ pub use sources::MAX_SITEMAP_DOCUMENTS;
 use bounds::Bounds;
 use metrics::{bump, extract_reason};
 use policy::{defers, feed_backoff, source_sig};
+use site::extract_and_summarize;
 use unread::Unread;
 
 /// Why a feed failed as a whole.
@@ -66,6 +72,9 @@ enum Outcome {
     /// Left for a later run (host on hold).
     Deferred,
 }
+
+/// What became of one entry, and whether its site rules' body selector matched.
+type Done = (Outcome, Option<bool>);
 
 /// One source entry on its way through a run: where it came from and what identifies it.
 struct Entry<'a> {
@@ -284,22 +293,13 @@ impl Pipeline {
         mut bounds: Bounds,
         report: &mut FeedReport,
     ) {
-        let extractor = match self.extractor(feed) {
-            Ok(x) => x,
-            Err(e) => {
-                // Rules were validated at load; this is a rule the extractor rejects later.
-                tracing::error!(feed = %feed.id, "site rules rejected: {e}");
-                report.failed += entries.len();
-                return;
-            }
-        };
         let concurrency = self.settings.fetch.concurrency.max(1);
         let total = entries.len();
         let stream = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
                 let first_seen = run_start - chrono::Duration::milliseconds(pos as i64);
-                self.process_entry(feed, c, first_seen, extractor.clone())
+                self.process_entry(feed, c, first_seen)
             })
             .buffer_unordered(concurrency);
         let (outcomes, cut) = bounds.drain(Box::pin(stream)).await;
@@ -309,7 +309,11 @@ impl Pipeline {
             report.deferred += left;
             report.cut_short = Some(cut.to_string());
         }
-        for outcome in outcomes {
+        for (outcome, site_body) in outcomes {
+            if let Some(matched) = site_body {
+                report.rules_applied += 1;
+                report.rules_missed += usize::from(!matched);
+            }
             match outcome {
                 Outcome::Stored(Upsert::New) => report.new += 1,
                 Outcome::Stored(Upsert::Updated) => report.updated += 1,
@@ -325,28 +329,17 @@ impl Pipeline {
         bump(&self.metrics.items_updated, report.updated as u64);
     }
 
-    fn extractor(&self, feed: &FeedConfig) -> Result<Arc<Extractor>, crate::extract::ExtractError> {
-        let mut cache = self.extractors.lock().expect("extractor cache poisoned");
-        if let Some((_, x)) = cache.iter().find(|(rules, _)| *rules == feed.extract) {
-            return Ok(x.clone());
-        }
-        let x = Arc::new(Extractor::new(&feed.extract)?);
-        cache.push((feed.extract.clone(), x.clone()));
-        Ok(x)
-    }
-
     async fn process_entry(
         &self,
         feed: &FeedConfig,
         c: Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Outcome {
-        match self.try_entry(feed, &c, first_seen, extractor).await {
-            Ok(outcome) => outcome,
+    ) -> Done {
+        match self.try_entry(feed, &c, first_seen).await {
+            Ok(done) => done,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                Outcome::Failed(err.to_string())
+                (Outcome::Failed(err.to_string()), None)
             }
         }
     }
@@ -358,8 +351,7 @@ impl Pipeline {
         feed: &FeedConfig,
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
-        extractor: Arc<Extractor>,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<Done, StoreError> {
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -367,7 +359,7 @@ impl Pipeline {
         let mut validators = Validators::default();
         if let Some(k) = &known {
             if !policy::should_refetch(k, &sig, self.settings.fetch.refresh, Utc::now()) {
-                return Ok(Outcome::Unchanged);
+                return Ok((Outcome::Unchanged, None));
             }
             // Conditional even for a teaser fallback whose page was read but not extracted: an
             // unchanged page would fail the same way again.
@@ -384,26 +376,39 @@ impl Pipeline {
             sig,
             first_seen,
         };
+        let (chosen, extractor) = match self.site_rules(feed, &c.url) {
+            Ok(site) => site,
+            Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
+        };
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
             allow_hosts: &feed.allow_hosts,
             check_robots: true,
+            headers: &chosen.headers,
         };
         let unread = match self.fetch_logged(&feed.id, &request).await {
-            Ok(Fetched::NotModified) => return self.touch(&entry).await,
-            Ok(Fetched::Page(page)) => match self.store_article(&entry, page, extractor).await? {
-                Ok(upsert) => return Ok(Outcome::Stored(upsert)),
-                Err(unread) => unread,
-            },
-            Err(e) if e.is_gone() => return self.drop_gone(&entry, e).await,
-            Err(e) if defers(&e) => return self.defer(&entry, known.as_ref(), e).await,
+            Ok(Fetched::NotModified) => return Ok((self.touch(&entry).await?, None)),
+            Ok(Fetched::Page(page)) => {
+                let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
+                match self.store_article(&entry, pages, extractor).await? {
+                    Ok((upsert, matched)) => return Ok((Outcome::Stored(upsert), matched)),
+                    Err(unread) => unread,
+                }
+            }
+            Err(e) if e.is_gone() => return Ok((self.drop_gone(&entry, e).await?, None)),
+            Err(e) if defers(&e) => {
+                return Ok((self.defer(&entry, known.as_ref(), e).await?, None));
+            }
             Err(e) => Unread {
                 reason: e.to_string(),
                 validators: (None, None),
             },
         };
-        self.keep_teaser(&entry, known.as_ref(), unread).await
+        Ok((
+            self.keep_teaser(&entry, known.as_ref(), unread).await?,
+            None,
+        ))
     }
 
     /// The stored item an entry is, found by its guid or either of its URLs.
@@ -445,14 +450,19 @@ impl Pipeline {
     async fn store_article(
         &self,
         entry: &Entry<'_>,
-        page: Page,
+        pages: Vec<Page>,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<Upsert, Unread>, StoreError> {
-        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
-        let final_url = page.url.clone();
+    ) -> Result<Result<(Upsert, Option<bool>), Unread>, StoreError> {
+        let first = &pages[0];
+        let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
+        let final_url = first.url.clone();
         let c = entry.c;
-        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &page)).await {
-            Ok(Ok((article, summary))) => {
+        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &pages)).await {
+            Ok(Ok((mut article, summary))) => {
+                let site_body = article.site_body;
+                if self.native_ad_dropped(entry, &mut article).await? {
+                    return Ok(Ok((Upsert::Unchanged, site_body)));
+                }
                 let item = item::article_item(
                     entry.feed,
                     &entry.guid,
@@ -467,7 +477,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok(upsert))
+                Ok(Ok((upsert, site_body)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));
@@ -551,15 +561,6 @@ impl Pipeline {
         .expect("publishing panicked")?;
         Ok(())
     }
-}
-
-fn extract_and_summarize(
-    extractor: &Extractor,
-    page: &Page,
-) -> Result<(crate::extract::Article, crate::summarize::Summary), crate::extract::ExtractError> {
-    let article = extractor.article(page)?;
-    let summary = crate::summarize::summarize(&article);
-    Ok((article, summary))
 }
 
 #[cfg(test)]

@@ -24,6 +24,10 @@ pub struct FeedReport {
     pub cut_short: Option<String>,
     /// The source was not read because its host is on hold; the stored items were published.
     pub source_held: Option<String>,
+    /// Articles read whose host's site rules name a body, and how many of those the body
+    /// selector did not match (a stale rule).
+    pub rules_applied: usize,
+    pub rules_missed: usize,
 }
 
 impl std::fmt::Display for FeedReport {

@@ -36,6 +36,7 @@ impl Pipeline {
                 last_modified: state.last_modified.clone(),
             }
         };
+        let source_rules = self.source_rules(feed);
         let request = FetchRequest {
             url: Some(&first),
             validators,
@@ -43,6 +44,7 @@ impl Pipeline {
             // Upstream feeds are subscriptions, read like any feed reader reads them; listing
             // pages and sitemaps are crawled, so robots.txt applies.
             check_robots: !matches!(feed.source, SourceKind::Feed),
+            headers: &source_rules.headers,
         };
         match self.fetch_logged(&feed.id, &request).await {
             Err(e) if first != feed.source_url && e.status().is_some_and(|s| s < 500) => {

@@ -105,6 +105,18 @@ pub struct Seen {
     pub conditional: bool,
     /// The status answered; 0 for a request that was never answered.
     pub status: u16,
+    /// The request's headers as sent (names as written).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// The value of header `name` (any case), if the request had it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Default)]
@@ -318,6 +330,7 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
                 Reply::Truncated { .. } | Reply::Drip | Reply::Trickle => 200,
                 _ => 0,
             },
+            headers: req.headers.clone(),
         });
         reply
     };

@@ -57,6 +57,8 @@ pub struct Body {
     pub blocks: Vec<Block>,
     /// The key points ("Key points", "Story highlights", a summary list before the body), in order.
     pub bullets: Vec<String>,
+    /// A site rule's body selector matched.
+    pub site_body: bool,
 }
 
 /// Site rules and built-in cruft rules compiled once (selectors parsed, patterns compiled).
@@ -66,6 +68,8 @@ pub struct ContentRules {
     body: Vec<Selector>,
     bullets: Vec<Selector>,
     remove: Vec<Selector>,
+    /// Boxes inside a site rule's body are removed (a rule's `prune: no` turns this off).
+    prune: bool,
 }
 
 fn compile_selectors(key: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
@@ -87,7 +91,13 @@ impl ContentRules {
             body: compile_selectors("body", &site.body)?,
             bullets: compile_selectors("bullets", &site.bullets)?,
             remove: compile_selectors("remove", &site.remove)?,
+            prune: site.host.prune != Some(false),
         })
+    }
+
+    /// Whether the site rules name the body.
+    pub fn has_body_rule(&self) -> bool {
+        !self.body.is_empty()
     }
 }
 
@@ -111,8 +121,10 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
         }
     }
     // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
-    arena.remove_boilerplate();
-    arena.remove_cruft_boxes(&rules.cruft);
+    if rules.prune || arena.site_body().is_none() {
+        arena.remove_boilerplate();
+        arena.remove_cruft_boxes(&rules.cruft);
+    }
 
     let containers = match arena.site_body() {
         Some(i) => vec![i],
@@ -148,6 +160,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     Body {
         blocks: finalize(blocks, &rules.cruft, &bullets),
         bullets,
+        site_body: arena.site_body().is_some(),
     }
 }
 
