@@ -934,6 +934,38 @@ fn base_url_makes_relative_urls_absolute() {
     );
 }
 
+#[test]
+fn without_base_url_relative_urls_resolve_against_the_canonical_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("ferry.html");
+    let canonical = "<link rel=\"canonical\" \
+                     href=\"https://islandnews.example/news/2026/10/ferry-winter.html\"></head>";
+    std::fs::write(&page, RELATIVE_PAGE.replacen("</head>", canonical, 1)).unwrap();
+    let o = run(&["extract", "--format", "json", &page.to_string_lossy()]);
+    assert_no_panic(&o, "canonical base");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = single_json(&o).unwrap();
+    let html = str_field(&v, "content_html").unwrap_or_default();
+    let links = link_attrs(html);
+    for want in [
+        "https://islandnews.example/news/2026/10/timetables/winter-2026.pdf",
+        "https://islandnews.example/news/2026/ferry-fares",
+    ] {
+        assert!(
+            links.iter().any(|(a, u)| a == "href" && u == want),
+            "no href={want:?} in {html}"
+        );
+    }
+    assert_eq!(
+        str_field(&v, "image"),
+        Some("https://islandnews.example/news/2026/images/ferry-winter.jpg")
+    );
+    assert_eq!(
+        str_field(&v, "url"),
+        Some("https://islandnews.example/news/2026/10/ferry-winter.html")
+    );
+}
+
 /// A failing run whose stderr says one of `needles` (case aside). Each needle must name the
 /// cause, so that no other failure (or the input's own name) can pass for it.
 fn assert_fails_clearly(o: &Output, what: &str, needles: &[&str]) {

@@ -128,12 +128,16 @@ impl MetaRules {
         Ok(MetaRules { site_title })
     }
 
-    /// Reads the metadata of `doc`; `page_url` is where it came from (or `--base-url`).
+    /// Reads the metadata of `doc`; `page_url` is where it came from (or `--base-url`). Without
+    /// one (a saved page), the page's own absolute canonical URL stands in for it, so relative
+    /// links and images still resolve to where the page lives.
     pub fn extract(&self, doc: &Html, page_url: Option<&Url>) -> Meta {
         let scan = Scan::of(doc);
-        let base = base_url(scan.base_href, page_url);
         let ld = json_ld(&scan.json_ld);
         let src = Sources { scan, ld };
+        let own_url = page_url.cloned().or_else(|| src.absolute_canonical());
+        let page_url = own_url.as_ref();
+        let base = base_url(src.scan.base_href, page_url);
         let site_name = src.site_name();
         let byline = src.byline();
         let title = self.title(doc, &src, &site_name, &byline, page_url);
@@ -252,6 +256,20 @@ impl Sources<'_> {
                     .filter_map(|k| self.m(k))
                     .find_map(parse_date)
             })
+    }
+
+    /// The canonical URL when the page gives it absolute (http or https), as a page without a
+    /// known address can only use that one.
+    fn absolute_canonical(&self) -> Option<Url> {
+        [
+            self.scan.links.get("canonical").map(String::as_str),
+            self.m("og:url"),
+            self.ld.url.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|u| absolute_http(u, None))
+        .and_then(|u| Url::parse(&u).ok())
     }
 
     fn url(&self, base: Option<&Url>, page_url: Option<&Url>) -> Option<String> {

@@ -281,3 +281,23 @@ fn modified_time_from_json_ld_then_meta() {
     );
     assert_eq!(meta("<html><head></head></html>", None).modified, None);
 }
+
+#[test]
+fn without_a_page_url_the_absolute_canonical_is_the_base() {
+    let html = r#"<html><head><link rel="canonical" href="/relative/only">
+      <meta property="og:url" content="https://news.example/2026/story.html"></head></html>"#;
+    let m = meta(html, None);
+    assert_eq!(
+        m.base.as_ref().map(Url::as_str),
+        Some("https://news.example/2026/story.html")
+    );
+    // The relative canonical then resolves against where the page lives.
+    assert_eq!(m.url.as_deref(), Some("https://news.example/relative/only"));
+    // A known page URL still wins, and a page without either has no base.
+    let m = meta(html, Some("https://mirror.example/copy"));
+    assert_eq!(
+        m.base.as_ref().map(Url::as_str),
+        Some("https://mirror.example/copy")
+    );
+    assert_eq!(meta("<html><head></head></html>", None).base, None);
+}
