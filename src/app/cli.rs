@@ -98,6 +98,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
     BenchPipeline(BenchPipelineArgs),
+    /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
+    Import(ImportArgs),
+    /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
+    Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -200,6 +204,14 @@ pub struct OnceArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (as exported by a feed reader).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

@@ -96,6 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
         Command::Rules(command) => commands::rules(&command),
+        Command::Import(args) => commands::import(&load(top, &args.config)?, &args.file),
+        Command::Export(own) => commands::export(&load(top, &own)?),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");
