@@ -123,9 +123,16 @@ pub async fn daemon(
         }))
     });
     let mut rx_daemon = rx.clone();
-    let daemon = crate::schedule::run_daemon(pipeline, feeds, options, async move {
+    let stop = async move {
         let _ = rx_daemon.wait_for(|stop| *stop).await;
-    });
+    };
+    // Over a shared database, workers claim feeds instead of each running every feed.
+    let daemon: std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> =
+        if pipeline.store().is_shared() {
+            Box::pin(crate::workers::run_workers(pipeline, feeds, options, stop))
+        } else {
+            Box::pin(crate::schedule::run_daemon(pipeline, feeds, options, stop))
+        };
     tokio::spawn(async move {
         shutdown.await;
         let _ = tx.send(true);
