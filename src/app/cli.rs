@@ -113,6 +113,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
+    /// Fetch each rule file's `test_url` politely and report whether the body rule matched and
+    /// the `test_contains` phrases are in the text: which rules went stale.
+    Check(RulesCheckArgs),
     /// Load a directory of rule files (clearfeed `.toml`, ftr-site-config `.txt`) and print how
     /// many loaded and how many expressions were honoured, per directive.
     Stats {
@@ -130,6 +133,23 @@ pub enum RulesCommand {
         #[arg(long)]
         ftr_rules_dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// Only the rule files that apply to these hosts (all files with a `test_url` when none).
+    pub hosts: Vec<String>,
+    /// Directory of clearfeed's own `.toml` rule files; overrides `rules_dir`.
+    #[arg(long)]
+    pub rules_dir: Option<PathBuf>,
+    /// Directory of ftr-site-config `.txt` rule files; overrides `ftr_rules_dir`.
+    #[arg(long)]
+    pub ftr_rules_dir: Option<PathBuf>,
+    /// Fetch test URLs on loopback and private addresses too.
+    #[arg(long)]
+    pub allow_private: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,6 +207,13 @@ pub struct BenchArgs {
     /// Timed passes over the corpus (the best is reported).
     #[arg(long, default_value_t = 3)]
     pub passes: usize,
+    /// Also score the pages with site rules: clearfeed rule files by host (pages need URLs,
+    /// as `cases.json` gives them).
+    #[arg(long)]
+    pub rules_dir: Option<PathBuf>,
+    /// Also score the pages with site rules: ftr-site-config files by host.
+    #[arg(long)]
+    pub ftr_rules_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -314,6 +314,7 @@ pub fn rules(command: &crate::app::cli::RulesCommand) -> anyhow::Result<ExitCode
             say!("{}", stats_line(&report))?;
             Ok(exit_code(report.loaded > 0))
         }
+        RulesCommand::Check(_) => unreachable!("`rules check` is dispatched by app::run"),
         RulesCommand::Show {
             url,
             rules_dir,
@@ -332,6 +333,9 @@ pub fn rules(command: &crate::app::cli::RulesCommand) -> anyhow::Result<ExitCode
                     rules.body.iter().map(|r| &r.css).collect::<Vec<_>>()
                 )?;
                 say!("  strip: {:?}", rules.strip)?;
+                if rules.requires_login {
+                    say!("  requires_login: the site needs a login; these rules are not applied")?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
