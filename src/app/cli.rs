@@ -105,6 +105,10 @@ pub enum Command {
     /// Crash safety: kill -9 `once` at random moments, one more feed each time, and check the
     /// database and the published files after each kill and at the end.
     BenchKill(BenchKillArgs),
+    /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
+    Import(ImportArgs),
+    /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
+    Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -234,6 +238,14 @@ pub struct OnceArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (as exported by a feed reader).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
