@@ -102,6 +102,13 @@ pub enum Command {
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
     BenchPipeline(BenchPipelineArgs),
+    /// Crash safety: kill -9 `once` at random moments, one more feed each time, and check the
+    /// database and the published files after each kill and at the end.
+    BenchKill(BenchKillArgs),
+    /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
+    Import(ImportArgs),
+    /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
+    Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -234,6 +241,14 @@ pub struct OnceArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (as exported by a feed reader).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where the demo keeps its configuration, database and published files (cleared when it
     /// holds an earlier demo, refused when it holds anything else). [default: data/demo]
@@ -247,6 +262,25 @@ pub struct DemoArgs {
     /// Run one pass, print the feed URLs and exit instead of serving.
     #[arg(long)]
     pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchKillArgs {
+    /// Number of killed runs (one more feed file before each).
+    #[arg(long, default_value_t = 100)]
+    pub kills: usize,
+    /// Articles per feed.
+    #[arg(long, default_value_t = 8)]
+    pub articles: usize,
+    /// Seed of the kill moments (the same seed draws the same moments).
+    #[arg(long, default_value_t = 20_261_201)]
+    pub seed: u64,
+    /// Each kill comes at a random moment up to this many milliseconds after the start.
+    #[arg(long, default_value_t = 800)]
+    pub max_ms: u64,
+    /// Work in this directory and keep it (default: a temporary directory, removed at the end).
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

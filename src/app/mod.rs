@@ -103,6 +103,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             block_on(rules_check::command(&config, &args.hosts))
         }
         Command::Rules(command) => commands::rules(&command),
+        Command::BenchKill(args) => tools::bench_kill::command(&args),
+        Command::Import(args) => commands::import(&load(top, &args.config)?, &args.file),
+        Command::Export(own) => commands::export(&load(top, &own)?),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");

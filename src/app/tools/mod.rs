@@ -3,6 +3,7 @@
 //! with.
 
 pub mod bench;
+pub mod bench_kill;
 pub mod bench_pipeline;
 pub mod demo;
 pub mod site;
