@@ -26,6 +26,7 @@ macro_rules! say_raw {
 pub mod cli;
 pub mod commands;
 pub mod extract;
+pub mod rules_check;
 pub mod tools;
 
 use std::future::Future;
@@ -113,9 +114,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| "data/demo".into());
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
+        Command::Rules(cli::RulesCommand::Check(args)) => {
+            let mut config = load(top, &args.config)?;
+            config.replace_rules(args.rules_dir.clone(), args.ftr_rules_dir.clone());
+            config.fetch.allow_private_networks |= args.allow_private;
+            block_on(rules_check::command(&config, &args.hosts))
+        }
         Command::Rules(command) => commands::rules(&command),
         Command::BenchDaemon(args) => tools::bench_daemon::command(&args),
         Command::BenchServe(args) => tools::bench_serve::command(&args),
+        Command::BenchKill(args) => tools::bench_kill::command(&args),
+        Command::Import(args) => commands::import(&load(top, &args.config)?, &args.file),
+        Command::Export(own) => commands::export(&load(top, &own)?),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");

@@ -135,7 +135,10 @@ impl Pipeline {
     pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
         let settings = settings.into();
         let store = Store::open_database(&settings.database())?;
-        let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        let mut fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        if store.is_shared() {
+            fetcher = fetcher.with_shared_spacing(shared_spacing(store.clone()));
+        }
         bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {
             settings: Arc::new(settings),
@@ -555,6 +558,24 @@ impl Pipeline {
     pub fn feed_meta(&self, feed: &FeedConfig, state: Option<&FeedState>) -> FeedMeta {
         item::feed_meta(feed, state, self.settings.base_url.as_ref())
     }
+}
+
+/// Host spacing kept in a shared store, for the fetcher: a store that cannot be reached costs the
+/// spacing across workers (logged), never the request.
+fn shared_spacing(store: Store) -> crate::fetch::SharedSpacing {
+    std::sync::Arc::new(move |host: String, spacing| {
+        let store = store.clone();
+        Box::pin(async move {
+            let asked = host.clone();
+            match store.call(move |s| s.reserve_host(&asked, spacing)).await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::warn!(%host, error = %e, "cannot reserve the host's next request");
+                    std::time::Duration::ZERO
+                }
+            }
+        })
+    })
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub use self::rss::render_rss;
 pub use crate::model::{FeedMeta, Format};
 pub use atom::render_atom;
 pub use json::{JsonAuthor, JsonFeed, JsonItem, render_json};
-pub use opml::render_opml;
+pub use opml::{Outline, render_opml, render_outlines};
 use write::create_dir;
 pub use write::{Encoding, generation, write_atomic, write_published};
 
