@@ -16,7 +16,7 @@ mod tokens;
 
 use std::collections::HashSet;
 
-use regex::RegexSet;
+use regex::{RegexSet, RegexSetBuilder};
 
 use crate::extract::ExtractError;
 use crate::extract::SiteRules;
@@ -53,8 +53,14 @@ fn compile(patterns: &[String]) -> RegexSet {
         .iter()
         .map(|p| format!("(?i){}", p.replace(r"\b", r"(?-u:\b)")))
         .collect();
+    // The sets' bounded repeats (`.{0,80}`) make many DFA states: a larger lazy-DFA cache keeps
+    // the search on the DFA instead of falling back to the much slower NFA simulation. The cache
+    // grows only as far as the texts need.
     // The built-in patterns are constants covered by tests; failing here is a programming error.
-    RegexSet::new(anchored).expect("built-in cruft patterns compile")
+    RegexSetBuilder::new(anchored)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .expect("built-in cruft patterns compile")
 }
 
 impl CruftRules {
