@@ -5,7 +5,8 @@
 //! database, so it keeps answering while a pipeline run is busy, and `clearfeed serve` works on a
 //! read-only copy of the files. The index page and the item counts in `/metrics` are built from the
 //! published JSON Feed files; only when the server runs beside the pipeline do `/metrics` and the
-//! index page's feed health also read the pipeline's feed state.
+//! index page's feed health also read the pipeline's feed state (`serve` may give the index page a
+//! read-only store for the health instead).
 //!
 //! Owns: the shared state, routes, request limits, security headers, the error type mapped to
 //! client-safe responses, and graceful shutdown. Its parts own the rest: conditional responses and
@@ -25,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::pipeline::Pipeline;
+use crate::store::Store;
 
 mod auth;
 mod conditional;
@@ -54,6 +56,8 @@ pub struct AppState {
     pipeline: Option<Pipeline>,
     /// Whether the daemon runs the pipeline's feeds on their schedules (the index shows next runs).
     scheduled: bool,
+    /// A read-only store to show the feeds' health from when there is no pipeline (`serve`).
+    state_store: Option<Store>,
     requests: Arc<AtomicU64>,
     /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
     /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
@@ -68,6 +72,7 @@ impl AppState {
             files: PublicFiles::new(public_dir.into()),
             pipeline: None,
             scheduled: false,
+            state_store: None,
             requests: Default::default(),
             token_digest: None,
         }
@@ -83,6 +88,13 @@ impl AppState {
     /// Adds the pipeline whose counters `/metrics` reports.
     pub fn with_pipeline(mut self, pipeline: Pipeline) -> Self {
         self.pipeline = Some(pipeline);
+        self
+    }
+
+    /// Reads the feeds' health for the index page from `store` (opened read-only by `serve`, which
+    /// runs no pipeline); a pipeline's own store takes precedence.
+    pub fn with_feed_state(mut self, store: Store) -> Self {
+        self.state_store = Some(store);
         self
     }
 
