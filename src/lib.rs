@@ -11,6 +11,7 @@
 //! extract    Page + SiteRules ─▶ Article   (decode, metadata, main content, cruft removal, sanitize)
 //! rules      rules directories ─▶ RulesLibrary: site rules by host (clearfeed TOML, ftr-site-config)
 //! summarize  Article ─▶ Summary   (key points + lead paragraph)
+//! filter     Candidate (+ Article) ─▶ kept or dropped   (a feed's keep/drop patterns)
 //! store      Article + Summary ─▶ Item   (SQLite: dedupe, updates, fetch state)
 //! publish    FeedMeta + [Item] ─▶ RSS 2.0 / Atom 1.0 / JSON Feed 1.1 files, OPML
 //! serve      axum router over the published files (ETag, 304, gzip), index page, metrics
@@ -37,6 +38,8 @@ pub mod extract;
 pub mod rules;
 
 pub mod summarize;
+
+pub mod filter;
 
 pub mod store;
 

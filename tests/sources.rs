@@ -245,3 +245,106 @@ fn a_broken_sitemap_fails_the_feed_with_a_clear_error() {
         "{stdout}"
     );
 }
+
+#[test]
+fn filters_drop_before_fetch_on_title_and_url_and_after_extraction_on_the_rest() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let item = |path: &str, title: &str, extra: &str| {
+        format!(
+            "<item><title>{title}</title><link>{}</link><guid isPermaLink=\"false\">{path}</guid>{extra}<description>Teaser</description></item>",
+            u(path)
+        )
+    };
+    let rss = format!(
+        r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Courier</title><link>{}</link>{}{}{}{}{}</channel></rss>"#,
+        u("/"),
+        item(
+            "/local/library",
+            "Library extends its hours",
+            "<category>Local</category>"
+        ),
+        item("/promo/boats", "SPONSORED: the boat show", ""),
+        item("/live/count", "Election count", ""),
+        item(
+            "/local/column",
+            "Why the bus plan fails",
+            "<category>Opinion</category>"
+        ),
+        item(
+            "/local/members",
+            "Council budget",
+            "<dc:creator>Wire Desk</dc:creator>"
+        ),
+    );
+    site.ok("/rss.xml", "application/rss+xml", rss);
+    site.ok(
+        "/local/library",
+        "text/html",
+        article_html(
+            "Library extends its hours",
+            "The library will open until nine.",
+        ),
+    );
+    site.ok(
+        "/local/column",
+        "text/html",
+        article_html("Why the bus plan fails", "A column on the new routes."),
+    );
+    site.ok(
+        "/local/members",
+        "text/html",
+        article_html(
+            "Council budget",
+            "This story is for subscribers only. Subscribe to keep reading.",
+        ),
+    );
+    for path in ["/promo/boats", "/live/count"] {
+        site.ok(path, "text/html", article_html("Never fetched", "No."));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure(
+        dir.path(),
+        "courier",
+        &format!(
+            r#"[source]
+url = "{}"
+[filter]
+drop_title = "^sponsored"
+drop_url = ["/live/"]
+drop_category = "^opinion$"
+drop_text = "for subscribers only"
+"#,
+            u("/rss.xml")
+        ),
+    );
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.contains("courier: new 1, updated 0, unchanged 0, failed 0, filtered 4"),
+        "{out}"
+    );
+    assert_eq!(
+        stored(dir.path(), "courier"),
+        vec![(u("/local/library"), "Library extends its hours".to_string())]
+    );
+    assert_eq!(site.hits("/promo/boats"), 0, "title filter: not fetched");
+    assert_eq!(site.hits("/live/count"), 0, "URL filter: not fetched");
+    assert_eq!(
+        site.hits("/local/column"),
+        1,
+        "category: judged after extraction"
+    );
+    assert_eq!(
+        site.hits("/local/members"),
+        1,
+        "text: judged after extraction"
+    );
+    let published = std::fs::read_to_string(dir.path().join("data/public/courier.json")).unwrap();
+    assert!(!published.contains("Council budget"), "{published}");
+
+    // The next run does not fetch a dropped article again.
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(out.contains("courier: new 0"), "{out}");
+    assert_eq!(site.hits("/local/members"), 1);
+    assert_eq!(site.hits("/local/column"), 1);
+}

@@ -18,6 +18,7 @@ use super::{
     SourceKind, UrlPatterns,
 };
 use crate::fetch::de_duration;
+use crate::filter::{Filters, Pattern};
 use crate::schedule::parse_cron_line as parse_schedule;
 
 /// `clearfeed.toml` as written.
@@ -57,6 +58,27 @@ struct FeedFile {
     source: SourceSection,
     #[serde(default)]
     extract: Option<Spanned<SiteRules>>,
+    #[serde(default)]
+    filter: Option<FilterSection>,
+}
+
+/// `[filter]`: regular expressions per field; see [`crate::filter`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilterSection {
+    keep_title: Option<Spanned<OneOrMany>>,
+    keep_url: Option<Spanned<OneOrMany>>,
+    keep_author: Option<Spanned<OneOrMany>>,
+    keep_category: Option<Spanned<OneOrMany>>,
+    keep_text: Option<Spanned<OneOrMany>>,
+    drop_title: Option<Spanned<OneOrMany>>,
+    drop_url: Option<Spanned<OneOrMany>>,
+    drop_author: Option<Spanned<OneOrMany>>,
+    drop_category: Option<Spanned<OneOrMany>>,
+    drop_text: Option<Spanned<OneOrMany>>,
+    /// Patterns match regardless of case unless this is true (or a pattern says `(?-i)`).
+    #[serde(default)]
+    case_sensitive: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +158,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
     let exclude = compile_patterns(&ctx, &file.source.exclude, "exclude", &mut errors);
     let source = source_kind(&ctx, &file.source, include, exclude, &mut errors);
     let extract = extract_rules(&ctx, file.extract, &mut errors);
+    let filters = filters(&ctx, file.filter.unwrap_or_default(), &mut errors);
     let language = feed_language(&ctx, file.language.as_ref(), &mut errors);
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
@@ -154,6 +177,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
             .collect(),
         max_items: file.max_items,
         summary_in_content: file.summary_in_content.unwrap_or(true),
+        filters,
         language,
         run_timeout: file.run_timeout,
         on_failure: file.on_failure,
@@ -196,6 +220,7 @@ fn read_feed_file(
         &[
             ("source", struct_fields::<SourceSection>()),
             ("extract", struct_fields::<SiteRules>()),
+            ("filter", struct_fields::<FilterSection>()),
         ],
         errors,
     );
@@ -348,6 +373,50 @@ fn source_kind(
             }
         },
     }
+}
+
+/// The `[filter]` patterns, compiled (case-insensitive unless `case_sensitive`); each invalid one
+/// is an error.
+fn filters(ctx: &FileCtx<'_>, section: FilterSection, errors: &mut Vec<ConfigError>) -> Filters {
+    use crate::filter::Field::*;
+    let mut filters = Filters::default();
+    let keys = [
+        (&section.keep_title, Title, true),
+        (&section.keep_url, Url, true),
+        (&section.keep_author, Author, true),
+        (&section.keep_category, Category, true),
+        (&section.keep_text, Text, true),
+        (&section.drop_title, Title, false),
+        (&section.drop_url, Url, false),
+        (&section.drop_author, Author, false),
+        (&section.drop_category, Category, false),
+        (&section.drop_text, Text, false),
+    ];
+    for (pats, field, keep) in keys {
+        let Some(pats) = pats else { continue };
+        let key = format!("{}_{}", if keep { "keep" } else { "drop" }, field.name());
+        for p in pats.get_ref().items() {
+            let built = regex::RegexBuilder::new(p)
+                .case_insensitive(!section.case_sensitive)
+                .build();
+            match built {
+                Ok(regex) => {
+                    let list = if keep {
+                        &mut filters.keep
+                    } else {
+                        &mut filters.drop
+                    };
+                    list.push(Pattern { field, regex });
+                }
+                Err(e) => errors.push(ctx.error(
+                    Some(pats.span()),
+                    format!("invalid regular expression in filter.{key}: {e}"),
+                    None,
+                )),
+            }
+        }
+    }
+    filters
 }
 
 /// The `[extract]` site rules, checked by building an extractor from them.
@@ -515,6 +584,32 @@ mod tests {
             .0;
         assert_eq!(errs[0].line, Some(4), "{errs:?}");
         assert!(errs[0].message.contains("listing pages only"), "{errs:?}");
+    }
+
+    #[test]
+    fn filters_compile_case_insensitive_with_places_for_errors() {
+        let f = feed(
+            "[source]\nurl = \"https://e.org/\"\n[filter]\ndrop_title = [\"^sponsored\", \"advertorial\"]\nkeep_category = \"local\"\n",
+        )
+        .unwrap();
+        assert_eq!(f.filters.drop.len(), 2);
+        assert_eq!(f.filters.keep.len(), 1);
+        assert!(f.filters.drop[0].regex.is_match("Sponsored: a boat"));
+        let f = feed("[source]\nurl = \"https://e.org/\"\n[filter]\ncase_sensitive = true\ndrop_text = \"Paid\"\n")
+            .unwrap();
+        assert!(!f.filters.drop[0].regex.is_match("paid post"));
+        let errs = feed(
+            "[source]\nurl = \"https://e.org/\"\n[filter]\ndrop_titel = \"x\"\nkeep_url = \"(\"\n",
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `drop_title`?"));
+        let errs = feed("[source]\nurl = \"https://e.org/\"\n[filter]\nkeep_url = \"(\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errs[0].line, Some(4), "{errs:?}");
+        assert!(errs[0].message.contains("filter.keep_url"), "{errs:?}");
     }
 
     #[test]

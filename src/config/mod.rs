@@ -397,6 +397,8 @@ mod tests {
                         r.starts_with("links")
                             || r.starts_with("include")
                             || r.starts_with("exclude")
+                            || r.starts_with("drop_")
+                            || r.starts_with("keep_")
                     })
                     .unwrap_or(l)
             })
@@ -405,5 +407,6 @@ mod tests {
             .replace("kind = \"feed\"", "kind = \"page\"");
         let page = parse_feed(&as_feed, &uncommented).unwrap();
         assert!(matches!(page.source, SourceKind::Page(_)));
+        assert_eq!((page.filters.drop.len(), page.filters.keep.len()), (6, 5));
     }
 }

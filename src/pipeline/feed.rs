@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::extract::SiteRules;
 use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
+use crate::filter::Filters;
 use crate::rules::RulesLibrary;
 use crate::source::SourceKind;
 
@@ -35,6 +36,8 @@ pub struct FeedConfig {
     pub max_items: Option<usize>,
     /// Whether the key points are put at the top of the published content (default true).
     pub summary_in_content: bool,
+    /// Which entries are dropped (`keep_*`/`drop_*` patterns).
+    pub filters: Filters,
     /// The feed's declared language (`language = "en"`); `None`: the language of most items.
     pub language: Option<String>,
     /// Overrides `[fetch] run_timeout`, the deadline of one pass over this feed.
@@ -70,6 +73,7 @@ impl FeedConfig {
             allow_hosts: Vec::new(),
             max_items: None,
             summary_in_content: true,
+            filters: Filters::default(),
             language: None,
             run_timeout: None,
             on_failure: OnFailure::Teaser,

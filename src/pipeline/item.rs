@@ -194,6 +194,9 @@ mod tests {
             updated: Some(modified),
             guid: None,
             teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         assert_eq!(own_update(None, &c, Some(published), seen), modified);
         // The page's own modified date wins over the source's.
@@ -218,6 +221,9 @@ mod tests {
             updated: None,
             guid: None,
             teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         let it = teaser_item(
             &feed,

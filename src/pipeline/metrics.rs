@@ -14,6 +14,8 @@ pub struct Metrics {
     pub not_modified: AtomicU64,
     pub items_new: AtomicU64,
     pub items_updated: AtomicU64,
+    /// Entries dropped by feed filters.
+    pub items_filtered: AtomicU64,
     pub feed_runs: AtomicU64,
     pub feed_failures: AtomicU64,
     /// Articles a site rule's `native_ad_clue` marked as sponsored (published marked, or dropped).

@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 
 use crate::extract::{Extractor, SiteRules};
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Validators};
+use crate::filter::Subject;
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
@@ -69,6 +70,8 @@ enum Outcome {
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
+    /// Dropped by the feed's filters (the reason is logged).
+    Filtered,
     /// Left for a later run (host on hold).
     Deferred,
 }
@@ -322,9 +325,11 @@ impl Pipeline {
                     report.failed += 1;
                     report.last_item_error = Some(why);
                 }
+                Outcome::Filtered => report.filtered += 1,
                 Outcome::Deferred => report.deferred += 1,
             }
         }
+        bump(&self.metrics.items_filtered, report.filtered as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
     }
@@ -352,6 +357,10 @@ impl Pipeline {
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
     ) -> Result<Done, StoreError> {
+        if let Some(why) = feed.filters.judge(&Subject::Listed(c)) {
+            tracing::info!(feed = %feed.id, url = %c.url, "{why}");
+            return Ok((Outcome::Filtered, None));
+        }
         let canonical = canonical_url(&c.url);
         let guid = c.guid.clone().unwrap_or_else(|| canonical.to_string());
         let sig = source_sig(c);
@@ -392,7 +401,7 @@ impl Pipeline {
             Ok(Fetched::Page(page)) => {
                 let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
                 match self.store_article(&entry, pages, extractor).await? {
-                    Ok((upsert, matched)) => return Ok((Outcome::Stored(upsert), matched)),
+                    Ok(done) => return Ok(done),
                     Err(unread) => unread,
                 }
             }
@@ -444,15 +453,15 @@ impl Pipeline {
         Ok(Outcome::Unchanged)
     }
 
-    /// Extracts and summarizes a fetched article page and stores the item; or says why it could
-    /// not be read (with the page's validators when extraction failed, so an unchanged page is not
-    /// downloaded again).
+    /// Extracts and summarizes a fetched article page and stores the item (unless the feed's
+    /// filters drop it); or says why it could not be read (with the page's validators when
+    /// extraction failed, so an unchanged page is not downloaded again).
     async fn store_article(
         &self,
         entry: &Entry<'_>,
         pages: Vec<Page>,
         extractor: Arc<Extractor>,
-    ) -> Result<Result<(Upsert, Option<bool>), Unread>, StoreError> {
+    ) -> Result<Result<Done, Unread>, StoreError> {
         let first = &pages[0];
         let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
         let final_url = first.url.clone();
@@ -461,7 +470,10 @@ impl Pipeline {
             Ok(Ok((mut article, summary))) => {
                 let site_body = article.site_body;
                 if self.native_ad_dropped(entry, &mut article).await? {
-                    return Ok(Ok((Upsert::Unchanged, site_body)));
+                    return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
+                }
+                if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
+                    return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
                 }
                 let item = item::article_item(
                     entry.feed,
@@ -477,7 +489,7 @@ impl Pipeline {
                     .store
                     .call(move |s| s.upsert_item(&item, &meta))
                     .await?;
-                Ok(Ok((upsert, site_body)))
+                Ok(Ok((Outcome::Stored(upsert), site_body)))
             }
             Ok(Err(e)) => {
                 self.metrics.count_failure(extract_reason(&e));

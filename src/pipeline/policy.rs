@@ -152,6 +152,9 @@ mod tests {
             updated: None,
             guid: None,
             teaser: Some("ad 1".into()),
+            content: None,
+            author: None,
+            categories: Vec::new(),
         };
         let same = Candidate {
             teaser: Some("ad 2".into()),

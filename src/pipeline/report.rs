@@ -24,6 +24,8 @@ pub struct FeedReport {
     pub cut_short: Option<String>,
     /// The source was not read because its host is on hold; the stored items were published.
     pub source_held: Option<String>,
+    /// Entries dropped by the feed's filters (not stored as items).
+    pub filtered: usize,
     /// Articles read whose host's site rules name a body, and how many of those the body
     /// selector did not match (a stale rule).
     pub rules_applied: usize,
@@ -42,6 +44,9 @@ impl std::fmt::Display for FeedReport {
                 )?;
                 if self.deferred > 0 {
                     write!(f, ", deferred {}", self.deferred)?;
+                }
+                if self.filtered > 0 {
+                    write!(f, ", filtered {}", self.filtered)?;
                 }
                 if self.source_not_modified {
                     write!(f, " (source not modified)")?;

@@ -1,5 +1,6 @@
-//! Entries that end without a new article: gone upstream (a tombstone), left for a later run
-//! (host on hold), or unreadable (the teaser item, or nothing with `on_failure = "skip"`).
+//! Entries that end without a new article: gone upstream or dropped by a filter once read (a
+//! tombstone), left for a later run (host on hold), or unreadable (the teaser item, or nothing
+//! with `on_failure = "skip"`).
 
 use super::{Entry, Known, OnFailure, Outcome, Pipeline, StoreError, item};
 use crate::fetch::FetchError;
@@ -19,6 +20,24 @@ impl Pipeline {
         e: FetchError,
     ) -> Result<Outcome, StoreError> {
         tracing::warn!(feed = %entry.feed.id, "article dropped: {e}");
+        self.tombstone(entry).await?;
+        Ok(Outcome::Failed(e.to_string()))
+    }
+
+    /// An article the feed's filters drop once read: remembered (so it is not fetched again while
+    /// its entry is unchanged) and never published.
+    pub(super) async fn drop_filtered(
+        &self,
+        entry: &Entry<'_>,
+        why: String,
+    ) -> Result<Outcome, StoreError> {
+        tracing::info!(feed = %entry.feed.id, url = %entry.c.url, "{why}");
+        self.tombstone(entry).await?;
+        Ok(Outcome::Filtered)
+    }
+
+    /// Remembers an entry as known but not published, like a pruned item.
+    async fn tombstone(&self, entry: &Entry<'_>) -> Result<(), StoreError> {
         let (fid, g, link, sig) = (
             entry.feed.id.clone(),
             entry.guid.clone(),
@@ -27,8 +46,7 @@ impl Pipeline {
         );
         self.store
             .call(move |s| s.mark_gone(&fid, &g, &link, &sig))
-            .await?;
-        Ok(Outcome::Failed(e.to_string()))
+            .await
     }
 
     /// An article that could not be read. Users expect an item rather than nothing: the source's

@@ -69,6 +69,12 @@ const METRICS: &[Row] = &[
         |s| counter(s, |m| &m.items_updated),
     ),
     (
+        "clearfeed_items_filtered_total",
+        "Entries dropped by feed filters (not stored).",
+        "counter",
+        |s| counter(s, |m| &m.items_filtered),
+    ),
+    (
         "clearfeed_feed_runs_total",
         "Feed passes run.",
         "counter",

@@ -104,6 +104,30 @@ pub struct Candidate {
     pub guid: Option<String>,
     /// The upstream teaser (often partial and ad-laden); a fallback when the page cannot be read.
     pub teaser: Option<String>,
+    /// The upstream full content (RSS `content:encoded`, Atom `content`, JSON `content_html`),
+    /// when the entry carries one besides its summary.
+    pub content: Option<String>,
+    /// The upstream author's name.
+    pub author: Option<String>,
+    /// The upstream categories (RSS `category`, Atom `category` terms, JSON `tags`).
+    pub categories: Vec<String>,
+}
+
+impl Candidate {
+    /// An entry known only by its URL.
+    pub fn new(url: url::Url) -> Self {
+        Candidate {
+            url,
+            title: None,
+            published: None,
+            updated: None,
+            guid: None,
+            teaser: None,
+            content: None,
+            author: None,
+            categories: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,22 +206,26 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
             continue;
         };
         let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
-        let teaser = entry
-            .summary
-            .map(|t| t.content)
-            .or_else(|| entry.content.and_then(|c| c.body))
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        let nonempty = |t: String| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+        let content = entry.content.and_then(|c| c.body).and_then(nonempty);
+        let summary = entry.summary.map(|t| t.content).and_then(nonempty);
         entries.push(Candidate {
             url,
-            title: entry
-                .title
-                .map(|t| t.content.trim().to_string())
-                .filter(|t| !t.is_empty()),
+            title: entry.title.map(|t| t.content).and_then(nonempty),
             published: entry.published.or(entry.updated),
             updated: entry.updated,
             guid,
-            teaser,
+            teaser: summary.clone().or_else(|| content.clone()),
+            content,
+            author: entry
+                .authors
+                .into_iter()
+                .find_map(|p| p.name.and_then(nonempty)),
+            categories: entry
+                .categories
+                .into_iter()
+                .filter_map(|c| c.label.or(Some(c.term)).and_then(nonempty))
+                .collect(),
         });
     }
     Ok(Listing {
@@ -239,12 +267,8 @@ pub fn parse_page(body: &[u8], base: &url::Url, rules: &PageRules) -> Result<Lis
         }
         let text = collapse(&el.text().collect::<String>());
         entries.push(Candidate {
-            url,
             title: Some(text).filter(|t| !t.is_empty()),
-            published: None,
-            updated: None,
-            guid: None,
-            teaser: None,
+            ..Candidate::new(url)
         });
     }
     Ok(Listing {
@@ -340,6 +364,21 @@ mod tests {
         let l = read_listing(&SourceKind::Feed, json.as_bytes(), &base(), 100).unwrap();
         assert_eq!(l.entries.len(), 1);
         assert_eq!(l.entries[0].url.as_str(), "https://j.example/1");
+    }
+
+    #[test]
+    fn author_categories_and_full_content_are_kept_apart_from_the_teaser() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+<item><title>One</title><link>https://e.example/1</link><dc:creator>Ada Marsh</dc:creator>
+<category>Local</category><category>Harbour</category><description>Short teaser</description>
+<content:encoded><![CDATA[<p>The whole article.</p>]]></content:encoded></item></channel></rss>"#;
+        let l = read_listing(&SourceKind::Feed, rss.as_bytes(), &base(), 10).unwrap();
+        let c = &l.entries[0];
+        assert_eq!(c.author.as_deref(), Some("Ada Marsh"));
+        assert_eq!(c.categories, ["Local", "Harbour"]);
+        assert_eq!(c.teaser.as_deref(), Some("Short teaser"));
+        assert_eq!(c.content.as_deref(), Some("<p>The whole article.</p>"));
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn parse_text(text: &str, base: &url::Url) -> Listing {
         } else if line.starts_with("http://") || line.starts_with("https://") {
             listing
                 .entries
-                .extend(resolve(base, line).map(bare_candidate));
+                .extend(resolve(base, line).map(Candidate::new));
         }
     }
     if listing.follow.is_empty() && listing.entries.is_empty() && base.path() == "/robots.txt" {
@@ -231,19 +231,8 @@ fn candidate(r: Record, base: &url::Url) -> Option<Candidate> {
         title: r.news_title,
         published,
         updated: lastmod,
-        ..bare_candidate(url)
+        ..Candidate::new(url)
     })
-}
-
-fn bare_candidate(url: url::Url) -> Candidate {
-    Candidate {
-        url,
-        title: None,
-        published: None,
-        updated: None,
-        guid: None,
-        teaser: None,
-    }
 }
 
 fn date(s: &str) -> Option<DateTime<Utc>> {
