@@ -38,6 +38,10 @@ pub struct ConfigArgs {
     /// Data directory (database, published feeds); overrides `data_dir` from the configuration.
     #[arg(long, env = "CLEARFEED_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL database shared by several workers (`postgres://user@host:port/db`); overrides
+    /// `database_url` from the configuration. [default: SQLite in the data directory]
+    #[arg(long, env = "CLEARFEED_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 /// How log lines look: for the commands that log.

@@ -14,7 +14,7 @@ use crate::config::AppConfig;
 use crate::pipeline::{FeedConfig, Pipeline};
 use crate::schedule::DaemonOptions;
 use crate::serve::AppState;
-use crate::store::{FeedState, Store};
+use crate::store::{Database, FeedState, Store};
 
 /// `clearfeed once [FEED...]`: one pass over the chosen feeds, all at once (the fetcher's global
 /// and per-host limits pace them), a progress bar on a terminal, one line per feed. On Ctrl-C or
@@ -179,8 +179,13 @@ pub fn check(config_path: &Path, data_dir: Option<std::path::PathBuf>) -> anyhow
 /// `clearfeed status`.
 pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
     let db = config.db_path();
+    let shared = matches!(config.database(), Database::Postgres(_));
     // Looking must not create anything: without a database there is no state, only the feeds.
-    let states = if db.exists() {
+    let states = if shared {
+        Store::open_database(&config.database())
+            .context("opening the database")?
+            .feed_states()?
+    } else if db.exists() {
         Store::open_read_only(&db)
             .context("opening the database")?
             .feed_states()?

@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => {
             let own = ConfigArgs {
                 config: args.config.clone(),
-                data_dir: None,
+                ..Default::default()
             };
             let mut config = load(top, &own)?;
             config.replace_rules(args.rules_dir.clone(), args.ftr_rules_dir.clone());
@@ -108,7 +108,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// top-level ones, else `clearfeed.toml` (optional) in the working directory.
 fn load(top: &GlobalArgs, own: &ConfigArgs) -> anyhow::Result<AppConfig> {
     let data_dir = top.data_dir(own.data_dir.as_ref());
-    Ok(AppConfig::load_from(&top.config_file(own), data_dir)?)
+    let mut config = AppConfig::load_from(&top.config_file(own), data_dir)?;
+    if let Some(url) = own.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        crate::store::Database::from_url(Some(url), config.db_path())
+            .map_err(|e| anyhow::anyhow!("--database-url / CLEARFEED_DATABASE_URL: {e}"))?;
+        config.database_url = Some(url.to_string());
+    }
+    Ok(config)
 }
 
 /// How long blocking work still running when a command ends (a database call waiting on a lock,

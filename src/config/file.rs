@@ -38,6 +38,12 @@ pub(super) struct GlobalFile {
     pub(super) ftr_rules_dir: Option<PathBuf>,
     pub(super) native_ads: Option<NativeAds>,
     pub(super) fetch: FetchConfig,
+    /// A PostgreSQL database shared by several workers (`postgres://…`); SQLite when absent.
+    #[serde(deserialize_with = "de_opt_database_url")]
+    pub(super) database_url: Option<String>,
+    /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
+    #[serde(deserialize_with = "de_opt_duration")]
+    pub(super) worker_lease: Option<Duration>,
 }
 
 /// `feeds/<id>.toml` as written.
@@ -127,6 +133,13 @@ fn de_opt_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<url::Url>, D::Er
     url::Url::parse(&text)
         .map(Some)
         .map_err(|e| serde::de::Error::custom(format!("invalid URL {text:?}: {e}")))
+}
+
+fn de_opt_database_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::store::Database::from_url(Some(&text), PathBuf::new())
+        .map(|_| Some(text))
+        .map_err(serde::de::Error::custom)
 }
 
 pub(super) fn parse_global(path: &Path, text: &str) -> Result<GlobalFile, ConfigErrors> {

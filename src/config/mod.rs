@@ -60,6 +60,10 @@ pub struct AppConfig {
     pub config_file: Option<PathBuf>,
     /// Feed files that failed to load (their feeds are disabled); `check` prints these.
     pub feed_errors: Vec<ConfigError>,
+    /// A PostgreSQL database (`postgres://…`) instead of SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
+    pub worker_lease: Duration,
     /// clearfeed's own rule files (`rules_dir`; default `rules/` beside the configuration file).
     pub rules_dir: PathBuf,
     /// ftr-site-config rule files (`ftr_rules_dir`), when configured.
@@ -86,6 +90,8 @@ impl Default for AppConfig {
             feeds_dir: PathBuf::from("feeds"),
             config_file: None,
             feed_errors: Vec::new(),
+            database_url: None,
+            worker_lease: crate::pipeline::DEFAULT_WORKER_LEASE,
             rules_dir: PathBuf::from("rules"),
             ftr_rules_dir: None,
             rules: Arc::default(),
@@ -132,6 +138,8 @@ impl AppConfig {
                 config.fetch = file.fetch;
                 config.max_items = file.max_items.unwrap_or(config.max_items);
                 config.retention = file.retention;
+                config.database_url = file.database_url;
+                config.worker_lease = file.worker_lease.unwrap_or(config.worker_lease);
                 if let Some(dir) = file.rules_dir {
                     config.rules_dir = base_dir.join(dir);
                     rules_dir_given = true;
@@ -194,6 +202,8 @@ impl AppConfig {
             max_items: self.max_items,
             retention: self.retention,
             feeds: self.feeds.clone(),
+            database_url: self.database_url.clone(),
+            worker_lease: self.worker_lease,
             rules: self.rules.clone(),
             native_ads: self.native_ads,
         }
@@ -207,6 +217,11 @@ impl AppConfig {
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
         crate::pipeline::db_path_in(&self.data_dir)
+    }
+
+    /// The database: `database_url` when set, else the SQLite file in the data directory.
+    pub fn database(&self) -> crate::store::Database {
+        crate::pipeline::database_of(self.database_url.as_deref(), &self.data_dir)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
 use crate::filter::Filters;
 use crate::rules::RulesLibrary;
 use crate::source::SourceKind;
+use crate::store::Database;
 
 /// The schedule used when a feed file gives none: every 30 minutes, on the minute.
 pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
@@ -99,6 +100,10 @@ pub struct Settings {
     pub retention: Option<Duration>,
     /// Every configured feed: the OPML list published beside each feed names them all.
     pub feeds: Vec<FeedConfig>,
+    /// A PostgreSQL database (`postgres://…`) instead of SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
+    pub worker_lease: Duration,
     /// Site rules by host (`rules_dir`, `ftr_rules_dir`), loaded once.
     pub rules: Arc<RulesLibrary>,
     /// What becomes of an article a site rule's `native_ad_clue` marks as sponsored.
@@ -116,6 +121,9 @@ pub enum NativeAds {
     Drop,
 }
 
+/// How long a worker's claim on a feed lasts unless renewed, when the configuration does not say.
+pub const DEFAULT_WORKER_LEASE: Duration = Duration::from_secs(60);
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -126,6 +134,8 @@ impl Default for Settings {
             max_items: 100,
             retention: None,
             feeds: Vec::new(),
+            database_url: None,
+            worker_lease: DEFAULT_WORKER_LEASE,
             rules: Arc::default(),
             native_ads: NativeAds::default(),
         }
@@ -143,6 +153,11 @@ impl Settings {
         db_path_in(&self.data_dir)
     }
 
+    /// The database: `database_url` when set, else the SQLite file in the data directory.
+    pub fn database(&self) -> Database {
+        database_of(self.database_url.as_deref(), &self.data_dir)
+    }
+
     /// The deadline of one pass over `feed`.
     pub fn run_timeout_for(&self, feed: &FeedConfig) -> Duration {
         feed.run_timeout.unwrap_or(self.fetch.run_timeout)
@@ -157,6 +172,13 @@ impl Settings {
 /// Where the published feeds of the data directory `data_dir` are written.
 pub fn public_dir_in(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("public")
+}
+
+/// The database `database_url` names (checked when the configuration loaded), else the SQLite
+/// file of the data directory `data_dir`.
+pub fn database_of(database_url: Option<&str>, data_dir: &std::path::Path) -> Database {
+    let sqlite = db_path_in(data_dir);
+    Database::from_url(database_url, sqlite.clone()).unwrap_or(Database::Sqlite(sqlite))
 }
 
 /// The SQLite database file of the data directory `data_dir`.

@@ -36,7 +36,8 @@ mod sources;
 mod unread;
 
 pub use feed::{
-    DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings, db_path_in, public_dir_in,
+    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, NativeAds, OnFailure, Settings,
+    database_of, db_path_in, public_dir_in,
 };
 pub use metrics::Metrics;
 pub use pages::{MAX_PAGES, article_pages};
@@ -126,10 +127,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Opens `<data_dir>/clearfeed.db` (creating the data directory) and builds the HTTP client.
+    /// Opens the database (`<data_dir>/clearfeed.db`, creating the data directory, unless
+    /// `database_url` names a PostgreSQL one) and builds the HTTP client.
     pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
         let settings = settings.into();
-        let store = Store::open(&settings.db_path())?;
+        let store = Store::open_database(&settings.database())?;
         let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
         bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {

@@ -60,6 +60,9 @@ impl Store {
         guid: &str,
         urls: &[&str],
     ) -> Result<Option<Known>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.known(feed, guid, urls);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT guid, url, content_hash, link, etag, last_modified, source_sig, fallback,
@@ -107,6 +110,9 @@ impl Store {
     /// listed link) keeps its guid and `first_seen`; its content is replaced and `updated` set
     /// only when the content hash differs.
     pub fn upsert_item(&self, item: &Item, meta: &ItemMeta) -> Result<Upsert, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.upsert_item(item, meta);
+        }
         let write = ItemWrite {
             item,
             meta,
@@ -144,6 +150,9 @@ impl Store {
         link: &str,
         source_sig: &str,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.mark_gone(feed, guid, link, source_sig);
+        }
         let now = ts(Utc::now());
         self.with(|conn| {
             conn.execute(
@@ -161,6 +170,9 @@ impl Store {
     /// A conditional refetch came back 304 (or the source signal changed without the page
     /// changing): remember the new source signal and when we checked.
     pub fn touch_item(&self, feed: &str, guid: &str, source_sig: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.touch_item(feed, guid, source_sig);
+        }
         self.with(|conn| {
             conn.execute(
                 "UPDATE items SET source_sig = ?3, checked_at = ?4 WHERE feed = ?1 AND guid = ?2",
@@ -173,6 +185,9 @@ impl Store {
     /// The newest `limit` published items of a feed, newest first (by published date, else first
     /// sight).
     pub fn items(&self, feed: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.items(feed, limit);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {ITEM_COLUMNS} FROM items WHERE feed = ?1 AND pruned = 0
@@ -252,6 +267,9 @@ impl Store {
         keep: usize,
         older_than: Option<DateTime<Utc>>,
     ) -> Result<usize, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.prune(feed, keep, older_than);
+        }
         self.with(|conn| {
             let n = conn.execute(
                 "UPDATE items SET pruned = 1, content_html = '', summary = '', lead = '',
@@ -394,113 +412,12 @@ impl ItemWrite<'_> {
 
 /// The `attempts` expression when content changes: a fallback that stays a fallback (the teaser
 /// changed) counts one more attempt; a real article resets the count.
-fn attempts_after_change(fallback: bool, was_fallback: bool) -> &'static str {
+pub(super) fn attempts_after_change(fallback: bool, was_fallback: bool) -> &'static str {
     if fallback && was_fallback {
         "attempts + 1"
     } else if fallback {
         "1"
     } else {
         "0"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::tests::{item, meta};
-
-    #[test]
-    fn a_change_of_content_is_dated_when_it_happens() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.db")).unwrap();
-        // An item dated long ago (its own modified date) that changes now is dated now.
-        let mut old_date = item("g-old", "https://e.example/old", "v1");
-        old_date.updated = Utc::now() - chrono::Duration::days(30);
-        store.upsert_item(&old_date, &meta("o")).unwrap();
-        old_date.content_html = "<p>v2</p>".into();
-        old_date.content_hash = "v2".into();
-        let before = Utc::now() - chrono::Duration::milliseconds(5);
-        assert_eq!(
-            store.upsert_item(&old_date, &meta("o")).unwrap(),
-            Upsert::Updated
-        );
-        let stored = store.items("f", 10).unwrap();
-        let stored = stored.iter().find(|i| i.guid == "g-old").unwrap();
-        assert!(stored.updated >= before, "{:?}", stored.updated);
-    }
-
-    #[test]
-    fn upsert_dedupes_by_guid_and_url_and_updates_on_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db").join("c.db")).unwrap();
-        let a = item("g1", "https://e.example/a", "v1");
-        assert_eq!(
-            store
-                .upsert_item(&a, &meta("https://e.example/a?x"))
-                .unwrap(),
-            Upsert::New
-        );
-        assert_eq!(
-            store
-                .upsert_item(&a, &meta("https://e.example/a?x"))
-                .unwrap(),
-            Upsert::Unchanged
-        );
-        // Same canonical URL under another guid is the same article.
-        let same_url = item("g-other", "https://e.example/a", "v1");
-        assert_eq!(
-            store.upsert_item(&same_url, &meta("x")).unwrap(),
-            Upsert::Unchanged
-        );
-        let mut changed = item("g1", "https://e.example/a", "v2");
-        changed.updated = a.updated + chrono::Duration::seconds(5);
-        assert_eq!(
-            store.upsert_item(&changed, &meta("x")).unwrap(),
-            Upsert::Updated
-        );
-        let items = store.items("f", 10).unwrap();
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0].guid, "g1");
-        assert_eq!(items[0].content_html, "<p>v2</p>");
-        assert_eq!(items[0].bullets, vec!["one", "two"]);
-        assert_eq!(
-            items[0].updated,
-            ts(changed.updated).parse::<DateTime<Utc>>().unwrap()
-        );
-
-        let k = store
-            .known("f", "nope", &["https://e.example/a?x"])
-            .unwrap()
-            .unwrap();
-        assert_eq!(k.guid, "g1");
-        assert!(
-            store
-                .known("f", "nope", &["https://e.example/zzz"])
-                .unwrap()
-                .is_none()
-        );
-        assert!(store.known("other-feed", "g1", &[]).unwrap().is_none());
-    }
-
-    #[test]
-    fn retention_keeps_newest_and_leaves_tombstones() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.db")).unwrap();
-        let base = Utc::now();
-        for i in 0..5 {
-            let mut it = item(&format!("g{i}"), &format!("https://e.example/{i}"), "x");
-            it.published = Some(base + chrono::Duration::minutes(i));
-            store.upsert_item(&it, &meta("")).unwrap();
-        }
-        assert_eq!(store.prune("f", 3, None).unwrap(), 2);
-        let guids: Vec<_> = store
-            .items("f", 10)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.guid)
-            .collect();
-        assert_eq!(guids, vec!["g4", "g3", "g2"]);
-        let tomb = store.known("f", "g0", &[]).unwrap().unwrap();
-        assert!(tomb.pruned);
     }
 }

@@ -1,7 +1,9 @@
-//! Storage: SQLite in the data directory. Items (deduplicated by guid and canonical URL, updated
-//! when their content changes), feed fetch state, and the fetch log. Migrations live in code.
+//! Storage: items (deduplicated by guid and canonical URL, updated when their content changes),
+//! feed fetch state, and the fetch log, in one of two engines behind the one [`Store`] handle:
+//! SQLite in the data directory (the default), or PostgreSQL (`pg/`) for several workers sharing
+//! one database ([`Database`]). Migrations live in code for both; both pass the same tests.
 //!
-//! One [`Store`] is one connection behind a `std::sync::Mutex`, shared by cloning. SQLite runs
+//! With SQLite, one [`Store`] is one connection behind a `std::sync::Mutex`, shared by cloning. SQLite runs
 //! one writer at a time anyway; a single connection means our own tasks never meet
 //! `SQLITE_BUSY` among themselves, and every call is a short statement or transaction, so the lock
 //! is held briefly. Async code must not block its runtime thread on it: use [`Store::call`], which
@@ -13,13 +15,16 @@
 //!
 //! Times are stored as RFC 3339 UTC text with milliseconds (sortable, readable in the sqlite shell).
 //!
-//! This file owns the [`Store`] handle, opening it, the connection and its lock, [`Store::call`],
-//! the errors and the time encoding. It does not own the schema (`schema.rs`), item queries
+//! This file owns the [`Store`] handle, opening it, the SQLite connection and its lock,
+//! [`Store::call`], the errors and the time encoding. Each query method of `items.rs` and
+//! `state.rs` hands a PostgreSQL store to its counterpart in `pg/`. It does not own the schema (`schema.rs`), item queries
 //! (`items.rs`) or feed state and the fetch log (`state.rs`).
 
 mod items;
+mod pg;
 mod schema;
 mod state;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -60,13 +65,56 @@ pub enum StoreError {
     },
     #[error("database task failed: {0}")]
     Task(String),
+    #[error("cannot open database {url}: {source}")]
+    OpenPg {
+        url: String,
+        source: tokio_postgres::Error,
+    },
+    #[error("database: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("{0} needs a PostgreSQL database (database_url = \"postgres://…\")")]
+    NeedsPostgres(&'static str),
+    #[error("{0} is not available with a PostgreSQL database yet")]
+    NotOnPostgres(&'static str),
 }
 
-/// The SQLite store. Cheap to clone (one shared connection).
+/// Which database a store is: the SQLite file (the default) or a PostgreSQL server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL, or a `key=value` connection string.
+    Postgres(String),
+}
+
+impl Database {
+    /// `url` when it names a PostgreSQL database (`postgres://…`, `postgresql://…`), else the
+    /// SQLite file `sqlite_path`.
+    pub fn from_url(url: Option<&str>, sqlite_path: PathBuf) -> Result<Database, String> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Database::Sqlite(sqlite_path)),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Database::Postgres(u.to_string()))
+            }
+            Some(u) => Err(format!(
+                "database_url {:?} is not a PostgreSQL URL (postgres://user@host:port/db); \
+                 leave it out to use SQLite in the data directory",
+                u.split('@').next_back().unwrap_or(u)
+            )),
+        }
+    }
+}
+
+/// The store. Cheap to clone (one shared connection).
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    engine: Engine,
     path: PathBuf,
+}
+
+#[derive(Clone)]
+enum Engine {
+    Sqlite(Arc<Mutex<Connection>>),
+    Postgres(Arc<pg::PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -117,9 +165,24 @@ impl Store {
             .map_err(open_err)?;
         schema::migrate(&mut conn, path)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            engine: Engine::Sqlite(Arc::new(Mutex::new(conn))),
             path: path.to_path_buf(),
         })
+    }
+
+    /// Opens `db`: the SQLite file as [`Store::open`] does, or connects to the PostgreSQL server
+    /// and brings its schema up to date.
+    pub fn open_database(db: &Database) -> Result<Store, StoreError> {
+        match db {
+            Database::Sqlite(path) => Store::open(path),
+            Database::Postgres(url) => {
+                let pg = pg::PgStore::open(url)?;
+                Ok(Store {
+                    path: PathBuf::from(pg.shown()),
+                    engine: Engine::Postgres(Arc::new(pg)),
+                })
+            }
+        }
     }
 
     /// Opens an existing database for reading only: nothing is created (no file, no directory, no
@@ -137,7 +200,7 @@ impl Store {
             .map_err(open_err)?;
         schema::check_version(&conn, path)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            engine: Engine::Sqlite(Arc::new(Mutex::new(conn))),
             path: path.to_path_buf(),
         })
     }
@@ -147,17 +210,36 @@ impl Store {
         Store::open(&data_dir.join("clearfeed.db"))
     }
 
+    /// The SQLite file, or the PostgreSQL URL without its password.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Whether this store is a PostgreSQL database that several workers can share.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.engine, Engine::Postgres(_))
+    }
+
+    /// The PostgreSQL engine, when this store is one: each query method hands it the call.
+    fn pg(&self) -> Option<&pg::PgStore> {
+        match &self.engine {
+            Engine::Postgres(pg) => Some(pg),
+            Engine::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs `f` with the SQLite connection. A PostgreSQL store has none: a query written for
+    /// SQLite only is refused there with an error naming the caller's `what`.
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let Engine::Sqlite(conn) = &self.engine else {
+            return Err(StoreError::NotOnPostgres("this query"));
+        };
         // A panic while holding the lock cannot leave a half-done transaction behind (rusqlite
         // rolls back on drop), so a poisoned lock is safe to keep using.
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
     }
 
@@ -178,7 +260,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    pub(super) fn item(guid: &str, url: &str, body: &str) -> Item {
+    fn item(guid: &str, url: &str, body: &str) -> Item {
         let now = Utc::now();
         Item {
             feed: "f".into(),
@@ -199,7 +281,7 @@ mod tests {
         }
     }
 
-    pub(super) fn meta(link: &str) -> ItemMeta {
+    fn meta(link: &str) -> ItemMeta {
         ItemMeta {
             link: link.into(),
             ..Default::default()

@@ -62,6 +62,9 @@ impl Store {
     }
 
     fn feed_states_where(&self, feed: Option<&str>) -> Result<Vec<FeedState>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.feed_states_where(feed);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, etag, last_modified, title, site_url, description, last_attempt,
@@ -114,6 +117,9 @@ impl Store {
         state: &FeedState,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_feed_success(state, at);
+        }
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO feeds (id, etag, last_modified, title, site_url, description,
@@ -154,6 +160,9 @@ impl Store {
         at: DateTime<Utc>,
         backoff: impl FnOnce(u32) -> chrono::Duration,
     ) -> Result<u32, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_feed_failure(feed, error, at, backoff);
+        }
         self.with(|conn| {
             let tx = conn.transaction()?;
             let failures: u32 = tx
@@ -185,6 +194,9 @@ impl Store {
         holds: &[(String, DateTime<Utc>)],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.hold_hosts(holds, now);
+        }
         self.with(|conn| {
             let tx = conn.transaction()?;
             tx.execute("DELETE FROM host_holds WHERE until < ?1", params![ts(now)])?;
@@ -205,6 +217,9 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.host_holds(now);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT host, until FROM host_holds WHERE until > ?1 ORDER BY host",
@@ -222,6 +237,9 @@ impl Store {
 
     /// Appends to the fetch log, dropping entries older than 30 days now and then.
     pub fn log_fetch(&self, entry: &FetchLogEntry) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.log_fetch(entry);
+        }
         self.with(|conn| {
             let id = conn
                 .execute(
@@ -248,6 +266,9 @@ impl Store {
 
     /// The most recent fetch log entries, newest first.
     pub fn fetch_log(&self, limit: usize) -> Result<Vec<FetchLogEntry>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.fetch_log(limit);
+        }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT at, feed, url, status, outcome, millis, bytes FROM fetch_log
@@ -274,90 +295,5 @@ impl Store {
             })
             .collect()
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn feed_state_round_trip_and_failures() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.db")).unwrap();
-        let now = Utc::now();
-        let n = store
-            .record_feed_failure("f", "boom", now, |n| chrono::Duration::minutes(n as i64))
-            .unwrap();
-        assert_eq!(n, 1);
-        let n = store
-            .record_feed_failure("f", "boom again", now, |n| {
-                chrono::Duration::minutes(n as i64)
-            })
-            .unwrap();
-        assert_eq!(n, 2);
-        let s = store.feed_state("f").unwrap().unwrap();
-        assert_eq!(s.last_error.as_deref(), Some("boom again"));
-        assert!(s.next_allowed.unwrap() > now);
-        store
-            .record_feed_success(
-                &FeedState {
-                    id: "f".into(),
-                    etag: Some("\"e1\"".into()),
-                    title: Some("Feed".into()),
-                    ..Default::default()
-                },
-                now,
-            )
-            .unwrap();
-        // A later success without new validators keeps the stored ones.
-        store
-            .record_feed_success(
-                &FeedState {
-                    id: "f".into(),
-                    ..Default::default()
-                },
-                now,
-            )
-            .unwrap();
-        let s = store.feed_state("f").unwrap().unwrap();
-        assert_eq!(s.etag.as_deref(), Some("\"e1\""));
-        assert_eq!(s.consecutive_failures, 0);
-        assert_eq!(s.last_error, None);
-        assert_eq!(s.title.as_deref(), Some("Feed"));
-    }
-
-    #[test]
-    fn host_holds_keep_the_later_time_and_expire() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let store = Store::open(&path).unwrap();
-        let now = Utc::now();
-        let later = now + chrono::Duration::minutes(2);
-        let sooner = now + chrono::Duration::minutes(1);
-        store
-            .hold_hosts(&[("a.example".into(), later)], now)
-            .unwrap();
-        store
-            .hold_hosts(
-                &[("a.example".into(), sooner), ("b.example".into(), sooner)],
-                now,
-            )
-            .unwrap();
-        drop(store);
-        let store = Store::open(&path).unwrap();
-        let holds = store.host_holds(now).unwrap();
-        let shown: Vec<_> = holds.iter().map(|(h, t)| (h.as_str(), ts(*t))).collect();
-        assert_eq!(
-            shown,
-            vec![("a.example", ts(later)), ("b.example", ts(sooner))]
-        );
-        let after = now + chrono::Duration::seconds(90);
-        assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
-        store.hold_hosts(&[], after).unwrap();
-        let rows: i64 = store
-            .with(|c| Ok(c.query_row("SELECT COUNT(*) FROM host_holds", [], |r| r.get(0))?))
-            .unwrap();
-        assert_eq!(rows, 1, "ended holds are forgotten");
     }
 }

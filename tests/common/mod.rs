@@ -10,9 +10,12 @@
 //! - [`demo_setup`]: the demo's sample site on a loopback port and its two-feed configuration.
 //! - [`feedparser_python`]: a Python interpreter that can `import feedparser`, provided in a
 //!   virtual environment under the target directory on first use.
+//! - [`pg::database`]: a fresh database on a throwaway PostgreSQL server (`pg.rs`).
 //! - [`chromium`]: a headless Chromium, when the machine has one.
 
 #![allow(dead_code)]
+
+pub mod pg;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -576,20 +579,25 @@ pub fn feedparser_python() -> Option<PathBuf> {
         Ok(python) => return Some(python.clone()),
         Err(reason) => reason,
     };
+    skip_or_fail("feedparser", reason);
+    None
+}
+
+/// A test needs `what` and it cannot be provided, for `reason`: fails the test, or with
+/// `CLEARFEED_ALLOW_SKIP=1` says so loudly and returns (the caller then skips).
+pub fn skip_or_fail(what: &str, reason: &str) {
     let banner = "=".repeat(78);
     if std::env::var(ALLOW_SKIP).as_deref() == Ok("1") {
         loud(&format!(
-            "\n{banner}\nSKIPPED: cannot provide feedparser: {reason}\n({ALLOW_SKIP}=1 is set, so \
+            "\n{banner}\nSKIPPED: cannot provide {what}: {reason}\n({ALLOW_SKIP}=1 is set, so \
              the test that needs it passes without checking anything)\n{banner}\n"
         ));
-        return None;
+        return;
     }
     loud(&format!(
-        "\n{banner}\nFAILED: cannot provide feedparser: {reason}\n{banner}\n"
+        "\n{banner}\nFAILED: cannot provide {what}: {reason}\n{banner}\n"
     ));
-    panic!(
-        "cannot provide feedparser: {reason}\n(set {ALLOW_SKIP}=1 to skip the tests that need it)"
-    );
+    panic!("cannot provide {what}: {reason}\n(set {ALLOW_SKIP}=1 to skip the tests that need it)");
 }
 
 /// Writes to the process's standard error directly: the test harness captures `eprintln!`
