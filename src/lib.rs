@@ -12,11 +12,12 @@
 //! rules      rules directories ─▶ RulesLibrary: site rules by host (clearfeed TOML, ftr-site-config)
 //! summarize  Article ─▶ Summary   (key points + lead paragraph)
 //! filter     Candidate (+ Article) ─▶ kept or dropped   (a feed's keep/drop patterns)
-//! store      Article + Summary ─▶ Item   (SQLite: dedupe, updates, fetch state)
+//! store      Article + Summary ─▶ Item   (SQLite or PostgreSQL: dedupe, updates, fetch state)
 //! publish    FeedMeta + [Item] ─▶ RSS 2.0 / Atom 1.0 / JSON Feed 1.1 files, OPML
 //! serve      axum router over the published files (ETag, 304, gzip), index page, metrics
 //! pipeline   one pass over one feed: the stages above in order
 //! schedule   cron timers per feed, the daemon loop, graceful shutdown
+//! workers    the daemon over a shared PostgreSQL store: feeds claimed under leases
 //! app        the `clearfeed` program: clap, set-up, one function per command, tools
 //! ```
 //!
@@ -50,5 +51,7 @@ pub mod serve;
 pub mod pipeline;
 
 pub mod schedule;
+
+pub mod workers;
 
 pub mod app;

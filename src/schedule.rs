@@ -321,7 +321,8 @@ fn still_backing_off(
     next_allowed.filter(|&t| t > now)
 }
 
-fn log_report(r: &FeedReport) {
+/// Logs a finished run's report (the daemon's and the workers' one line per run).
+pub(crate) fn log_report(r: &FeedReport) {
     match &r.error {
         Some(error) => tracing::warn!(feed = %r.feed, %error, "feed failed"),
         None => tracing::info!(

@@ -1,10 +1,11 @@
 //! Summaries: the article's key points and its lead paragraph, as plain text. Pure: an article in,
 //! a summary out. Choosing the lead is the only judgement made here: the first paragraph that reads
-//! as prose, skipping bylines, datelines and other short fragments the body may still start with.
+//! as prose, skipping bylines, datelines and other short fragments the body may still start with,
+//! and the page's own summary line (its dek) when the body repeats it.
 
 use serde::Serialize;
 
-use crate::extract::{Article, is_real_paragraph};
+use crate::extract::{Article, dedupe_key, is_real_paragraph};
 
 /// Below this many words a lead is extended with the following paragraph in a bullet-less summary.
 const SHORT_LEAD_WORDS: usize = 25;
@@ -22,10 +23,16 @@ pub struct Summary {
 /// Builds the summary of an article.
 pub fn summarize(article: &Article) -> Summary {
     let paragraphs = &article.paragraphs;
+    let dek = article.dek.as_deref().map(dedupe_key);
+    let not_dek = |p: &str| dek.as_ref().is_none_or(|d| *d != dedupe_key(p));
     let lead_at = paragraphs
         .iter()
-        .position(|p| is_real_paragraph(p))
-        .or_else(|| paragraphs.iter().position(|p| !p.trim().is_empty()));
+        .position(|p| is_real_paragraph(p) && not_dek(p))
+        .or_else(|| {
+            paragraphs
+                .iter()
+                .position(|p| !p.trim().is_empty() && not_dek(p))
+        });
     let lead = lead_at
         .map(|i| paragraphs[i].trim().to_owned())
         .unwrap_or_default();
@@ -118,6 +125,16 @@ mod tests {
             ],
         );
         assert_eq!(summarize(&a).lead, LONG_LEAD);
+    }
+
+    #[test]
+    fn the_dek_is_never_the_lead() {
+        let dek = "Three new routes will run until 3 a.m. on weekends from June, in a trial.";
+        let mut a = article(&[], &[dek, LONG_LEAD]);
+        a.dek = Some(format!("  {dek} "));
+        assert_eq!(summarize(&a).lead, LONG_LEAD);
+        a.dek = None;
+        assert_eq!(summarize(&a).lead, dek);
     }
 
     #[test]

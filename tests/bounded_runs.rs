@@ -393,3 +393,59 @@ fn on_failure_skip_publishes_nothing_for_an_unread_article() {
         text(&out)
     );
 }
+
+#[test]
+fn articles_left_for_later_are_read_once_the_hold_ends() {
+    let site = Server::start();
+    for name in ["tide", "ferry"] {
+        site.ok(
+            &format!("/news/{name}"),
+            "text/html; charset=utf-8",
+            article(&format!("Story {name}")),
+        );
+    }
+    site.set(
+        "/news/busy",
+        Reply::full(429, "text/plain", "slow down\n").header("Retry-After", "4"),
+    );
+    let paths = ["/news/tide", "/news/busy", "/news/ferry"];
+    site.ok(
+        "/later.xml",
+        "application/rss+xml",
+        rss(&site, "Later", &paths),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // One request at a time in listing order, and a hold of 4 s counts as long.
+    let fetch = "per_host_delay = \"0s\"\nconcurrency = 1\nmax_wait = \"1s\"\n";
+    write_config(dir.path(), &site, fetch, &[("later", "/later.xml", "")]);
+    let (out, _) = once(dir.path());
+    let held_at = Instant::now();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("deferred 1"), "{}", text(&out));
+    assert_eq!(site.hits("/news/ferry"), 0, "{}", text(&out));
+    assert_eq!(
+        published(dir.path(), "later"),
+        vec![
+            (site.url("/news/busy"), true),
+            (site.url("/news/ferry"), true),
+            (site.url("/news/tide"), false),
+        ],
+        "both held-up articles are there as marked teasers"
+    );
+    site.ok(
+        "/news/busy",
+        "text/html; charset=utf-8",
+        article("Story busy"),
+    );
+    std::thread::sleep(
+        Duration::from_secs(4).saturating_sub(held_at.elapsed()) + Duration::from_millis(300),
+    );
+    let (out, _) = once(dir.path());
+    let mut all = vec![
+        site.url("/news/busy"),
+        site.url("/news/ferry"),
+        site.url("/news/tide"),
+    ];
+    all.sort();
+    assert_eq!(full_articles(dir.path(), "later"), all, "{}", text(&out));
+}

@@ -936,6 +936,19 @@ fn published_files_parse(public: &Path) -> usize {
             quick_xml::events::Event::Eof
         ) {}
     }
+    // Pre-compressed copies are whole too (a torn one would not decode to the end).
+    for name in ["k.rss", "k.atom", "k.json", "feeds.opml"] {
+        for encoding in clearfeed::publish::Encoding::ALL {
+            let path = encoding.path_of(&public.join(name));
+            if let Ok(bytes) = std::fs::read(&path) {
+                assert!(
+                    encoding.decode(&bytes).is_some(),
+                    "{} is torn",
+                    path.display()
+                );
+            }
+        }
+    }
     n
 }
 
@@ -1037,9 +1050,14 @@ async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
         if let Ok(entries) = std::fs::read_dir(data.join("public")) {
             for e in entries {
                 let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                // A published file, or its pre-compressed copy.
+                let base = name
+                    .strip_suffix(".gz")
+                    .or_else(|| name.strip_suffix(".br"))
+                    .unwrap_or(&name);
                 assert!(
                     name.starts_with('.')
-                        || ["k.rss", "k.atom", "k.json", "feeds.opml"].contains(&name.as_str()),
+                        || ["k.rss", "k.atom", "k.json", "feeds.opml"].contains(&base),
                     "{name}"
                 );
             }
@@ -1073,6 +1091,65 @@ async fn kill_9_at_random_points_never_tears_a_file_or_loses_an_item() {
     assert_eq!(published_files_parse(&data.join("public")), 3);
     for i in 0..N {
         assert!(server.hits(&format!("/k/{i}")) >= 1);
+    }
+}
+
+/// The short version of `clearfeed bench-kill`: ten runs of `once`, one more feed file before
+/// each, killed with SIGKILL at random moments. The command checks the database and every
+/// published file after each kill and exits non-zero on any fault; this test also checks the end
+/// state itself: every feed holds and publishes each of its items exactly once.
+#[test]
+fn kill_9_ten_times_with_one_more_feed_each_time() {
+    const KILLS: usize = 10;
+    const ARTICLES: usize = 8;
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["bench-kill", "--kills", &KILLS.to_string()])
+        .args(["--articles", &ARTICLES.to_string(), "--keep"])
+        .arg(dir.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}");
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let field = |name: &str| -> usize {
+        let value = stdout
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {stdout}"));
+        value.split('/').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(field("integrity_ok"), KILLS);
+    assert_eq!((field("torn_files"), field("duplicate_items")), (0, 0));
+    assert!(
+        field("mid_run") >= KILLS / 2,
+        "most kills must land in a running pass: {stdout}"
+    );
+    let data = dir.path().join("data");
+    integrity_ok(&data.join("clearfeed.db"));
+    let store = Store::open(&data.join("clearfeed.db")).unwrap();
+    for i in 0..KILLS {
+        let feed = format!("f{i}");
+        let mut urls: Vec<String> = store
+            .items(&feed, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|i: Item| i.url)
+            .collect();
+        urls.sort();
+        urls.dedup();
+        assert_eq!(urls.len(), ARTICLES, "{feed}: {urls:?}");
+        let json = std::fs::read(data.join("public").join(format!("{feed}.json"))).unwrap();
+        let published = feed_rs::parser::parse(&json[..]).unwrap();
+        let ids: std::collections::HashSet<_> =
+            published.entries.iter().map(|e| e.id.clone()).collect();
+        assert_eq!(
+            (published.entries.len(), ids.len()),
+            (ARTICLES, ARTICLES),
+            "{feed}"
+        );
     }
 }
 

@@ -207,6 +207,13 @@ async fn items_appear_once_and_a_second_run_is_only_conditional() {
         second.iter().filter(|s| s.status == 304).count() >= 2,
         "{second:?}"
     );
+    let published = || {
+        pipeline
+            .metrics()
+            .feeds_published
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert_eq!(published(), 2, "an unchanged feed is not rendered again");
     assert_eq!(
         store.items("gazette", 100).unwrap().len(),
         2,
@@ -244,12 +251,24 @@ async fn items_appear_once_and_a_second_run_is_only_conditional() {
     assert_eq!((r.new, r.unchanged, r.failed), (1, 2, 0), "{r:?}");
     assert_eq!(site.hits("/news/market"), 1);
     assert_eq!(store.items("gazette", 100).unwrap().len(), 3);
+    assert_eq!(published(), 3, "a feed with a new item is published");
+    let rss_file = dir.path().join("public").join("gazette.rss");
+    assert!(
+        std::fs::read_to_string(&rss_file)
+            .unwrap()
+            .contains("Market moves indoors")
+    );
+    // A published file that went missing is written again, though nothing changed upstream.
+    std::fs::remove_file(&rss_file).unwrap();
+    ok(&pipeline.run_feed(&feeds[0]).await);
+    assert_eq!(published(), 4);
+    assert!(rss_file.is_file());
     assert_eq!(
         pipeline
             .metrics()
             .feed_runs
             .load(std::sync::atomic::Ordering::Relaxed),
-        5
+        6
     );
 }
 

@@ -228,6 +228,107 @@ async fn gzip_only_when_asked_with_its_own_etag() {
 }
 
 #[tokio::test]
+async fn brotli_is_preferred_and_neither_variant_is_compressed_per_request() {
+    let (_dir, public) = published();
+    let server = AppServer::start(&public).await;
+    let c = client();
+    let url = server.url("/feeds/riverside.rss");
+    let plain = c.get(&url).send().await.unwrap().bytes().await.unwrap();
+    let br = c
+        .get(&url)
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+    let tag = br.headers()[header::ETAG].to_str().unwrap().to_string();
+    assert!(tag.ends_with("-br\""), "{tag}");
+    let body = br.bytes().await.unwrap();
+    // The bytes written beside the feed at publish time, exactly.
+    assert_eq!(
+        body,
+        std::fs::read(public.join("riverside.rss.br")).unwrap()
+    );
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(body.as_ref(), 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, plain.as_ref());
+    let gz = c
+        .get(&url)
+        .header(header::ACCEPT_ENCODING, "br;q=0, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(
+        gz.bytes().await.unwrap(),
+        std::fs::read(public.join("riverside.rss.gz")).unwrap()
+    );
+    // A 304 names the variant the client would get.
+    let res = c
+        .get(&url)
+        .header(header::ACCEPT_ENCODING, "br")
+        .header(header::IF_NONE_MATCH, &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()[header::ETAG], tag.as_str());
+    assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
+    server.stop().await;
+}
+
+/// The server answers from memory; a file replaced by another process (which does not move this
+/// process's publish counter) is noticed by the watcher within a couple of seconds.
+#[tokio::test]
+async fn files_are_served_from_memory_and_outside_changes_are_noticed() {
+    let (_dir, public) = published();
+    let server = AppServer::start(&public).await;
+    let c = client();
+    let url = server.url("/feeds/riverside.json");
+    let first = c.get(&url).send().await.unwrap();
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+    let generation = publish::generation();
+    // Replaced the way another writer would: new file, rename over the old one.
+    let tmp = public.join(".outside.tmp");
+    std::fs::write(
+        &tmp,
+        br#"{"version":"https://jsonfeed.org/version/1.1","title":"Changed","items":[]}"#,
+    )
+    .unwrap();
+    std::fs::rename(&tmp, public.join("riverside.json")).unwrap();
+    let res = c
+        .get(&url)
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    // Other tests of this binary publish meanwhile, which makes the server check its files;
+    // only when nothing was published is the answer certainly the cached one.
+    if publish::generation() == generation {
+        assert_eq!(
+            res.status(),
+            StatusCode::NOT_MODIFIED,
+            "answered from memory"
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let body = c.get(&url).send().await.unwrap().text().await.unwrap();
+        if body.contains("Changed") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was never noticed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn path_traversal_is_refused() {
     let (_dir, public) = published();
     let server = AppServer::start(&public).await;

@@ -397,3 +397,58 @@ fn extract_chooses_rules_by_base_url_or_canonical_link() {
     assert!(ruled(&plain, Some("https://courier.example/x")));
     assert!(ruled(&canonical, None));
 }
+
+#[test]
+fn rules_check_reports_which_rules_went_stale() {
+    let site = Server::start();
+    site.ok("/news/pier", "text/html; charset=utf-8", story_page(""));
+    site.ok(
+        "/news/redesign",
+        "text/html; charset=utf-8",
+        story_page("").replace("story-text", "article-text-v2"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("ftr");
+    std::fs::create_dir(&rules).unwrap();
+    let good = site.url("/news/pier");
+    let stale = site.url("/news/redesign");
+    rule_file(
+        &rules,
+        "127.0.0.1.txt",
+        &format!(
+            "body: //div[@id='story-text']\ntest_url: {good}\ntest_contains: rebuild the northern pier\ntest_url: {stale}\ntest_contains: rebuild the northern pier\n"
+        ),
+    );
+    rule_file(
+        &rules,
+        "localhost.txt",
+        "body: //article\ntest_url: http://localhost:9/never\n",
+    );
+    std::fs::write(
+        dir.path().join("clearfeed.toml"),
+        "[fetch]\nper_host_delay = \"0s\"\nretries = 0\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["rules", "check", "127.0.0.1", "--allow-private", "--config"])
+        .arg(dir.path().join("clearfeed.toml"))
+        .arg("--ftr-rules-dir")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let line = |url: &str| text.lines().find(|l| l.contains(url)).unwrap_or_default();
+    assert!(line(&good).starts_with("ok "), "{text}");
+    assert!(line(&good).ends_with("body=matched contains=1/1"), "{text}");
+    assert!(line(&stale).starts_with("STALE "), "{text}");
+    assert!(line(&stale).ends_with("body=missed contains=1/1"), "{text}");
+    assert!(!text.contains("localhost"), "only the named host: {text}");
+    assert!(
+        text.contains("rules check: tested=2 ok=1 not_ok=1"),
+        "{text}"
+    );
+    // Fetched politely: robots.txt first, each page once.
+    assert_eq!(site.hits("/robots.txt"), 1);
+    assert_eq!(site.hits("/news/pier"), 1);
+}

@@ -348,3 +348,117 @@ drop_text = "for subscribers only"
     assert_eq!(site.hits("/local/members"), 1);
     assert_eq!(site.hits("/local/column"), 1);
 }
+
+#[test]
+fn import_writes_feed_files_without_clobbering_then_once_reads_them_and_export_lists_them() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let rss = |title: &str, path: &str, story: &str| {
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title><link>{}</link>
+<item><title>{story}</title><link>{}</link><guid isPermaLink="false">{path}</guid><description>Teaser</description></item></channel></rss>"#,
+            u("/"),
+            u(path)
+        )
+    };
+    site.ok(
+        "/local.xml",
+        "application/rss+xml",
+        rss("Local", "/local/fair", "County fair opens"),
+    );
+    site.ok(
+        "/sport.xml",
+        "application/rss+xml",
+        rss("Sport", "/sport/rowing", "Rowing club wins"),
+    );
+    site.ok(
+        "/local/fair",
+        "text/html",
+        article_html(
+            "County fair opens",
+            "Rides, stalls and a prize-winning pumpkin.",
+        ),
+    );
+    site.ok(
+        "/sport/rowing",
+        "text/html",
+        article_html(
+            "Rowing club wins",
+            "The eight crossed the line a length ahead.",
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // An existing feed file with the id the first outline's title gives, for another URL.
+    let config = configure(
+        dir.path(),
+        "valley-local",
+        "[source]\nurl = \"https://elsewhere.example/rss\"\n",
+    );
+    let opml_path = dir.path().join("reader.opml");
+    std::fs::write(
+        &opml_path,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><opml version="1.0"><head><title>My reader</title></head><body>
+<outline text="Valley">
+  <outline type="rss" text="Valley Local" title="Valley Local" xmlUrl="{}"/>
+  <outline type="rss" text="Valley Sport &amp; Leisure" xmlUrl="{}"/>
+</outline>
+<outline type="rss" text="Already here" xmlUrl="https://elsewhere.example/rss"/>
+<outline type="rss" text="Mail" xmlUrl="mailto:news@valley.example"/>
+</body></opml>"#,
+            u("/local.xml"),
+            u("/sport.xml")
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let out = clearfeed(&["import", opml_path.to_str().unwrap(), "--config", cfg]);
+    assert!(out.contains("2 written, 2 skipped"), "{out}");
+    assert!(out.contains("valley-local-2.toml (Valley Local)"), "{out}");
+    assert!(out.contains("valley-sport-leisure.toml"), "{out}");
+    assert!(
+        out.contains("skipped Already here: https://elsewhere.example/rss is already configured"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("feeds/valley-local.toml")).unwrap(),
+        "[source]\nurl = \"https://elsewhere.example/rss\"\n",
+        "the existing file is untouched"
+    );
+    // Importing again writes nothing.
+    let again = clearfeed(&["import", opml_path.to_str().unwrap(), "--config", cfg]);
+    assert!(again.contains("0 written, 4 skipped"), "{again}");
+
+    let out = clearfeed(&[
+        "once",
+        "valley-local-2",
+        "valley-sport-leisure",
+        "--config",
+        cfg,
+    ]);
+    assert!(out.contains("valley-local-2: new 1"), "{out}");
+    assert!(out.contains("valley-sport-leisure: new 1"), "{out}");
+    assert_eq!(
+        stored(dir.path(), "valley-sport-leisure"),
+        vec![(u("/sport/rowing"), "Rowing club wins".to_string())]
+    );
+    let published =
+        std::fs::read_to_string(dir.path().join("data/public/valley-sport-leisure.json")).unwrap();
+    assert!(published.contains("Valley Sport & Leisure"), "{published}");
+
+    let exported = clearfeed(&["export", "--config", cfg]);
+    assert_eq!(exported.matches("<outline").count(), 3, "{exported}");
+    assert!(
+        exported.contains("title=\"Valley Sport &amp; Leisure\""),
+        "{exported}"
+    );
+    assert!(
+        exported.contains(&format!("xmlUrl=\"{}\"", u("/sport.xml"))),
+        "{exported}"
+    );
+    // The export reads back as the same sources.
+    let round = dir.path().join("round.opml");
+    std::fs::write(&round, &exported).unwrap();
+    let again = clearfeed(&["import", round.to_str().unwrap(), "--config", cfg]);
+    assert!(again.contains("0 written, 3 skipped"), "{again}");
+}

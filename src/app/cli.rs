@@ -102,6 +102,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Benchmark the whole pipeline against a generated loopback site.
     BenchPipeline(BenchPipelineArgs),
+    /// Benchmark the daemon's memory and threads: `run` as a child process over a generated site.
+    BenchDaemon(BenchDaemonArgs),
+    /// Benchmark `serve`: requests per second for one published feed, plain, 304, gzip, brotli.
+    BenchServe(BenchServeArgs),
+    /// Crash safety: kill -9 `once` at random moments, one more feed each time, and check the
+    /// database and the published files after each kill and at the end.
+    BenchKill(BenchKillArgs),
+    /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
+    Import(ImportArgs),
+    /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
+    Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -109,6 +120,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
+    /// Fetch each rule file's `test_url` politely and report whether the body rule matched and
+    /// the `test_contains` phrases are in the text: which rules went stale.
+    Check(RulesCheckArgs),
     /// Load a directory of rule files (clearfeed `.toml`, ftr-site-config `.txt`) and print how
     /// many loaded and how many expressions were honoured, per directive.
     Stats {
@@ -126,6 +140,23 @@ pub enum RulesCommand {
         #[arg(long)]
         ftr_rules_dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// Only the rule files that apply to these hosts (all files with a `test_url` when none).
+    pub hosts: Vec<String>,
+    /// Directory of clearfeed's own `.toml` rule files; overrides `rules_dir`.
+    #[arg(long)]
+    pub rules_dir: Option<PathBuf>,
+    /// Directory of ftr-site-config `.txt` rule files; overrides `ftr_rules_dir`.
+    #[arg(long)]
+    pub ftr_rules_dir: Option<PathBuf>,
+    /// Fetch test URLs on loopback and private addresses too.
+    #[arg(long)]
+    pub allow_private: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,6 +214,13 @@ pub struct BenchArgs {
     /// Timed passes over the corpus (the best is reported).
     #[arg(long, default_value_t = 3)]
     pub passes: usize,
+    /// Also score the pages with site rules: clearfeed rule files by host (pages need URLs,
+    /// as `cases.json` gives them).
+    #[arg(long)]
+    pub rules_dir: Option<PathBuf>,
+    /// Also score the pages with site rules: ftr-site-config files by host.
+    #[arg(long)]
+    pub ftr_rules_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +245,14 @@ pub struct OnceArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (as exported by a feed reader).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where the demo keeps its configuration, database and published files (cleared when it
     /// holds an earlier demo, refused when it holds anything else). [default: data/demo]
@@ -223,6 +269,25 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BenchKillArgs {
+    /// Number of killed runs (one more feed file before each).
+    #[arg(long, default_value_t = 100)]
+    pub kills: usize,
+    /// Articles per feed.
+    #[arg(long, default_value_t = 8)]
+    pub articles: usize,
+    /// Seed of the kill moments (the same seed draws the same moments).
+    #[arg(long, default_value_t = 20_261_201)]
+    pub seed: u64,
+    /// Each kill comes at a random moment up to this many milliseconds after the start.
+    #[arg(long, default_value_t = 800)]
+    pub max_ms: u64,
+    /// Work in this directory and keep it (default: a temporary directory, removed at the end).
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchPipelineArgs {
     /// Number of feeds on the generated site.
     #[arg(long, default_value_t = 100)]
@@ -232,4 +297,40 @@ pub struct BenchPipelineArgs {
     pub articles: usize,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchServeArgs {
+    /// Keep-alive connections sending requests back to back.
+    #[arg(long, default_value_t = 50)]
+    pub connections: usize,
+    /// Seconds per case.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Measure this URL on another server instead of a `clearfeed serve` started for the run.
+    #[arg(long)]
+    pub target: Option<url::Url>,
+    /// Data directory for the benchmark feed, kept afterwards (to serve the same files with
+    /// another server). [default: a temporary directory, removed]
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDaemonArgs {
+    /// Number of feeds on the generated site.
+    #[arg(long, default_value_t = 100)]
+    pub feeds: usize,
+    /// Articles per feed.
+    #[arg(long, default_value_t = 20)]
+    pub articles: usize,
+    /// Seconds between two runs of each feed (divides a minute, or whole minutes).
+    #[arg(long, default_value_t = 60)]
+    pub every: u64,
+    /// Seconds to watch the daemon.
+    #[arg(long, default_value_t = 600)]
+    pub duration: u64,
+    /// Run `clearfeed once` over the site instead and report its CPU time and written blocks.
+    #[arg(long)]
+    pub once: bool,
 }

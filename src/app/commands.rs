@@ -123,9 +123,16 @@ pub async fn daemon(
         }))
     });
     let mut rx_daemon = rx.clone();
-    let daemon = crate::schedule::run_daemon(pipeline, feeds, options, async move {
+    let stop = async move {
         let _ = rx_daemon.wait_for(|stop| *stop).await;
-    });
+    };
+    // Over a shared database, workers claim feeds instead of each running every feed.
+    let daemon: std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> =
+        if pipeline.store().is_shared() {
+            Box::pin(crate::workers::run_workers(pipeline, feeds, options, stop))
+        } else {
+            Box::pin(crate::schedule::run_daemon(pipeline, feeds, options, stop))
+        };
     tokio::spawn(async move {
         shutdown.await;
         let _ = tx.send(true);
@@ -316,6 +323,7 @@ pub fn rules(command: &crate::app::cli::RulesCommand) -> anyhow::Result<ExitCode
             say!("{}", stats_line(&report))?;
             Ok(exit_code(report.loaded > 0))
         }
+        RulesCommand::Check(_) => unreachable!("`rules check` is dispatched by app::run"),
         RulesCommand::Show {
             url,
             rules_dir,
@@ -334,10 +342,59 @@ pub fn rules(command: &crate::app::cli::RulesCommand) -> anyhow::Result<ExitCode
                     rules.body.iter().map(|r| &r.css).collect::<Vec<_>>()
                 )?;
                 say!("  strip: {:?}", rules.strip)?;
+                if rules.requires_login {
+                    say!("  requires_login: the site needs a login; these rules are not applied")?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `clearfeed import FILE.opml`: a feed file per outline, then what was written and skipped.
+pub fn import(config: &AppConfig, file: &Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let report = crate::config::import_opml(&text, &config.feeds_dir, &config.feeds)
+        .with_context(|| format!("importing {}", file.display()))?;
+    for (path, title) in &report.written {
+        say!("wrote {} ({title})", path.display())?;
+    }
+    for why in &report.skipped {
+        say!("skipped {why}")?;
+    }
+    say!(
+        "{} written, {} skipped",
+        report.written.len(),
+        report.skipped.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `clearfeed export`: the configured upstream feeds as OPML on stdout. Listing pages and
+/// sitemaps are no feeds a reader could follow: they are named on stderr and left out.
+pub fn export(config: &AppConfig) -> anyhow::Result<ExitCode> {
+    use crate::source::SourceKind;
+    let mut outlines = Vec::new();
+    for feed in &config.feeds {
+        if !matches!(feed.source, SourceKind::Feed) {
+            eprintln!("not exported: {} (not an upstream feed)", feed.id);
+            continue;
+        }
+        outlines.push(crate::publish::Outline {
+            title: feed.title.clone(),
+            xml_url: feed.source_url.to_string(),
+            html_url: feed
+                .source_url
+                .join("/")
+                .map_or_else(|_| String::new(), |u| u.to_string()),
+        });
+    }
+    say_raw!(
+        "{}",
+        crate::publish::render_outlines("clearfeed sources", &outlines)
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Exit status 0 when `ok`, 1 otherwise.

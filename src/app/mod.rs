@@ -26,6 +26,7 @@ macro_rules! say_raw {
 pub mod cli;
 pub mod commands;
 pub mod extract;
+pub mod rules_check;
 pub mod tools;
 
 use std::future::Future;
@@ -38,6 +39,7 @@ use cli::{Cli, Command, ConfigArgs, GlobalArgs, LogArgs, LogFormat};
 
 /// The binary's entry point: parse the command line, run it, map an error to exit status 1.
 pub fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -46,6 +48,23 @@ pub fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// glibc's malloc gives each thread that allocates concurrently its own arena (up to 8 per core),
+/// and each arena keeps the memory freed into it. Pages and feeds are built and dropped on
+/// whichever blocking-pool thread ran them, so every thread's arena grows to the largest job it
+/// ever ran and the daemon's resident memory sums them. Two arenas keep that bounded; the
+/// contention cost is small because the allocations are short and the threads few (see
+/// `MAX_BLOCKING_THREADS`). An explicit `MALLOC_ARENA_MAX` in the environment wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a malloc tuning parameter; called before any other thread
+        // exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }
@@ -95,7 +114,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| "data/demo".into());
             block_on(tools::demo::run_demo(dir, args.listen, args.once))
         }
+        Command::Rules(cli::RulesCommand::Check(args)) => {
+            let mut config = load(top, &args.config)?;
+            config.replace_rules(args.rules_dir.clone(), args.ftr_rules_dir.clone());
+            config.fetch.allow_private_networks |= args.allow_private;
+            block_on(rules_check::command(&config, &args.hosts))
+        }
         Command::Rules(command) => commands::rules(&command),
+        Command::BenchDaemon(args) => tools::bench_daemon::command(&args),
+        Command::BenchServe(args) => tools::bench_serve::command(&args),
+        Command::BenchKill(args) => tools::bench_kill::command(&args),
+        Command::Import(args) => commands::import(&load(top, &args.config)?, &args.file),
+        Command::Export(own) => commands::export(&load(top, &own)?),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.
             logging(&args.log, "warn");
@@ -122,10 +152,21 @@ fn load(top: &GlobalArgs, own: &ConfigArgs) -> anyhow::Result<AppConfig> {
 /// worst case from SIGTERM to exit is `schedule::SHUTDOWN_GRACE` plus this.
 pub const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Most async worker threads: feed work is mostly waiting on the network, and the CPU-heavy parts
+/// (parsing, extraction, the database) run on the blocking pool.
+const MAX_WORKER_THREADS: usize = 4;
+/// Most blocking-pool threads. Tokio's default (512) lets a burst of extractions and database
+/// calls start dozens of threads, each with its own stack and malloc arena; the database takes
+/// one caller at a time anyway and extraction is CPU-bound, so a few threads do the same work.
+const MAX_BLOCKING_THREADS: usize = 8;
+
 /// Builds the multi-threaded runtime (once per process), runs `work` on it, and then gives
 /// leftover blocking tasks at most [`EXIT_GRACE`] instead of waiting for them without end.
 pub fn block_on<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cpus.clamp(1, MAX_WORKER_THREADS))
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .enable_all()
         .build()?;
     let result = runtime.block_on(work);

@@ -13,10 +13,12 @@
 //!
 //! This file owns the loaded [`AppConfig`], [`AppConfig::load_from`], the walk over the feeds
 //! directory and `clearfeed check`. It does not own the file formats and value checks
-//! (`file.rs`) or the error types, line numbers and key hints (`diagnostics.rs`).
+//! (`file.rs`), the error types, line numbers and key hints (`diagnostics.rs`), or writing feed
+//! files from an OPML list (`import.rs`).
 
 mod diagnostics;
 mod file;
+mod import;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;
 use file::parse_global;
+pub use import::{ImportError, ImportReport, import_opml};
 
 /// Global settings from `clearfeed.toml` plus the feeds found beside it.
 ///

@@ -33,6 +33,7 @@ use crate::model::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
 pub use prose::is_real_paragraph;
+pub(crate) use prose::opens_body;
 pub use rules::{Chosen, HostExtras, SiteRules, choose};
 use sanitize::Sanitizer;
 pub use site::{PageLinks, canonical_url};
@@ -52,6 +53,9 @@ pub struct Article {
     pub image: Option<String>,
     /// ISO 639-1 code.
     pub language: Option<String>,
+    /// The page's own summary line under the headline (dek, standfirst, subtitle), when it has
+    /// one: what the page says about the story, never its lead.
+    pub dek: Option<String>,
     /// The key points, in order, as plain strings.
     pub bullets: Vec<String>,
     /// The body's prose as plain text, in order: paragraphs, quotes, list items and preformatted
@@ -134,6 +138,10 @@ impl Extractor {
         let site_body = self.content.has_body_rule().then_some(body.site_body);
         let title = meta.title.clone().unwrap_or_default();
         let bullets = dedupe_strings(body.bullets);
+        let dek = body
+            .dek
+            .map(|d| collapse_whitespace(&d))
+            .filter(|d| dedupe_hash(d) != dedupe_hash(&title));
         let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
@@ -154,6 +162,7 @@ impl Extractor {
                 url: meta.url,
                 image,
                 language: meta.language,
+                dek,
                 bullets,
                 paragraphs: Vec::new(),
                 text: String::new(),

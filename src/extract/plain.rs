@@ -219,7 +219,7 @@ impl Reader<'_> {
             return true;
         }
         if self.in_related {
-            if !crate::extract::is_real_paragraph(block) {
+            if !crate::extract::opens_body(block) {
                 return true;
             }
             self.in_related = false;
@@ -262,7 +262,7 @@ impl Reader<'_> {
         if is_update_stamp(&block) {
             return None;
         }
-        if !self.header_done && !crate::extract::is_real_paragraph(&block) {
+        if !self.header_done && !crate::extract::opens_body(&block) {
             // Before the headline only page chrome can come: a lone word or a fragment is
             // dropped; a line too long for a headline means the dump starts with the body.
             let chars = block.chars().count();

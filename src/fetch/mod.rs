@@ -107,7 +107,17 @@ struct Inner {
     global: Semaphore,
     robots: RobotsCache,
     requests: AtomicU64,
+    /// Spacing of requests to one host kept with other processes, when set.
+    shared: Option<SharedSpacing>,
 }
+
+/// Spacing of requests to one host kept with other processes (workers sharing a database): given
+/// the host and the spacing, reserves the next start and returns how long to wait for it.
+pub type SharedSpacing = Arc<
+    dyn Fn(String, Duration) -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig, user_agent: &str) -> Result<Self, FetchError> {
@@ -126,10 +136,20 @@ impl Fetcher {
                 global: Semaphore::new(cfg.concurrency.max(1)),
                 robots: RobotsCache::default(),
                 requests: AtomicU64::new(0),
+                shared: None,
             }),
         };
         fetcher.client(&[])?;
         Ok(fetcher)
+    }
+
+    /// This fetcher with requests to one host spaced by `per_host_delay` across processes too,
+    /// through `shared`. Set it before the fetcher is cloned.
+    pub fn with_shared_spacing(mut self, shared: SharedSpacing) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.shared = Some(shared);
+        }
+        self
     }
 
     /// The hosts on hold for longer than `max_wait` (a long Retry-After, a failure streak), with
@@ -349,6 +369,12 @@ impl Fetcher {
         truncate: bool,
     ) -> Result<Fetched, FetchError> {
         let _host_slot = self.host_slot(host, url).await?;
+        if let Some(shared) = &self.inner.shared {
+            let spacing = self.inner.cfg.per_host_delay;
+            if !spacing.is_zero() {
+                tokio::time::sleep(shared(host.to_string(), spacing).await).await;
+            }
+        }
         let _global_slot = self
             .inner
             .global

@@ -30,6 +30,7 @@ mod item;
 mod metrics;
 mod pages;
 mod policy;
+mod publish;
 mod report;
 mod site;
 mod sources;
@@ -122,6 +123,8 @@ pub struct Pipeline {
     /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
     /// would grow with the number of feeds.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
+    /// What was last published, so an unchanged feed is not reloaded and rendered again.
+    published: Arc<Mutex<publish::Published>>,
     /// Set once to make every pass stop fetching and publish what it has (shutdown).
     stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -132,7 +135,10 @@ impl Pipeline {
     pub fn new(settings: impl Into<Settings>) -> anyhow::Result<Self> {
         let settings = settings.into();
         let store = Store::open_database(&settings.database())?;
-        let fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        let mut fetcher = Fetcher::new(&settings.fetch, &settings.user_agent)?;
+        if store.is_shared() {
+            fetcher = fetcher.with_shared_spacing(shared_spacing(store.clone()));
+        }
         bounds::restore_holds(&store, &fetcher)?;
         Ok(Pipeline {
             settings: Arc::new(settings),
@@ -140,6 +146,7 @@ impl Pipeline {
             fetcher,
             store,
             extractors: Default::default(),
+            published: Default::default(),
             stop: Arc::new(tokio::sync::watch::channel(false).0),
         })
     }
@@ -551,30 +558,24 @@ impl Pipeline {
     pub fn feed_meta(&self, feed: &FeedConfig, state: Option<&FeedState>) -> FeedMeta {
         item::feed_meta(feed, state, self.settings.base_url.as_ref())
     }
+}
 
-    /// Rewrites one feed's published files and the OPML list of every feed.
-    async fn publish(&self, feed: &FeedConfig) -> Result<(), FeedError> {
-        let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
-        let (items, states) = self
-            .store
-            .call(move |s| Ok((s.items(&id, limit)?, s.feed_states()?)))
-            .await?;
-        let meta = self.feed_meta(feed, states.iter().find(|s| s.id == feed.id));
-        let all: Vec<FeedMeta> = self
-            .settings
-            .feeds
-            .iter()
-            .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
-            .collect();
-        let public = self.settings.public_dir();
-        tokio::task::spawn_blocking(move || {
-            crate::publish::write_feed(&public, &meta, &items)?;
-            crate::publish::write_opml(&public, &all)
+/// Host spacing kept in a shared store, for the fetcher: a store that cannot be reached costs the
+/// spacing across workers (logged), never the request.
+fn shared_spacing(store: Store) -> crate::fetch::SharedSpacing {
+    std::sync::Arc::new(move |host: String, spacing| {
+        let store = store.clone();
+        Box::pin(async move {
+            let asked = host.clone();
+            match store.call(move |s| s.reserve_host(&asked, spacing)).await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::warn!(%host, error = %e, "cannot reserve the host's next request");
+                    std::time::Duration::ZERO
+                }
+            }
         })
-        .await
-        .expect("publishing panicked")?;
-        Ok(())
-    }
+    })
 }
 
 #[cfg(test)]

@@ -31,9 +31,9 @@ pub use self::rss::render_rss;
 pub use crate::model::{FeedMeta, Format};
 pub use atom::render_atom;
 pub use json::{JsonAuthor, JsonFeed, JsonItem, render_json};
-pub use opml::render_opml;
+pub use opml::{Outline, render_opml, render_outlines};
 use write::create_dir;
-pub use write::write_atomic;
+pub use write::{Encoding, generation, write_atomic, write_published};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -216,7 +216,7 @@ pub fn write_feed(public_dir: &Path, meta: &FeedMeta, items: &[Item]) -> Result<
     create_dir(public_dir)?;
     for (format, text) in rendered {
         let path = public_dir.join(format!("{}.{}", meta.id, format.extension()));
-        write_atomic(&path, text.as_bytes())?;
+        write_published(&path, text.as_bytes())?;
     }
     Ok(())
 }
@@ -224,7 +224,7 @@ pub fn write_feed(public_dir: &Path, meta: &FeedMeta, items: &[Item]) -> Result<
 /// Writes `feeds.opml` listing every feed.
 pub fn write_opml(public_dir: &Path, feeds: &[FeedMeta]) -> Result<(), PublishError> {
     create_dir(public_dir)?;
-    write_atomic(
+    write_published(
         &public_dir.join("feeds.opml"),
         render_opml(feeds).as_bytes(),
     )
@@ -357,12 +357,26 @@ pub(crate) mod tests {
             let bytes = std::fs::read(public.join(format!("harbour.{ext}"))).unwrap();
             feed_rs::parser::parse(bytes.as_slice()).unwrap();
         }
-        // No temp files are left behind.
-        let names: Vec<_> = std::fs::read_dir(&public)
+        // No temp files are left behind: three feeds, each with its gzip and brotli variant.
+        let mut names: Vec<_> = std::fs::read_dir(&public)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names.len(), 3, "{names:?}");
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "harbour.atom",
+                "harbour.atom.br",
+                "harbour.atom.gz",
+                "harbour.json",
+                "harbour.json.br",
+                "harbour.json.gz",
+                "harbour.rss",
+                "harbour.rss.br",
+                "harbour.rss.gz"
+            ]
+        );
 
         let bad = FeedMeta {
             id: "../escape".into(),

@@ -115,6 +115,14 @@ impl RulesLibrary {
         out
     }
 
+    /// Every rule file's rules, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &HostRules> {
+        self.exact
+            .values()
+            .chain(self.subdomains.values())
+            .flatten()
+    }
+
     /// How many rule files the library holds.
     pub fn len(&self) -> usize {
         self.exact

@@ -1,166 +1,23 @@
-//! Conditional responses for published files: the in-memory file cache with strong ETags, the
-//! `If-None-Match` / `If-Modified-Since` rules that decide a 304, and the `-gzip` ETag variant.
+//! Conditional responses for published files: the `If-None-Match` / `If-Modified-Since` rules
+//! that decide a 304, the choice of a pre-compressed variant from `Accept-Encoding`, and the
+//! encoded variants' ETags.
 //!
-//! Owns: reading files from the public directory (and listing the published JSON Feeds), the
-//! validators sent with them, and the feed and OPML handlers. Does not own: the router, request
-//! limits or access control (`serve`), nor what the files contain (`publish`).
+//! Owns: the validators sent with published files, and the feed and OPML handlers. Does not own:
+//! the file cache (`files`), the router, request limits or access control (`serve`), nor what the
+//! files contain (`publish`).
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
+use super::files::{CachedFile, Variant};
 use super::{AppError, AppState};
-use crate::publish::{self, Format, JsonFeed};
+use crate::publish::{self, Encoding, Format};
 
 /// Readers may reuse a feed for this long before revalidating (they get a cheap 304 then).
 const FEED_CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
-
-/// The published files of one public directory, with their bytes and validators cached.
-/// Cheap to clone.
-#[derive(Clone)]
-pub(super) struct PublicFiles {
-    dir: Arc<PathBuf>,
-    cache: Arc<Mutex<HashMap<PathBuf, Arc<CachedFile>>>>,
-}
-
-impl PublicFiles {
-    pub(super) fn new(dir: PathBuf) -> Self {
-        PublicFiles {
-            dir: Arc::new(dir),
-            cache: Default::default(),
-        }
-    }
-
-    /// Reads a published file, reusing the cached bytes and ETag while its size and modification
-    /// time are unchanged (publish replaces files by rename, so either changes on every write).
-    pub(super) async fn file(&self, name: &str) -> Result<Arc<CachedFile>, AppError> {
-        let path = self.dir.join(name);
-        let meta = match tokio::fs::metadata(&path).await {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => return Err(AppError::NotFound),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-            Err(e) => return Err(AppError::internal(&path, e)),
-        };
-        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-        let key = (modified, meta.len(), inode(&meta));
-        if let Some(hit) = self.lock_cache().get(&path).filter(|c| c.key == key) {
-            return Ok(hit.clone());
-        }
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(b) => Bytes::from(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-            Err(e) => return Err(AppError::internal(&path, e)),
-        };
-        let entry = Arc::new(CachedFile {
-            etag: strong_etag(&bytes),
-            modified: DateTime::<Utc>::from(modified),
-            key,
-            bytes,
-        });
-        self.lock_cache().insert(path, entry.clone());
-        Ok(entry)
-    }
-
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<CachedFile>>> {
-        // A panic while holding this lock cannot leave the map inconsistent (single inserts), so
-        // a poisoned lock is still usable.
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Every published feed (ids of `<id>.json` files), sorted, with its parsed JSON Feed.
-    pub(super) async fn published_feeds(&self) -> Result<Vec<(String, JsonFeed)>, AppError> {
-        let mut ids = Vec::new();
-        let mut dir = match tokio::fs::read_dir(self.dir.as_path()).await {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(AppError::internal(&self.dir, e)),
-        };
-        while let Some(entry) = dir
-            .next_entry()
-            .await
-            .map_err(|e| AppError::internal(&self.dir, e))?
-        {
-            let name = entry.file_name();
-            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-                continue;
-            };
-            if publish::valid_feed_id(id) {
-                ids.push(id.to_string());
-            }
-        }
-        ids.sort();
-        let mut feeds = Vec::with_capacity(ids.len());
-        for id in ids {
-            let file = match self.file(&format!("{id}.json")).await {
-                Ok(f) => f,
-                Err(AppError::NotFound) => continue, // removed since the listing
-                Err(e) => return Err(e),
-            };
-            match serde_json::from_slice::<JsonFeed>(&file.bytes) {
-                Ok(feed) => feeds.push((id, feed)),
-                Err(e) => {
-                    tracing::warn!(feed = %id, error = %e, "published JSON feed is unreadable")
-                }
-            }
-        }
-        Ok(feeds)
-    }
-}
-
-#[cfg(unix)]
-fn inode(meta: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(meta)
-}
-#[cfg(not(unix))]
-fn inode(_meta: &std::fs::Metadata) -> u64 {
-    0
-}
-
-/// A published file as served: bytes, strong validator and modification time.
-#[derive(Debug)]
-pub(super) struct CachedFile {
-    bytes: Bytes,
-    etag: String,
-    modified: DateTime<Utc>,
-    key: (SystemTime, u64, u64),
-}
-
-/// A strong ETag: a hash of the exact bytes, so equal bytes always give the same tag (also across
-/// restarts and replicas) and any change gives a new one.
-fn strong_etag(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
-
-/// A strong ETag names one exact byte sequence, so the gzip-encoded variant gets its own tag
-/// (`"<hash>-gzip"`); `etag_matches` accepts it back for the same file.
-pub(super) async fn mark_encoded_etag(mut res: Response) -> Response {
-    let gzip = res
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes() == b"gzip");
-    if gzip
-        && let Some(tag) = res
-            .headers()
-            .get(header::ETAG)
-            .and_then(|v| v.to_str().ok())
-    {
-        let tagged = format!("{}-gzip\"", tag.trim_end_matches('"'));
-        if let Ok(v) = HeaderValue::from_str(&tagged) {
-            res.headers_mut().insert(header::ETAG, v);
-        }
-    }
-    res
-}
 
 /// `If-None-Match` against our tag: `*`, or any listed tag equal after dropping a weak prefix
 /// and our encoding suffix (RFC 9110 uses weak comparison for this header).
@@ -170,17 +27,52 @@ fn etag_matches(header: &str, etag: &str) -> bool {
             return true;
         }
         let candidate = candidate.strip_prefix("W/").unwrap_or(candidate);
-        let candidate = match candidate.strip_suffix("-gzip\"") {
-            Some(base) => format!("{base}\""),
-            None => candidate.to_string(),
-        };
-        candidate == etag
+        let base = Encoding::ALL.iter().find_map(|e| {
+            let suffix = candidate.strip_suffix('"')?.strip_suffix(e.token())?;
+            suffix.strip_suffix('-')
+        });
+        match base {
+            Some(base) => etag.strip_suffix('"') == Some(base),
+            None => candidate == etag,
+        }
     })
 }
 
-/// HTTP-date (IMF-fixdate), as `Last-Modified` requires.
-fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+/// Whether the client accepts `token` (RFC 9110 §12.5.3): listed with a non-zero quality, or
+/// covered by a non-zero `*` without being refused by name.
+fn accepts(headers: &HeaderMap, token: &str) -> bool {
+    let Some(value) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut star = false;
+    for part in value.split(',') {
+        let mut params = part.split(';');
+        let name = params.next().unwrap_or("").trim();
+        let quality = params
+            .find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
+            })
+            .map_or(1.0, |q| q.parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case(token) {
+            return quality > 0.0;
+        }
+        if name == "*" {
+            star = quality > 0.0;
+        }
+    }
+    star
+}
+
+/// The variant to send: the first pre-compressed one the client accepts, else the plain bytes.
+fn choose<'a>(headers: &HeaderMap, file: &'a CachedFile) -> (Option<Encoding>, &'a Variant) {
+    file.encoded
+        .iter()
+        .find(|(encoding, _)| accepts(headers, encoding.token()))
+        .map_or((None, &file.plain), |(e, v)| (Some(*e), v))
 }
 
 fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
@@ -208,20 +100,33 @@ fn conditional_response(
     file: &CachedFile,
     content_type: &'static str,
 ) -> Response {
-    let validators = [
-        (header::ETAG, file.etag.clone()),
-        (header::LAST_MODIFIED, http_date(file.modified)),
-        (header::CACHE_CONTROL, FEED_CACHE_CONTROL.to_string()),
-    ];
-    if is_not_modified(headers, file) {
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
+    let (encoding, variant) = choose(headers, file);
+    let not_modified = is_not_modified(headers, file);
+    let mut res = if not_modified {
+        Response::new(Body::empty())
+    } else {
+        Response::new(Body::from(variant.bytes.clone()))
+    };
+    let h = res.headers_mut();
+    h.insert(header::ETAG, variant.etag.clone());
+    h.insert(header::LAST_MODIFIED, file.last_modified.clone());
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(FEED_CACHE_CONTROL),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if not_modified {
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        return res;
     }
-    (
-        validators,
-        [(header::CONTENT_TYPE, content_type)],
-        Body::from(file.bytes.clone()),
-    )
-        .into_response()
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(encoding) = encoding {
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(encoding.token()),
+        );
+    }
+    res
 }
 
 /// Splits `<id>.<ext>` and validates both, so only our own published files can be named: the id
@@ -266,12 +171,7 @@ mod tests {
     use super::*;
 
     fn cached(etag: &str, modified: DateTime<Utc>) -> CachedFile {
-        CachedFile {
-            bytes: Bytes::from_static(b"x"),
-            etag: etag.into(),
-            modified,
-            key: (UNIX_EPOCH, 0, 0),
-        }
+        CachedFile::for_tests(etag, modified)
     }
 
     #[test]
@@ -307,6 +207,9 @@ mod tests {
         };
         assert!(req(&[(header::IF_NONE_MATCH, "\"abc\"")]));
         assert!(req(&[(header::IF_NONE_MATCH, "\"zzz\", W/\"abc-gzip\"")]));
+        assert!(req(&[(header::IF_NONE_MATCH, "\"abc-br\"")]));
+        assert!(!req(&[(header::IF_NONE_MATCH, "\"abc-zstd\"")]));
+        assert!(!req(&[(header::IF_NONE_MATCH, "\"ab-gzip\"")]));
         assert!(req(&[(header::IF_NONE_MATCH, "*")]));
         assert!(!req(&[(header::IF_NONE_MATCH, "\"abd\"")]));
         assert!(req(&[(
@@ -323,13 +226,29 @@ mod tests {
             (header::IF_NONE_MATCH, "\"other\""),
             (header::IF_MODIFIED_SINCE, "Sun, 01 Mar 2026 11:00:00 GMT"),
         ]));
-        assert_eq!(http_date(t), "Sun, 01 Mar 2026 10:00:00 GMT");
+        assert_eq!(
+            super::super::files::http_date(t),
+            "Sun, 01 Mar 2026 10:00:00 GMT"
+        );
     }
 
     #[test]
-    fn strong_etags_follow_the_bytes() {
-        assert_eq!(strong_etag(b"abc"), strong_etag(b"abc"));
-        assert_ne!(strong_etag(b"abc"), strong_etag(b"abd"));
-        assert!(strong_etag(b"").starts_with('"') && !strong_etag(b"").starts_with("W/"));
+    fn accept_encoding_is_negotiated() {
+        let accepts_gzip = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts(&h, "gzip")
+        };
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("br, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("*, gzip; q=0"));
+        assert!(!accepts_gzip("br, deflate"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts(&HeaderMap::new(), "gzip"));
     }
 }

@@ -9,8 +9,9 @@
 //! read-only store for the health instead).
 //!
 //! Owns: the shared state, routes, request limits, security headers, the error type mapped to
-//! client-safe responses, and graceful shutdown. Its parts own the rest: conditional responses and
-//! the file cache (`conditional`), access tokens (`auth`), the index page (`index`), `/metrics`
+//! client-safe responses, and graceful shutdown. Its parts own the rest: the in-memory copy of the
+//! published files with their pre-compressed variants (`files`), conditional responses and
+//! content negotiation (`conditional`), access tokens (`auth`), the index page (`index`), `/metrics`
 //! (`metrics`), and the accept loop with its connection limits and timeouts (`conn`). Does not own: rendering the feeds (`publish`).
 
 use std::future::Future;
@@ -31,12 +32,13 @@ use crate::store::Store;
 mod auth;
 mod conditional;
 mod conn;
+mod files;
 mod index;
 mod metrics;
 
 pub use auth::access_token_from_env;
-use conditional::PublicFiles;
 pub use conn::{ServeOptions, raise_fd_limit};
+use files::PublicFiles;
 
 /// Longest request target we accept; feed URLs are short, anything longer is abuse.
 const MAX_URI_BYTES: usize = 2048;
@@ -48,9 +50,13 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 const INDEX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Shared state of the HTTP server. Cheap to clone.
+/// Shared state of the HTTP server. Cheap to clone: one reference count, since every request
+/// clones it for each layer that needs it.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateInner>);
+
+/// What [`AppState`] shares.
+pub struct StateInner {
     files: PublicFiles,
     /// Present when the server runs inside the daemon; its counters appear at `/metrics`.
     pipeline: Option<Pipeline>,
@@ -58,50 +64,72 @@ pub struct AppState {
     scheduled: bool,
     /// A read-only store to show the feeds' health from when there is no pipeline (`serve`).
     state_store: Option<Store>,
-    requests: Arc<AtomicU64>,
+    requests: AtomicU64,
     /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
     /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
     /// length leak through response timing.
-    token_digest: Option<Arc<[u8; 32]>>,
+    token_digest: Option<[u8; 32]>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
 }
 
 impl AppState {
     /// State serving the files in `public_dir` (usually `<data_dir>/public`).
     pub fn new(public_dir: impl Into<PathBuf>) -> Self {
-        AppState {
+        AppState(Arc::new(StateInner {
             files: PublicFiles::new(public_dir.into()),
             pipeline: None,
             scheduled: false,
             state_store: None,
             requests: Default::default(),
             token_digest: None,
+        }))
+    }
+
+    /// The state being built (copied first in the unusual case that it is already shared).
+    fn inner_mut(&mut self) -> &mut StateInner {
+        if Arc::get_mut(&mut self.0).is_none() {
+            self.0 = Arc::new(StateInner {
+                files: self.files.clone(),
+                pipeline: self.pipeline.clone(),
+                scheduled: self.scheduled,
+                state_store: self.state_store.clone(),
+                requests: AtomicU64::new(self.requests.load(Ordering::Relaxed)),
+                token_digest: self.token_digest,
+            });
         }
+        Arc::get_mut(&mut self.0).expect("just made unique")
     }
 
     /// Makes every endpoint but `/healthz` require `token`: as `?token=`, as a bearer token, or
     /// as the password of HTTP basic auth (any user name). An empty token means no protection.
     pub fn with_access_token(mut self, token: Option<&str>) -> Self {
-        self.token_digest = auth::token_digest(token).map(Arc::new);
+        self.inner_mut().token_digest = auth::token_digest(token);
         self
     }
 
     /// Adds the pipeline whose counters `/metrics` reports.
     pub fn with_pipeline(mut self, pipeline: Pipeline) -> Self {
-        self.pipeline = Some(pipeline);
+        self.inner_mut().pipeline = Some(pipeline);
         self
     }
 
     /// Reads the feeds' health for the index page from `store` (opened read-only by `serve`, which
     /// runs no pipeline); a pipeline's own store takes precedence.
     pub fn with_feed_state(mut self, store: Store) -> Self {
-        self.state_store = Some(store);
+        self.inner_mut().state_store = Some(store);
         self
     }
 
     /// Says that the daemon runs the pipeline's feeds on their schedules, so the index page can
     /// show each feed's next run.
     pub fn with_scheduled_runs(mut self) -> Self {
-        self.scheduled = true;
+        self.inner_mut().scheduled = true;
         self
     }
 }
@@ -168,18 +196,18 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The router: feeds, OPML, index page, health and metrics, behind request limits, security
-/// headers and gzip.
+/// The router: feeds, OPML, index page, health and metrics, behind request limits and security
+/// headers. Feeds and OPML are served from their pre-compressed variants; only the pages built
+/// per request (index, metrics) are gzipped on the fly.
 pub fn app(state: AppState) -> Router {
+    let gzip = tower_http::compression::CompressionLayer::new;
     Router::new()
-        .route("/", get(index::index))
+        .route("/", get(index::index).layer(gzip()))
         .route("/feeds/{file}", get(conditional::feed))
         .route("/feeds.opml", get(conditional::opml))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics::metrics).layer(gzip()))
         .fallback(|| async { AppError::NotFound })
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(middleware::map_response(conditional::mark_encoded_etag))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limit_requests,
@@ -251,7 +279,7 @@ async fn limit_requests(
     next: Next,
 ) -> Result<Response, AppError> {
     state.requests.fetch_add(1, Ordering::Relaxed);
-    if req.uri().to_string().len() > MAX_URI_BYTES {
+    if uri_len(req.uri()) > MAX_URI_BYTES {
         return Err(AppError::UriTooLong);
     }
     let headers = req.headers();
@@ -276,6 +304,14 @@ async fn limit_requests(
         return Err(AppError::Unauthorized);
     }
     Ok(next.run(req).await)
+}
+
+/// The length of the request target as sent, without building it as a string.
+fn uri_len(uri: &axum::http::Uri) -> usize {
+    let scheme = uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    let rest = uri.path_and_query().map_or(0, |p| p.as_str().len());
+    scheme + authority + rest
 }
 
 /// Headers every response gets; the strict CSP matters for the HTML index page, which shows text

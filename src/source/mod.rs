@@ -232,7 +232,12 @@ pub fn parse_feed(body: &[u8], base: &url::Url) -> Result<Listing, SourceError> 
         entries,
         title: feed.title.map(|t| t.content.trim().to_string()),
         site_url: site_url.or_else(|| Some(base.clone())),
-        description: feed.description.map(|t| t.content.trim().to_string()),
+        // The channel's own description is cleaned like a body (an ad label in it would be
+        // copied into every output).
+        description: feed
+            .description
+            .map(|t| crate::extract::cruft::clean_description(&t.content))
+            .filter(|d| !d.is_empty()),
         follow: Vec::new(),
     })
 }
@@ -316,7 +321,7 @@ mod tests {
 
     const RSS: &str = r#"<?xml version="1.0"?>
 <rss version="2.0"><channel><title>World</title><link>https://news.example.org/world</link>
-<description>World news</description>
+<description>World news. ADVERTISEMENT</description>
 <item><title>Harbour reopens</title><link>/2026/harbour</link><guid isPermaLink="false">h-1</guid>
 <pubDate>Tue, 24 Nov 2026 08:00:00 GMT</pubDate><description>Boats are back. ADVERTISEMENT</description></item>
 <item><title>No link here</title><guid>x-2</guid></item>
@@ -342,6 +347,11 @@ mod tests {
         assert!(l.entries[0].teaser.as_deref().unwrap().contains("Boats"));
         assert!(l.entries[0].published.is_some());
         assert_eq!(l.title.as_deref(), Some("World"));
+        assert_eq!(
+            l.description.as_deref(),
+            Some("World news."),
+            "ad label cleaned out"
+        );
         assert_eq!(
             l.site_url.unwrap().as_str(),
             "https://news.example.org/world"

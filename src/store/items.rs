@@ -111,7 +111,9 @@ impl Store {
     /// only when the content hash differs.
     pub fn upsert_item(&self, item: &Item, meta: &ItemMeta) -> Result<Upsert, StoreError> {
         if let Some(pg) = self.pg() {
-            return pg.upsert_item(item, meta);
+            return pg
+                .upsert_item(item, meta)
+                .inspect(|outcome| self.count_upsert(&item.feed, *outcome));
         }
         let write = ItemWrite {
             item,
@@ -138,6 +140,14 @@ impl Store {
             tx.commit()?;
             Ok(outcome)
         })
+        .inspect(|outcome| self.count_upsert(&item.feed, *outcome))
+    }
+
+    /// Counts an item write that changed what its feed publishes.
+    fn count_upsert(&self, feed: &str, outcome: Upsert) {
+        if outcome != Upsert::Unchanged {
+            self.bump_revision(feed);
+        }
     }
 
     /// Remembers an article the server says is gone (404/410) so it is not requested again while
@@ -268,7 +278,9 @@ impl Store {
         older_than: Option<DateTime<Utc>>,
     ) -> Result<usize, StoreError> {
         if let Some(pg) = self.pg() {
-            return pg.prune(feed, keep, older_than);
+            return pg
+                .prune(feed, keep, older_than)
+                .inspect(|&n| self.count_prune(feed, n));
         }
         self.with(|conn| {
             let n = conn.execute(
@@ -282,6 +294,14 @@ impl Store {
             )?;
             Ok(n)
         })
+        .inspect(|&n| self.count_prune(feed, n))
+    }
+
+    /// Counts a pruning that removed items from what a feed publishes.
+    fn count_prune(&self, feed: &str, pruned: usize) {
+        if pruned > 0 {
+            self.bump_revision(feed);
+        }
     }
 }
 

@@ -109,6 +109,10 @@ impl Database {
 pub struct Store {
     engine: Engine,
     path: PathBuf,
+    /// Per feed, how many writes through this handle changed what the feed publishes (an item
+    /// added, its content replaced, items pruned). Kept in memory only, one counter per feed: a
+    /// publisher compares it with the value it last published to skip reloading unchanged items.
+    revisions: Arc<Mutex<std::collections::HashMap<String, u64>>>,
 }
 
 #[derive(Clone)]
@@ -167,6 +171,7 @@ impl Store {
         Ok(Store {
             engine: Engine::Sqlite(Arc::new(Mutex::new(conn))),
             path: path.to_path_buf(),
+            revisions: Default::default(),
         })
     }
 
@@ -180,6 +185,7 @@ impl Store {
                 Ok(Store {
                     path: PathBuf::from(pg.shown()),
                     engine: Engine::Postgres(Arc::new(pg)),
+                    revisions: Default::default(),
                 })
             }
         }
@@ -202,6 +208,7 @@ impl Store {
         Ok(Store {
             engine: Engine::Sqlite(Arc::new(Mutex::new(conn))),
             path: path.to_path_buf(),
+            revisions: Default::default(),
         })
     }
 
@@ -241,6 +248,24 @@ impl Store {
         // rolls back on drop), so a poisoned lock is safe to keep using.
         let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
+    }
+
+    /// How many writes through this handle (and its clones) changed what `feed` publishes. Starts
+    /// at 0 in every process, so a new process always publishes once before it can skip.
+    pub fn feed_revision(&self, feed: &str) -> u64 {
+        let map = self.revisions.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(feed).copied().unwrap_or(0)
+    }
+
+    /// Counts a change to what `feed` publishes (see [`Store::feed_revision`]).
+    fn bump_revision(&self, feed: &str) {
+        let mut map = self.revisions.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(feed) {
+            Some(n) => *n += 1,
+            None => {
+                map.insert(feed.to_string(), 1);
+            }
+        }
     }
 
     /// Runs `f` on tokio's blocking pool: how async code should use the store.

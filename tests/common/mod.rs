@@ -110,6 +110,8 @@ pub struct Seen {
     pub status: u16,
     /// The request's headers as sent (names as written).
     pub headers: Vec<(String, String)>,
+    /// When the request had been read.
+    pub at: std::time::Instant,
 }
 
 impl Seen {
@@ -334,6 +336,7 @@ async fn handle(state: Arc<ServerState>, mut stream: tokio::net::TcpStream) {
                 _ => 0,
             },
             headers: req.headers.clone(),
+            at: std::time::Instant::now(),
         });
         reply
     };

@@ -26,11 +26,15 @@ use crate::extract::Extractor;
 use crate::extract::SiteRules;
 use crate::model::Page;
 
+mod rules;
+
 /// One page of a corpus with what it is scored against.
 struct CorpusPage {
     name: String,
     bytes: Vec<u8>,
     reference: Reference,
+    /// Where the page was taken from, when the corpus says (`cases.json`'s `url`).
+    url: Option<url::Url>,
 }
 
 enum Reference {
@@ -45,6 +49,8 @@ enum Reference {
 #[derive(Deserialize)]
 struct Case {
     file: String,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     with: Vec<String>,
     #[serde(default)]
@@ -110,6 +116,9 @@ pub fn command(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         .zip(&texts)
         .map(|(p, text)| score_page(&p.reference, text.as_deref()))
         .collect();
+    if args.rules_dir.is_some() || args.ftr_rules_dir.is_some() {
+        rules::compare(&name, &pages, args)?;
+    }
     report(
         &Measured {
             name,
@@ -270,6 +279,7 @@ fn load_corpus(dir: &Path) -> anyhow::Result<Vec<CorpusPage>> {
                         with: case.with.iter().map(|s| collapse(s)).collect(),
                         without: case.without.iter().map(|s| collapse(s)).collect(),
                     },
+                    url: case.url.as_deref().and_then(|u| url::Url::parse(u).ok()),
                 })
             })
             .collect();
@@ -304,6 +314,7 @@ fn load_corpus(dir: &Path) -> anyhow::Result<Vec<CorpusPage>> {
                     .unwrap_or_default(),
                 bytes,
                 reference: Reference::Text(shingles(&text)),
+                url: None,
             })
         })
         .collect()
@@ -502,6 +513,7 @@ mod tests {
                 with: vec![],
                 without: vec![],
             },
+            url: None,
         }];
         let scores = [PageScore {
             tp: 3,

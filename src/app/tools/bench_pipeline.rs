@@ -36,13 +36,14 @@ const CONCURRENCY: usize = 16;
 /// Counts what the generated site was asked: requests, conditional ones and 304s as on any
 /// fixture site, plus robots.txt requests.
 #[derive(Debug, Default)]
-struct Counters {
+pub(crate) struct Counters {
     site: SiteStats,
     robots: AtomicU64,
 }
 
 impl Counters {
-    fn snapshot(&self) -> [u64; 4] {
+    /// Requests, conditional requests, 304s, robots.txt requests.
+    pub(crate) fn snapshot(&self) -> [u64; 4] {
         let (requests, conditional, not_modified) = self.site.snapshot();
         [
             requests,
@@ -86,7 +87,7 @@ const DETAILS: [&str; 5] = [
 ];
 
 /// The generated article `n` of feed `feed`: varied text from small pools, a unique title.
-fn generated_article(feed: usize, n: usize) -> SampleArticle {
+pub(crate) fn generated_article(feed: usize, n: usize) -> SampleArticle {
     let pick = |pool: &[&'static str], k: usize| pool[(feed * 7 + n * 3 + k) % pool.len()];
     let date = Utc.with_ymd_and_hms(2026, 5, 12, 12, 0, 0).unwrap()
         - chrono::Duration::hours(n as i64)
@@ -184,15 +185,25 @@ fn host_for(i: usize) -> IpAddr {
 
 /// Peak resident memory of this process (VmHWM), in kB, where /proc is available.
 pub fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    proc_status("self", "VmHWM")
+}
+
+/// The first number of a field of `/proc/<pid>/status` (`VmRSS` in kB, `Threads`, ...).
+pub fn proc_status(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// Writes the benchmark's configuration: one feed file per generated feed.
-fn write_config(dir: &Path, bases: &[String]) -> anyhow::Result<PathBuf> {
+/// Writes the benchmark's configuration: one feed file per generated feed, each with `schedule`
+/// when given (the daemon benchmark), else the default.
+pub(crate) fn write_config(
+    dir: &Path,
+    bases: &[String],
+    schedule: Option<&str>,
+) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir.join("feeds"))?;
     let config = dir.join("clearfeed.toml");
     std::fs::write(
@@ -203,11 +214,12 @@ fn write_config(dir: &Path, bases: &[String]) -> anyhow::Result<PathBuf> {
              per_host_delay = \"{PER_HOST_DELAY}\"\n"
         ),
     )?;
+    let schedule = schedule.map_or(String::new(), |s| format!("schedule = \"{s}\"\n"));
     for (i, base) in bases.iter().enumerate() {
         std::fs::write(
             dir.join(format!("feeds/bench-{i:03}.toml")),
             format!(
-                "title = \"Bench feed {i}\"\n\n[source]\nkind = \"feed\"\nurl = \"{base}feed.xml\"\n"
+                "title = \"Bench feed {i}\"\n{schedule}\n[source]\nkind = \"feed\"\nurl = \"{base}feed.xml\"\n"
             ),
         )?;
     }
@@ -228,7 +240,7 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (bases, servers) = start_sites(feeds, articles, &counters, stop_rx).await?;
-    let config_path = write_config(dir, &bases)?;
+    let config_path = write_config(dir, &bases, None)?;
     let config = crate::config::AppConfig::load_from(&config_path, Some(dir.to_path_buf()))?;
     let feed_configs = config.feeds.clone();
     let pipeline = crate::pipeline::Pipeline::new(config)?;
@@ -251,11 +263,11 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
 }
 
 /// A running generated site.
-type SiteServer = tokio::task::JoinHandle<std::io::Result<()>>;
+pub(crate) type SiteServer = tokio::task::JoinHandle<std::io::Result<()>>;
 
 /// Starts one generated site per feed, each on its own loopback address where the system has
 /// them, serving until `stop` turns true. Returns their base URLs and server tasks.
-async fn start_sites(
+pub(crate) async fn start_sites(
     feeds: usize,
     articles: usize,
     counters: &Arc<Counters>,

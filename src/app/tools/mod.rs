@@ -3,6 +3,9 @@
 //! with.
 
 pub mod bench;
+pub mod bench_daemon;
+pub mod bench_kill;
 pub mod bench_pipeline;
+pub mod bench_serve;
 pub mod demo;
 pub mod site;

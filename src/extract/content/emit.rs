@@ -7,6 +7,9 @@ use super::tag::Tag;
 use super::tree::{Arena, F_HAS_BLOCK, F_REMOVED, F_SPACE_BEFORE, Item, push_collapsed};
 use super::{Block, BlockKind, escape_into};
 
+/// Characters from which a sentence-ending line before a single `<br>` is a paragraph of its own.
+const BR_PARAGRAPH: usize = 80;
+
 /// Nesting depth past which the emitter stops recursing.
 const MAX_DEPTH: u32 = 400;
 
@@ -217,15 +220,25 @@ impl<'r, 'a> Emitter<'r, 'a> {
         }
     }
 
-    /// A `<br>`: a line break inside the run; the second in a row ends the block.
+    /// A `<br>`: a line break inside the run; the second in a row ends the block, and so does one
+    /// after a whole sentence of some length (bare text split into paragraphs by single breaks).
+    /// Short lines (an address, a verse) stay together.
     fn br(&mut self) {
         self.brs += 1;
-        if self.brs >= 2 {
+        if self.brs >= 2 || self.ends_paragraph() {
             self.flush();
         } else {
             self.html.push_str("<br>");
             self.space = true;
         }
+    }
+
+    /// Whether the run so far is a paragraph of its own: a sentence-ending line of some length.
+    fn ends_paragraph(&self) -> bool {
+        let text = self.text.trim_end();
+        text.len() >= BR_PARAGRAPH
+            && text.ends_with(['.', '!', '?', '"', '”', '。', '！', '？'])
+            && text.chars().count() >= BR_PARAGRAPH
     }
 
     /// A list: its items become list-item blocks, unless the list is a link list.

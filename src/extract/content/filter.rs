@@ -14,12 +14,12 @@ const PREAMBLE_MAX_WORDS: usize = 20;
 /// Drops the short fragments a body often starts with before its first real paragraph: section
 /// labels and kickers ("LOCAL NEWS", "Beni culturali"), timestamps ("18:15, 20 Feb 2026"), bylines
 /// and datelines ("Par Hélène … – publié le …"), an unpunctuated standfirst. None of them reads as
-/// prose (see [`crate::extract::is_real_paragraph`]), and the body's text starts with its lead.
+/// prose (see [`crate::extract::opens_body`]), and the body's text starts with its lead.
 /// Figures stay; nothing is dropped when no block reads as prose or a fragment is long.
 pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
     let Some(lead) = blocks.iter().position(|b| {
         !matches!(b.kind, BlockKind::Figure | BlockKind::Heading)
-            && crate::extract::is_real_paragraph(&b.text)
+            && crate::extract::opens_body(&b.text)
     }) else {
         return;
     };

@@ -6,8 +6,9 @@ use super::BlockKind;
 use super::ContentRules;
 use super::emit::RawBlock;
 use super::tag::Tag;
-use super::tree::{Arena, F_BULLET_HINT, F_REMOVED};
+use super::tree::{Arena, F_BULLET_HINT, F_DEK_HINT, F_REMOVED};
 use crate::extract::cruft::CruftRules;
+use crate::extract::cruft::phrases::opens_stamp_or_byline;
 
 impl Arena<'_> {
     pub(super) fn site_bullets(&mut self, rules: &ContentRules, out: &mut Vec<String>) {
@@ -28,33 +29,66 @@ impl Arena<'_> {
         }
     }
 
-    /// The items of a list, as plain strings, cruft dropped.
+    /// The items of a list, as plain strings: cruft, bylines and date stamps, and pointers (an
+    /// item that is nothing but a link: the site's home page, another story) dropped.
     pub(super) fn list_items(&self, list: u32, cruft: &CruftRules) -> Vec<String> {
-        let mut out = Vec::new();
-        for c in self.children(list) {
-            if self.items[c as usize].tag == Tag::Li
-                && self.items[c as usize].flags & F_REMOVED == 0
-            {
-                let t = self.plain_text(c);
-                if !t.is_empty() && !cruft.is_cruft_text(&t) {
-                    out.push(t);
-                }
-            }
-        }
-        out
+        self.children(list)
+            .filter(|&c| {
+                let it = &self.items[c as usize];
+                it.tag == Tag::Li && it.flags & F_REMOVED == 0
+            })
+            .filter_map(|c| self.key_point_text(c, cruft))
+            .collect()
     }
 
-    /// Whether a list looks like key points: 1–12 items of prose, few links.
+    /// The text of one key point, or `None` when the element is not one (see [`Self::list_items`]).
+    fn key_point_text(&self, i: u32, cruft: &CruftRules) -> Option<String> {
+        let t = self.plain_text(i);
+        let pointer = self.link_density(i) >= 0.8;
+        let lower = t.to_lowercase();
+        let stamp = opens_stamp_or_byline(&lower) && crate::extract::word_count(&t) <= 14;
+        (!t.is_empty() && !pointer && !stamp && !cruft.is_cruft_text(&t)).then_some(t)
+    }
+
+    /// Whether a list looks like key points: 1–12 items of prose, few links, and not a table of
+    /// contents (items linking to anchors in the page) or a list of links to other stories.
     fn is_key_point_list(&self, list: u32) -> bool {
         let it = &self.items[list as usize];
         if !matches!(it.tag, Tag::Ul | Tag::Ol) || it.flags & F_REMOVED != 0 {
             return false;
         }
-        let items = self
+        let items: Vec<u32> = self
             .children(list)
             .filter(|&c| self.items[c as usize].tag == Tag::Li)
+            .collect();
+        let linked = items
+            .iter()
+            .filter(|&&c| {
+                self.link_density(c) >= 0.5 || self.links_to_anchor(c) || self.opens_with_link(c)
+            })
             .count();
-        (1..=12).contains(&items) && it.text_len >= 20 && self.link_density(list) < 0.5
+        (1..=12).contains(&items.len())
+            && it.text_len >= 20
+            && self.link_density(list) < 0.5
+            && linked * 2 <= items.len()
+    }
+
+    /// Whether an item opens with a link (a pointer to another story, with a line about it).
+    fn opens_with_link(&self, i: u32) -> bool {
+        self.first_child_element(i)
+            .is_some_and(|c| self.items[c as usize].tag == Tag::A)
+    }
+
+    /// Whether a subtree holds a link to an anchor in the page (`href="#…"`: a contents entry).
+    fn links_to_anchor(&self, i: u32) -> bool {
+        (i..self.items[i as usize].end).any(|j| {
+            let it = &self.items[j as usize];
+            it.tag == Tag::A
+                && it
+                    .el
+                    .and_then(|e| e.value().attr("href"))
+                    .is_some_and(|h| h.starts_with('#') && h.len() > 1)
+        })
     }
 
     /// The first list under `i` (itself included), in document order.
@@ -66,72 +100,183 @@ impl Arena<'_> {
         })
     }
 
-    /// Finds a key-points list: a list introduced by a heading like "Key points" (in the same
-    /// box), or the list of a container whose class says highlights/key points/summary.
-    /// Returns the list and the heading to drop with it.
-    pub(super) fn find_key_points(&self, cruft: &CruftRules) -> Option<(u32, Option<u32>)> {
+    /// Finds the key points: a list introduced by a heading like "Key points" (in the same box)
+    /// or in a container whose class says highlights/key points/summary; else a run of short
+    /// headings or a lone paragraph in such a box; else a paragraph opening with the label
+    /// ("In short: …"). Returns the points and the elements to take out of the body.
+    pub(super) fn find_key_points(&self, cruft: &CruftRules) -> Option<(Vec<String>, Vec<u32>)> {
         let mut i = 0usize;
+        // Body paragraphs passed: a labelled paragraph counts only near the top.
+        let mut paragraphs = 0;
         while i < self.items.len() {
             let it = &self.items[i];
             if it.flags & F_REMOVED != 0 || it.tag == Tag::Drop {
                 i = it.end as usize;
                 continue;
             }
-            let headingish = matches!(
-                it.tag,
-                Tag::H(_)
-                    | Tag::P
-                    | Tag::Div
-                    | Tag::Dt
-                    | Tag::Header
-                    | Tag::Format(_)
-                    | Tag::Inline
-                    | Tag::Other
-            );
-            if headingish
-                && it.text_len > 0
-                && it.text_len <= 40
-                && !matches!(it.tag, Tag::Ul | Tag::Ol)
-                && cruft.is_bullet_heading(&self.plain_text(i as u32))
-            {
-                // The list follows the heading: a later sibling of the heading or of one of its
-                // ancestors inside the same small box.
-                let mut h = i as u32;
-                for _ in 0..3 {
-                    let mut n = self.items[h as usize].end;
-                    let parent = self.items[h as usize].parent;
-                    if parent == u32::MAX {
-                        break;
-                    }
-                    let pend = self.items[parent as usize].end;
-                    // Look at the next two element siblings.
-                    let mut seen = 0;
-                    while n < pend && seen < 2 {
-                        let s = &self.items[n as usize];
-                        if s.tag != Tag::Text && s.flags & F_REMOVED == 0 {
-                            seen += 1;
-                            if let Some(l) = self.first_list(n)
-                                && self.is_key_point_list(l)
-                                && self.items[n as usize].text_len < 3000
-                            {
-                                return Some((l, Some(h)));
-                            }
-                        }
-                        n = s.end;
-                    }
-                    h = parent;
-                }
+            if it.tag == Tag::P && it.own_text >= 150 {
+                paragraphs += 1;
             }
-            if it.flags & F_BULLET_HINT != 0
-                && it.text_len < 3000
-                && let Some(l) = self.first_list(i as u32)
-                && self.is_key_point_list(l)
+            let found = if self.is_bullet_heading(i as u32, cruft) {
+                self.points_after_heading(i as u32, cruft)
+            } else if it.flags & F_BULLET_HINT != 0 && it.text_len < 3000 {
+                match self.first_list(i as u32) {
+                    Some(l) if self.is_key_point_list(l) => {
+                        Some((self.list_items(l, cruft), vec![l]))
+                    }
+                    _ => self.point_run(i as u32, None, cruft),
+                }
+            } else if it.tag == Tag::P && paragraphs <= 2 {
+                self.labelled_point(i as u32, cruft)
+            } else {
+                None
+            };
+            if let Some((points, remove)) = found
+                && !points.is_empty()
             {
-                return Some((l, None));
+                return Some((points, remove));
             }
             i += 1;
         }
         None
+    }
+
+    /// Whether element `i` is a heading naming the key points ("Key points", "In short"), and not
+    /// a tab or a link with that name (a "Summary" reading-mode tab).
+    fn is_bullet_heading(&self, i: u32, cruft: &CruftRules) -> bool {
+        let it = &self.items[i as usize];
+        let headingish = matches!(
+            it.tag,
+            Tag::H(_)
+                | Tag::P
+                | Tag::Div
+                | Tag::Dt
+                | Tag::Header
+                | Tag::Format(_)
+                | Tag::Inline
+                | Tag::Other
+        );
+        let tab = it.link_len * 2 > it.text_len
+            || it.el.is_some_and(|e| e.value().attr("role") == Some("tab"))
+            || self.items.get(it.parent as usize).is_some_and(|p| {
+                matches!(p.tag, Tag::Li | Tag::A | Tag::Nav)
+                    || p.el
+                        .is_some_and(|e| e.value().attr("role") == Some("tablist"))
+            });
+        headingish
+            && it.text_len > 0
+            && it.text_len <= 40
+            && !tab
+            && cruft.is_bullet_heading(&self.plain_text(i))
+    }
+
+    /// The key points after a bullet heading: a list that follows it (a later sibling of the
+    /// heading or of one of its ancestors, inside the same small box; inside the key-points box
+    /// itself when the heading is in one), else a run of short
+    /// headings or one paragraph alone with the heading in its box.
+    fn points_after_heading(
+        &self,
+        heading: u32,
+        cruft: &CruftRules,
+    ) -> Option<(Vec<String>, Vec<u32>)> {
+        let mut h = heading;
+        // A heading inside a key-points box looks no further than that box.
+        let levels = if self.items[heading as usize].flags & F_BULLET_HINT != 0
+            || self
+                .items
+                .get(self.items[heading as usize].parent as usize)
+                .is_some_and(|p| p.flags & F_BULLET_HINT != 0)
+        {
+            1
+        } else {
+            3
+        };
+        for _ in 0..levels {
+            let mut n = self.items[h as usize].end;
+            let parent = self.items[h as usize].parent;
+            if parent == u32::MAX {
+                break;
+            }
+            let pend = self.items[parent as usize].end;
+            // Look at the next two element siblings.
+            let mut seen = 0;
+            while n < pend && seen < 2 {
+                let s = &self.items[n as usize];
+                if s.tag != Tag::Text && s.flags & F_REMOVED == 0 {
+                    seen += 1;
+                    if let Some(l) = self.first_list(n)
+                        && self.is_key_point_list(l)
+                        && self.items[n as usize].text_len < 3000
+                    {
+                        return Some((self.list_items(l, cruft), vec![l, h]));
+                    }
+                }
+                n = s.end;
+            }
+            h = parent;
+        }
+        let parent = self.items[heading as usize].parent;
+        (parent != u32::MAX)
+            .then(|| self.point_run(parent, Some(heading), cruft))
+            .flatten()
+    }
+
+    /// The children of a small box as key points, when each is one short line: a run of 1–8
+    /// headings or paragraphs (after `heading`, which is skipped), nothing else in the box.
+    fn point_run(
+        &self,
+        boxed: u32,
+        heading: Option<u32>,
+        cruft: &CruftRules,
+    ) -> Option<(Vec<String>, Vec<u32>)> {
+        let b = &self.items[boxed as usize];
+        if b.text_len >= 1500 || matches!(b.tag, Tag::Body | Tag::Article | Tag::Main) {
+            return None;
+        }
+        // A box named by its heading or by its class as key points (not as a dek) may hold its
+        // points as paragraphs, even a single one; any other box only as a run of headings.
+        let named = heading.is_some() || b.flags & (F_BULLET_HINT | F_DEK_HINT) == F_BULLET_HINT;
+        let mut points = Vec::new();
+        for c in self.children(boxed).filter(|&c| Some(c) != heading) {
+            let it = &self.items[c as usize];
+            if it.flags & F_REMOVED != 0 || it.tag == Tag::Drop || it.text_len == 0 {
+                continue;
+            }
+            let shape = match named {
+                true => matches!(it.tag, Tag::H(2..=6) | Tag::P | Tag::Div),
+                false => matches!(it.tag, Tag::H(2..=6)),
+            };
+            if !shape || !(15..=300).contains(&it.text_len) {
+                return None;
+            }
+            if let Some(t) = self.key_point_text(c, cruft) {
+                points.push(t);
+            }
+        }
+        let enough = named || points.len() >= 2;
+        ((1..=8).contains(&points.len()) && enough).then(|| (points, vec![boxed]))
+    }
+
+    /// A paragraph opening with a key-points label ("In short: …", "Summary: …") near the top: its
+    /// text after the label is the one key point.
+    fn labelled_point(&self, p: u32, cruft: &CruftRules) -> Option<(Vec<String>, Vec<u32>)> {
+        let it = &self.items[p as usize];
+        // Cheap test first: the paragraph's first text has a colon early on.
+        let first = (p + 1..it.end).find(|&j| self.items[j as usize].tag == Tag::Text);
+        let early_colon = first.is_some_and(|j| {
+            let t = self.items[j as usize].text;
+            t[..crate::extract::floor_char_boundary(t, 40)].contains(':')
+        });
+        if !(30..=500).contains(&it.text_len) || !early_colon {
+            return None;
+        }
+        let t = self.plain_text(p);
+        let (label, rest) = t.split_once(':')?;
+        let rest = rest.trim();
+        (label.chars().count() <= 30
+            && cruft.is_bullet_heading(label)
+            && crate::extract::word_count(rest) >= 5)
+            .then(|| (vec![rest.to_string()], vec![p]))
     }
 }
 
@@ -163,6 +308,37 @@ pub(super) fn leading_summary_list(blocks: &mut Vec<RawBlock>) -> Vec<String> {
         .map(|b| b.chars)
         .sum();
     if !(2..=6).contains(&n) || !prose || after < 400 {
+        return Vec::new();
+    }
+    blocks
+        .drain(start..start + n)
+        .map(|b| b.block.text)
+        .collect()
+}
+
+/// Key points written as a run of short headings at the top of the body, with no list: three to
+/// six sentence-like subheadings (not the `<h1>`) before any paragraph, followed by the story.
+/// Taken out of the blocks and returned as bullets.
+pub(super) fn leading_heading_run(blocks: &mut Vec<RawBlock>) -> Vec<String> {
+    let start = blocks
+        .iter()
+        .position(|b| b.block.kind != BlockKind::Figure && !b.block.html.starts_with("<h1"))
+        .unwrap_or(blocks.len());
+    let n = blocks[start..]
+        .iter()
+        .take_while(|b| b.block.kind == BlockKind::Heading && !b.block.html.starts_with("<h1"))
+        .count();
+    let items = &blocks[start..start + n];
+    let points = items
+        .iter()
+        .all(|b| (30..=200).contains(&b.chars) && b.link_chars * 4 < b.chars);
+    let after: usize = blocks[start + n..]
+        .iter()
+        .take_while(|b| b.block.kind != BlockKind::Heading)
+        .filter(|b| b.block.kind == BlockKind::Paragraph)
+        .map(|b| b.chars)
+        .sum();
+    if !(3..=6).contains(&n) || !points || after < 400 {
         return Vec::new();
     }
     blocks

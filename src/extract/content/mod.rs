@@ -9,6 +9,7 @@
 //!
 //! It does not decode bytes, read metadata or sanitize HTML: the caller does that with the blocks.
 
+mod dek;
 mod emit;
 mod filter;
 mod keypoints;
@@ -25,7 +26,7 @@ use crate::extract::cruft::CruftRules;
 use emit::{Emitter, RawBlock};
 pub(crate) use filter::drop_preamble;
 use filter::finalize;
-use keypoints::leading_summary_list;
+use keypoints::{leading_heading_run, leading_summary_list};
 use tree::Arena;
 
 /// What a block of the article body is.
@@ -57,6 +58,8 @@ pub struct Body {
     pub blocks: Vec<Block>,
     /// The key points ("Key points", "Story highlights", a summary list before the body), in order.
     pub bullets: Vec<String>,
+    /// The page's own summary line under the headline (dek, standfirst, subtitle), when it has one.
+    pub dek: Option<String>,
     /// A site rule's body selector matched.
     pub site_body: bool,
 }
@@ -109,21 +112,28 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // highlights box. They are taken out of the tree so the body does not repeat them.
     let mut bullets = Vec::new();
     arena.site_bullets(rules, &mut bullets);
+    // Pruning is skipped inside a site's own body unless its rules ask for it.
+    let prune = rules.prune || arena.site_body().is_none();
+    // Boxes a heading names as cruft (a table of contents, related links) go before the key
+    // points are looked for: their lists are not key points.
+    if prune {
+        arena.remove_cruft_boxes(&rules.cruft);
+    }
     if bullets.is_empty()
-        && let Some((list, heading)) = arena.find_key_points(&rules.cruft)
+        && let Some((points, found)) = arena.find_key_points(&rules.cruft)
     {
-        bullets = arena.list_items(list, &rules.cruft);
-        if !bullets.is_empty() {
-            arena.remove(list);
-            if let Some(h) = heading {
-                arena.remove(h);
-            }
+        bullets = points;
+        for i in found {
+            arena.remove(i);
         }
     }
-    // After the key points: they often sit in an <aside> or a box that is removed as boilerplate.
-    if rules.prune || arena.site_body().is_none() {
+    // The dek often sits in the article's header, which goes as boilerplate next. When the body
+    // container holds it too it stays there (the page shows it above the story), but the summary
+    // never takes it for the lead.
+    let dek = arena.find_dek().map(|(_, text)| text);
+    // Boilerplate after the key points: they often sit in an <aside> or a box removed as such.
+    if prune {
         arena.remove_boilerplate();
-        arena.remove_cruft_boxes(&rules.cruft);
     }
 
     let containers = match arena.site_body() {
@@ -156,10 +166,14 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     if bullets.is_empty() {
         bullets = leading_summary_list(&mut blocks);
     }
+    if bullets.is_empty() {
+        bullets = leading_heading_run(&mut blocks);
+    }
 
     Body {
         blocks: finalize(blocks, &rules.cruft, &bullets),
         bullets,
+        dek,
         site_body: arena.site_body().is_some(),
     }
 }

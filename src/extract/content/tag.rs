@@ -3,7 +3,8 @@
 //! class, id and role give it. Owns no tree and no text: the arena asks this per element.
 
 use crate::extract::cruft::{
-    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
+    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_DEK, TOKEN_HIDDEN, TOKEN_NEGATE,
+    for_each_token, is_hidden_class, token_kind,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +142,14 @@ impl Tag {
     }
 }
 
+/// Whether an element is hidden from sighted readers: the `hidden` attribute, `aria-hidden`,
+/// an inline `display:none`/`visibility:hidden`, or a hiding class (`sr-only`, `visually-hidden`,
+/// ... in `rules/cruft.toml`).
 pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
     if el.attr("hidden").is_some() {
+        return true;
+    }
+    if el.classes().any(is_hidden_class) {
         return true;
     }
     if el.attr("aria-hidden") == Some("true") {
@@ -172,12 +179,28 @@ pub(super) fn is_tracking_pixel(el: &scraper::node::Element) -> bool {
     tiny("width") && tiny("height") || (tiny("width") || tiny("height")) && el.attr("alt").is_none()
 }
 
-/// Weight of an element from its class, id and role: boilerplate tokens count against it,
-/// article tokens for it. Also reports whether the element is a boilerplate candidate.
-pub(super) fn class_weight(el: &scraper::node::Element) -> (i16, bool, bool) {
+/// What an element's class, id and role say about it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct ClassHints {
+    /// Boilerplate tokens count against it, article tokens for it.
+    pub(super) weight: i16,
+    /// A boilerplate candidate.
+    pub(super) boiler: bool,
+    /// A key-points box.
+    pub(super) bullet: bool,
+    /// The page's summary line (dek, standfirst, subtitle).
+    pub(super) dek: bool,
+    /// A hover card: hidden until pointed at.
+    pub(super) hidden: bool,
+}
+
+/// The hints an element's class, id and role give it (see [`ClassHints`]).
+pub(super) fn class_weight(el: &scraper::node::Element) -> ClassHints {
     let mut weight = 0i16;
     let mut boiler = false;
     let mut bullet = false;
+    let mut dek = false;
+    let mut hidden = false;
     for attr in ["class", "id"] {
         let Some(v) = el.attr(attr) else { continue };
         let mut bad = false;
@@ -190,6 +213,8 @@ pub(super) fn class_weight(el: &scraper::node::Element) -> (i16, bool, bool) {
             neg |= k & TOKEN_NEGATE != 0;
             good |= k & TOKEN_CONTENT != 0;
             bullet |= k & TOKEN_BULLET != 0 || (prev_key && (t == "points" || t == "facts"));
+            dek |= k & TOKEN_DEK != 0;
+            hidden |= k & TOKEN_HIDDEN != 0;
             prev_key = t == "key";
         });
         if bad && !neg {
@@ -217,5 +242,11 @@ pub(super) fn class_weight(el: &scraper::node::Element) -> (i16, bool, bool) {
     {
         weight += 50;
     }
-    (weight, boiler, bullet)
+    ClassHints {
+        weight,
+        boiler,
+        bullet,
+        dek,
+        hidden,
+    }
 }

@@ -20,6 +20,8 @@ pub(super) const F_BODY_PROP: u16 = 128;
 /// A whitespace-only text node (not kept in the arena) came right before this element: the space
 /// between `</strong> <a>` must survive in the text.
 pub(super) const F_SPACE_BEFORE: u16 = 256;
+/// Class or id names the page's summary line (dek, standfirst, subtitle).
+pub(super) const F_DEK_HINT: u16 = 512;
 
 #[derive(Debug)]
 pub(super) struct Item<'a> {
@@ -341,7 +343,8 @@ impl<'a> Builder<'a, '_> {
         if tag == Tag::Img && is_tracking_pixel(e) {
             tag = Tag::Drop;
         }
-        if is_hidden(e) && tag != Tag::Body && tag != Tag::Other {
+        // Hidden text is not body text, except a key-points box collapsed behind a button.
+        if is_hidden(e) && tag != Tag::Body && tag != Tag::Other && !self.in_bullet_box(flags) {
             tag = Tag::Drop;
         }
         if self.has_site {
@@ -366,6 +369,15 @@ impl<'a> Builder<'a, '_> {
             self.link_depth += 1;
         }
         true
+    }
+
+    /// Whether an element with `flags` is, or sits in, a key-points box.
+    fn in_bullet_box(&self, flags: u16) -> bool {
+        flags & F_BULLET_HINT != 0
+            || self
+                .stack
+                .iter()
+                .any(|&a| self.items[a as usize].flags & F_BULLET_HINT != 0)
     }
 
     /// The site's remove and body selectors as flags; a bullets match is remembered.
@@ -432,7 +444,17 @@ fn element_hints(e: &scraper::node::Element, space_before: bool) -> (Tag, i16, u
     if space_before {
         flags |= F_SPACE_BEFORE;
     }
-    let (weight, boiler, bullet) = class_weight(e);
+    let hints = class_weight(e);
+    let (weight, boiler, bullet) = (hints.weight, hints.boiler, hints.bullet);
+    if hints.dek {
+        flags |= F_DEK_HINT;
+    }
+    // A hover card is hidden until pointed at.
+    let tag = if hints.hidden && tag != Tag::Body {
+        Tag::Drop
+    } else {
+        tag
+    };
     // Class names on inline wrappers inside a paragraph are too noisy to trust (tracking and
     // widget classes on spans around real text): only boxes go.
     if boiler && !tag.is_inline() {

@@ -22,7 +22,8 @@ use crate::extract::ExtractError;
 use crate::extract::SiteRules;
 use tables::CRUFT;
 pub(crate) use tokens::{
-    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_NEGATE, for_each_token, token_kind,
+    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_DEK, TOKEN_HIDDEN, TOKEN_NEGATE,
+    for_each_token, is_hidden_class, token_kind,
 };
 
 /// Longest block any built-in rule applies to, in characters (the block patterns are bounded).
@@ -155,6 +156,43 @@ impl CruftRules {
             CRUFT.bullet_headings.contains(&label)
         }
     }
+}
+
+/// A short upstream text (a feed's own channel description) as plain text with its cruft out:
+/// markup stripped, whitespace collapsed, and each sentence, line or `|`-separated part that is
+/// boilerplate by the built-in rules (an ad label, a newsletter prompt) dropped.
+pub fn clean_description(raw: &str) -> String {
+    static RULES: std::sync::LazyLock<CruftRules> = std::sync::LazyLock::new(|| {
+        CruftRules::new(&SiteRules::default()).expect("built-in cruft rules compile")
+    });
+    let text = if raw.contains('<') {
+        scraper::Html::parse_fragment(raw)
+            .root_element()
+            .text()
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        raw.to_string()
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    for line in text.split(['\n', '|']) {
+        let mut rest = line;
+        while !rest.trim().is_empty() {
+            // One sentence: up to a full stop, "!" or "?" followed by a space, or the line's end.
+            let end = rest
+                .char_indices()
+                .find(|&(i, c)| {
+                    matches!(c, '.' | '!' | '?') && rest[i + 1..].starts_with(char::is_whitespace)
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            let sentence = rest[..end].trim();
+            if !RULES.is_cruft_text(sentence) {
+                kept.push(sentence);
+            }
+            rest = &rest[end..];
+        }
+    }
+    crate::extract::collapse_whitespace(&kept.join(" "))
 }
 
 /// Lower case with surrounding whitespace and punctuation (`:-–—|•·[]()*`) trimmed and inner

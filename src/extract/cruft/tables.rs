@@ -22,6 +22,9 @@ pub(super) struct CruftTables {
     pub(super) negating_tokens: Vec<String>,
     pub(super) content_tokens: Vec<String>,
     pub(super) bullet_tokens: Vec<String>,
+    pub(super) dek_tokens: Vec<String>,
+    pub(super) hidden_classes: Vec<String>,
+    pub(super) hidden_tokens: Vec<String>,
 }
 
 /// Line-level phrase rules (see `rules/phrases.toml`).
@@ -117,6 +120,9 @@ mod tests {
             ("negating_tokens", &t.negating_tokens),
             ("content_tokens", &t.content_tokens),
             ("bullet_tokens", &t.bullet_tokens),
+            ("dek_tokens", &t.dek_tokens),
+            ("hidden_classes", &t.hidden_classes),
+            ("hidden_tokens", &t.hidden_tokens),
         ] {
             check_list(name, list, true);
         }
@@ -129,7 +135,13 @@ mod tests {
             check_patterns(name, list);
         }
         // Tokens are compared with split class/id values: alphanumeric runs only.
-        for t in t.boilerplate_tokens.iter().chain(&t.content_tokens) {
+        let token_lists = [&t.dek_tokens, &t.hidden_tokens, &t.bullet_tokens];
+        for t in t
+            .boilerplate_tokens
+            .iter()
+            .chain(&t.content_tokens)
+            .chain(token_lists.into_iter().flatten())
+        {
             assert!(t.chars().all(char::is_alphanumeric), "token {t:?}");
         }
     }

@@ -170,3 +170,25 @@ fn bullet_headings() {
     assert!(r.is_bullet_heading("What you need to know:"));
     assert!(!r.is_bullet_heading("What the minister said"));
 }
+
+#[test]
+fn feed_descriptions_lose_their_cruft_sentences() {
+    use super::clean_description;
+    assert_eq!(
+        clean_description("Boats are back. ADVERTISEMENT"),
+        "Boats are back."
+    );
+    assert_eq!(
+        clean_description("<p>World news from the harbour.</p><p>Advertisement</p>"),
+        "World news from the harbour."
+    );
+    assert_eq!(
+        clean_description("Local news | Sponsored | Sign up for our daily newsletter"),
+        "Local news"
+    );
+    assert_eq!(
+        clean_description("  Plain   description  "),
+        "Plain description"
+    );
+    assert_eq!(clean_description("Advertisement"), "");
+}

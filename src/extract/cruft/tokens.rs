@@ -9,11 +9,13 @@ use std::sync::LazyLock;
 use super::tables::CRUFT;
 
 /// What a class/id token says: bit 0 boilerplate, bit 1 negates boilerplate, bit 2 article
-/// content, bit 3 key points.
+/// content, bit 3 key points, bit 4 a dek (summary line), bit 5 a hover card (hidden).
 pub(crate) const TOKEN_BOILER: u8 = 1;
 pub(crate) const TOKEN_NEGATE: u8 = 2;
 pub(crate) const TOKEN_CONTENT: u8 = 4;
 pub(crate) const TOKEN_BULLET: u8 = 8;
+pub(crate) const TOKEN_DEK: u8 = 16;
+pub(crate) const TOKEN_HIDDEN: u8 = 32;
 
 static TOKEN_TABLE: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
     let mut m = HashMap::new();
@@ -22,6 +24,8 @@ static TOKEN_TABLE: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
         (&CRUFT.negating_tokens, TOKEN_NEGATE),
         (&CRUFT.content_tokens, TOKEN_CONTENT),
         (&CRUFT.bullet_tokens, TOKEN_BULLET),
+        (&CRUFT.dek_tokens, TOKEN_DEK),
+        (&CRUFT.hidden_tokens, TOKEN_HIDDEN),
     ] {
         for t in list {
             *m.entry(t.as_str()).or_insert(0) |= bit;
@@ -62,5 +66,17 @@ pub(crate) fn for_each_token(value: &str, mut f: impl FnMut(&str)) {
     }
     if !buf.is_empty() {
         f(&buf);
+    }
+}
+
+static HIDDEN_CLASSES: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| CRUFT.hidden_classes.iter().map(String::as_str).collect());
+
+/// Whether a whole class name hides its element (`sr-only`, `visually-hidden`, `hidden`, ...).
+pub(crate) fn is_hidden_class(class: &str) -> bool {
+    if class.bytes().any(|b| b.is_ascii_uppercase()) {
+        HIDDEN_CLASSES.contains(class.to_ascii_lowercase().as_str())
+    } else {
+        HIDDEN_CLASSES.contains(class)
     }
 }

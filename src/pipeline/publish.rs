@@ -1,0 +1,68 @@
+//! Publishing a feed after its run: its files and the OPML list rewritten only when what they show
+//! changed since this process last wrote them.
+//!
+//! Owns: the record of what was last published and the decision to skip. Does not own: rendering
+//! and writing the files (`crate::publish`), nor the revision counter (`crate::store`).
+
+use std::collections::HashMap;
+
+use super::metrics::bump;
+use super::{FeedConfig, FeedError, Pipeline};
+use crate::model::{FeedMeta, Format};
+
+/// Per feed, the store revision and presentation last written, and the OPML list last written:
+/// a few hundred bytes per feed.
+#[derive(Default)]
+pub(super) struct Published {
+    feeds: HashMap<String, (u64, FeedMeta)>,
+    opml: Vec<FeedMeta>,
+}
+
+impl Pipeline {
+    /// Rewrites one feed's published files and the OPML list of every feed, each only when what
+    /// it shows changed since this process last wrote it: the feed's items (the store's revision
+    /// counter tells, without loading them) or its presentation, or a file went missing.
+    pub(super) async fn publish(&self, feed: &FeedConfig) -> Result<(), FeedError> {
+        let revision = self.store.feed_revision(&feed.id);
+        let states = self.store.call(|s| s.feed_states()).await?;
+        let meta = self.feed_meta(feed, states.iter().find(|s| s.id == feed.id));
+        let all: Vec<FeedMeta> = self
+            .settings
+            .feeds
+            .iter()
+            .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
+            .collect();
+        let public = self.settings.public_dir();
+        let (feed_current, opml_current) = {
+            let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+            let files_there = Format::ALL.iter().all(|f| {
+                public
+                    .join(format!("{}.{}", feed.id, f.extension()))
+                    .is_file()
+            });
+            (
+                files_there && published.feeds.get(&feed.id) == Some(&(revision, meta.clone())),
+                published.opml == all && public.join("feeds.opml").is_file(),
+            )
+        };
+        if !feed_current {
+            let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
+            let items = self.store.call(move |s| s.items(&id, limit)).await?;
+            bump(&self.metrics.feeds_published, 1);
+            let (public, meta) = (public.clone(), meta.clone());
+            tokio::task::spawn_blocking(move || crate::publish::write_feed(&public, &meta, &items))
+                .await
+                .expect("publishing panicked")?;
+        }
+        if !opml_current {
+            let (public, all) = (public.clone(), all.clone());
+            tokio::task::spawn_blocking(move || crate::publish::write_opml(&public, &all))
+                .await
+                .expect("publishing panicked")?;
+        }
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        published.feeds.insert(feed.id.clone(), (revision, meta));
+        published.opml = all;
+        Ok(())
+    }
+}

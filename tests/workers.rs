@@ -1,0 +1,185 @@
+//! Several `clearfeed run` workers over one PostgreSQL database (a throwaway server, see
+//! `common::pg`): three real worker processes share 30 feeds of a loopback site, one is killed
+//! with SIGKILL in the middle, and the others take its feeds over. Every feed runs, no feed is run
+//! by two live workers, and requests to the one host keep the configured spacing across workers.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clearfeed::store::{Database, Store};
+use common::{Seen, Server};
+
+const FEEDS: usize = 30;
+const ARTICLES: usize = 4;
+/// `per_host_delay` of every worker.
+const SPACING: Duration = Duration::from_millis(100);
+
+fn article(f: usize, a: usize) -> String {
+    let para = format!(
+        "Harbour officials in town {f} said on Tuesday that the ferry schedule for route {a} \
+         will change next month, after a year of delays blamed on the weather and repairs."
+    );
+    format!(
+        "<!doctype html><html><head><title>Story {f}-{a}</title></head><body><article>\
+         <h1>Story {f}-{a}</h1><p>{para}</p><p>{para} More details follow.</p>\
+         <p>{para} Residents welcomed the news.</p></article></body></html>"
+    )
+}
+
+fn rss(server: &Server, f: usize) -> String {
+    let items: String = (0..ARTICLES)
+        .map(|a| {
+            format!(
+                "<item><title>Story {f}-{a}</title><link>{}</link><guid>g-{f}-{a}</guid></item>",
+                server.url(&format!("/f{f}/a{a}.html"))
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {f}</title>\
+         <link>{}</link><description>d</description>{items}</channel></rss>",
+        server.url("/")
+    )
+}
+
+/// The site, the feed files and one configuration file per worker (its user agent names it).
+fn set_up(server: &Server, dir: &std::path::Path, db: &str) -> Vec<std::path::PathBuf> {
+    std::fs::create_dir_all(dir.join("feeds")).unwrap();
+    for f in 0..FEEDS {
+        server.ok(
+            &format!("/feed-{f}.xml"),
+            "application/rss+xml",
+            rss(server, f),
+        );
+        for a in 0..ARTICLES {
+            server.ok(&format!("/f{f}/a{a}.html"), "text/html", article(f, a));
+        }
+        let feed = format!(
+            "title = \"Feed {f}\"\nschedule = \"0 0 1 1 *\"\n[source]\nurl = \"{}\"\n",
+            server.url(&format!("/feed-{f}.xml"))
+        );
+        std::fs::write(dir.join(format!("feeds/feed-{f}.toml")), feed).unwrap();
+    }
+    (0..3)
+        .map(|w| {
+            let path = dir.join(format!("worker-{w}.toml"));
+            let config = format!(
+                "data_dir = \"data\"\ndatabase_url = \"{db}\"\nworker_lease = \"2s\"\n\
+                 user_agent = \"worker-{w}\"\n[fetch]\nallow_private_networks = true\n\
+                 per_host_delay = \"{}ms\"\nconcurrency = 2\n",
+                SPACING.as_millis()
+            );
+            std::fs::write(&path, config).unwrap();
+            path
+        })
+        .collect()
+}
+
+fn start_worker(config: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a worker")
+}
+
+fn by(seen: &Seen) -> &str {
+    seen.header("user-agent").unwrap_or_default()
+}
+
+/// Polls `done` every 200 ms for at most `limit`.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn three_workers_share_the_feeds_and_take_over_from_a_killed_one() {
+    let Some(url) = common::pg::database() else {
+        return;
+    };
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let configs = set_up(&server, dir.path(), &url);
+    let mut workers: Vec<Child> = configs.iter().map(|c| start_worker(c)).collect();
+
+    // Kill worker 0 once it is in the middle of its runs.
+    let started = wait_until(Duration::from_secs(60), || {
+        server.seen().iter().filter(|s| by(s) == "worker-0").count() >= 6
+    });
+    assert!(started, "worker 0 never got going");
+    workers[0].kill().unwrap();
+    workers[0].wait().unwrap();
+    let killed_at = Instant::now();
+
+    let store = Store::open_database(&Database::Postgres(url)).unwrap();
+    let all_ran = wait_until(Duration::from_secs(120), || {
+        let states = store.feed_states().unwrap();
+        states.iter().filter(|s| s.last_success.is_some()).count() == FEEDS
+    });
+    for w in &mut workers[1..] {
+        w.kill().unwrap();
+        w.wait().unwrap();
+    }
+    assert!(all_ran, "not every feed ran: {:?}", store.feed_states());
+
+    // Nothing lost: every article of every feed stored and published.
+    for f in 0..FEEDS {
+        let id = format!("feed-{f}");
+        assert_eq!(store.items(&id, 50).unwrap().len(), ARTICLES, "{id}");
+        assert!(dir.path().join(format!("data/public/{id}.rss")).exists());
+    }
+
+    // Who read each feed's source: one live worker, or the killed one and then its successor.
+    let seen = server.seen();
+    let mut taken_over = 0;
+    for f in 0..FEEDS {
+        let path = format!("/feed-{f}.xml");
+        let reads: Vec<&Seen> = seen.iter().filter(|s| s.path == path).collect();
+        let live: std::collections::BTreeSet<&str> = reads
+            .iter()
+            .map(|s| by(s))
+            .filter(|w| *w != "worker-0")
+            .collect();
+        assert!(live.len() <= 1, "{path} was run by {live:?}");
+        let by_killed = reads.iter().filter(|s| by(s) == "worker-0").count();
+        assert!(by_killed <= 1, "{path} read {by_killed} times by worker 0");
+        if by_killed == 1 && !live.is_empty() {
+            taken_over += 1;
+            let after = reads.iter().filter(|s| by(s) != "worker-0");
+            assert!(
+                after
+                    .into_iter()
+                    .all(|s| s.at > killed_at - Duration::from_millis(50))
+            );
+        }
+    }
+    assert!(
+        taken_over >= 1,
+        "no feed of the killed worker was taken over"
+    );
+
+    // Politeness across workers: request starts to the one host stay spaced.
+    let mut times: Vec<Instant> = seen.iter().map(|s| s.at).collect();
+    times.sort();
+    let tightest = times.windows(2).map(|w| w[1] - w[0]).min().unwrap();
+    assert!(
+        tightest >= SPACING / 2,
+        "two requests {tightest:?} apart, spacing {SPACING:?}"
+    );
+    let span = *times.last().unwrap() - times[0];
+    let most = (span.as_secs_f64() / SPACING.as_secs_f64()).ceil() as usize + 1;
+    assert!(times.len() <= most, "{} requests in {span:?}", times.len());
+}
