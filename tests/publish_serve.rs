@@ -905,6 +905,49 @@ async fn sample_site_through_the_pipeline_reads_clean_in_feedparser() {
     demo.site.stop().await;
 }
 
+/// `serve` runs no pipeline: given the database read-only, the index page still shows each feed's
+/// health, claims no scheduled run, and the database is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_reads_feed_health_from_a_read_only_store() {
+    let demo = demo_setup("127.0.0.1:8080".parse().unwrap()).await;
+    let pipeline = clearfeed::pipeline::Pipeline::new(demo.config.clone()).unwrap();
+    let reports = clearfeed::schedule::run_all(&pipeline, &demo.config.feeds, 2).await;
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:?}");
+    drop(pipeline);
+    let db = demo.config.db_path();
+    let before = std::fs::read(&db).unwrap();
+    let store = clearfeed::store::Store::open_read_only(&db).unwrap();
+    let public = demo.config.public_dir();
+    let plain = AppServer::start(&public).await;
+    let with_state = AppServer::start_with(AppState::new(&public).with_feed_state(store)).await;
+    let get = |url: String| async move {
+        let res = client().get(url).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
+    };
+    let html = get(with_state.url("/")).await;
+    for id in ["lakeside", "lakeside-front"] {
+        let at = html.find(&format!("href=\"/feeds/{id}.rss\">RSS")).unwrap();
+        let section = &html[at..];
+        let health = &section[..section.find("</section>").unwrap()];
+        assert!(
+            health.contains(
+                "<p class=\"health\"><span class=\"state\">Working</span> · last success 20"
+            ) && health.contains("no scheduled runs"),
+            "{id}: {health}"
+        );
+    }
+    assert!(!get(plain.url("/")).await.contains("class=\"health"));
+    with_state.stop().await;
+    plain.stop().await;
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database was changed"
+    );
+    demo.site.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_runs_feeds_serves_them_and_stops_on_request() {
     let listener = loopback_listener().await;

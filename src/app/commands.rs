@@ -151,7 +151,16 @@ pub async fn serve(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Res
     let listener = bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, public = %public.display(), "serving feeds");
     let token = crate::serve::access_token_from_env();
-    let state = AppState::new(public).with_access_token(token.as_deref());
+    let mut state = AppState::new(public).with_access_token(token.as_deref());
+    // The index page shows the feeds' health when the database is here; read-only, so serving
+    // never changes it (nor creates one).
+    let db = config.db_path();
+    if db.exists() {
+        match Store::open_read_only(&db) {
+            Ok(store) => state = state.with_feed_state(store),
+            Err(e) => tracing::warn!(error = %e, "the index page shows no feed health"),
+        }
+    }
     crate::serve::serve(listener, state, crate::serve::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

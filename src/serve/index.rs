@@ -248,11 +248,13 @@ fn render_index(page: &IndexPage<'_>) -> String {
     html
 }
 
-/// The feeds' health from the pipeline's store, when the server runs beside the pipeline. A store
-/// that cannot be read leaves the health out rather than failing the page.
+/// The feeds' health from the pipeline's store when the server runs beside the pipeline, else from
+/// the read-only store it was given. A store that cannot be read leaves the health out rather than
+/// failing the page.
 async fn feed_health(state: &AppState) -> Option<HashMap<String, Health>> {
-    let pipeline = state.pipeline.as_ref()?;
-    let states = match pipeline.store().call(|s| s.feed_states()).await {
+    let pipeline = state.pipeline.as_ref();
+    let store = pipeline.map(|p| p.store()).or(state.state_store.as_ref())?;
+    let states = match store.call(|s| s.feed_states()).await {
         Ok(states) => states,
         Err(e) => {
             tracing::warn!(error = %e, "index: cannot read feed states");
@@ -260,7 +262,7 @@ async fn feed_health(state: &AppState) -> Option<HashMap<String, Health>> {
         }
     };
     let now = Utc::now();
-    let feeds = &pipeline.settings().feeds;
+    let feeds = pipeline.map_or(&[][..], |p| &p.settings().feeds);
     Some(
         states
             .into_iter()

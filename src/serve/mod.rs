@@ -5,7 +5,8 @@
 //! database, so it keeps answering while a pipeline run is busy, and `clearfeed serve` works on a
 //! read-only copy of the files. The index page and the item counts in `/metrics` are built from the
 //! published JSON Feed files; only when the server runs beside the pipeline do `/metrics` and the
-//! index page's feed health also read the pipeline's feed state.
+//! index page's feed health also read the pipeline's feed state (`serve` may give the index page a
+//! read-only store for the health instead).
 //!
 //! Owns: the shared state, routes, request limits, security headers, the error type mapped to
 //! client-safe responses, and graceful shutdown. Its parts own the rest: the in-memory copy of the
@@ -26,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::pipeline::Pipeline;
+use crate::store::Store;
 
 mod auth;
 mod conditional;
@@ -60,6 +62,8 @@ pub struct StateInner {
     pipeline: Option<Pipeline>,
     /// Whether the daemon runs the pipeline's feeds on their schedules (the index shows next runs).
     scheduled: bool,
+    /// A read-only store to show the feeds' health from when there is no pipeline (`serve`).
+    state_store: Option<Store>,
     requests: AtomicU64,
     /// SHA-256 of the access token, when feeds are private. Only the digest is kept, and
     /// candidates are hashed and compared in constant time, so neither the token's bytes nor its
@@ -81,6 +85,7 @@ impl AppState {
             files: PublicFiles::new(public_dir.into()),
             pipeline: None,
             scheduled: false,
+            state_store: None,
             requests: Default::default(),
             token_digest: None,
         }))
@@ -93,6 +98,7 @@ impl AppState {
                 files: self.files.clone(),
                 pipeline: self.pipeline.clone(),
                 scheduled: self.scheduled,
+                state_store: self.state_store.clone(),
                 requests: AtomicU64::new(self.requests.load(Ordering::Relaxed)),
                 token_digest: self.token_digest,
             });
@@ -110,6 +116,13 @@ impl AppState {
     /// Adds the pipeline whose counters `/metrics` reports.
     pub fn with_pipeline(mut self, pipeline: Pipeline) -> Self {
         self.inner_mut().pipeline = Some(pipeline);
+        self
+    }
+
+    /// Reads the feeds' health for the index page from `store` (opened read-only by `serve`, which
+    /// runs no pipeline); a pipeline's own store takes precedence.
+    pub fn with_feed_state(mut self, store: Store) -> Self {
+        self.inner_mut().state_store = Some(store);
         self
     }
 
