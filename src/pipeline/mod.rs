@@ -76,6 +76,8 @@ enum Outcome {
     Filtered,
     /// Left for a later run (host on hold).
     Deferred,
+    /// The store refused the write (disk full, I/O error): the whole feed fails with it.
+    StoreFailed(StoreError),
 }
 
 /// What became of one entry, and whether its site rules' body selector matched.
@@ -273,7 +275,7 @@ impl Pipeline {
                 new_state.site_url = listing.site_url.as_ref().map(|u| u.to_string());
                 new_state.description = listing.description.clone();
                 self.process_entries(feed, listing.entries, run_start, bounds, report)
-                    .await;
+                    .await?;
                 new_state.last_run_failed = report.failed as u32;
                 new_state.last_item_error = report.last_item_error.clone();
             }
@@ -304,7 +306,7 @@ impl Pipeline {
         run_start: chrono::DateTime<Utc>,
         mut bounds: Bounds,
         report: &mut FeedReport,
-    ) {
+    ) -> Result<(), StoreError> {
         let concurrency = self.settings.fetch.concurrency.max(1);
         let total = entries.len();
         let stream = futures_util::stream::iter(entries.into_iter().enumerate())
@@ -321,6 +323,7 @@ impl Pipeline {
             report.deferred += left;
             report.cut_short = Some(cut.to_string());
         }
+        let mut store_failure = None;
         for (outcome, site_body) in outcomes {
             if let Some(matched) = site_body {
                 report.rules_applied += 1;
@@ -336,11 +339,16 @@ impl Pipeline {
                 }
                 Outcome::Filtered => report.filtered += 1,
                 Outcome::Deferred => report.deferred += 1,
+                Outcome::StoreFailed(err) => {
+                    report.failed += 1;
+                    store_failure.get_or_insert(err);
+                }
             }
         }
         bump(&self.metrics.items_filtered, report.filtered as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
+        store_failure.map_or(Ok(()), Err)
     }
 
     async fn process_entry(
@@ -353,7 +361,7 @@ impl Pipeline {
             Ok(done) => done,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
-                (Outcome::Failed(err.to_string()), None)
+                (Outcome::StoreFailed(err), None)
             }
         }
     }
