@@ -760,18 +760,25 @@ pub fn chromium() -> Option<PathBuf> {
     if found.is_some() {
         return found;
     }
-    let banner = "=".repeat(78);
     let reason = "no Chromium found (install Debian's `chromium` package, or set \
                   CLEARFEED_CHROMIUM to a Chromium or Chrome binary)";
-    if std::env::var(REQUIRE_BROWSER).as_deref() == Ok("1") {
-        loud(&format!("\n{banner}\nFAILED: {reason}\n{banner}\n"));
-        panic!("{reason} ({REQUIRE_BROWSER}=1 is set)");
+    system_package_missing("a browser", reason, REQUIRE_BROWSER);
+    None
+}
+
+/// A system package (a browser, a database server) the tests cannot install themselves: said
+/// loudly, and the calling test passes without checking anything — unless `require` is set to `1`
+/// (as `.ci/run` does), when it fails.
+pub fn system_package_missing(what: &str, reason: &str, require: &str) {
+    let banner = "=".repeat(78);
+    if std::env::var(require).as_deref() == Ok("1") {
+        loud(&format!("\n{banner}\nFAILED: {what}: {reason}\n{banner}\n"));
+        panic!("{what}: {reason} ({require}=1 is set)");
     }
     loud(&format!(
-        "\n{banner}\nSKIPPED: {reason}\nThe test that shows the index page in a browser passes \
-         without checking anything.\n{banner}\n"
+        "\n{banner}\nSKIPPED: {what}: {reason}\nThe test that needs it passes without checking \
+         anything ({require}=1 makes this a failure).\n{banner}\n"
     ));
-    None
 }
 
 /// Runs headless `chromium` on `url` with a fresh profile and no network services of its own,

@@ -8,7 +8,7 @@
 //! missing). A watcher beside the server stops it and deletes its directory once the test process
 //! has gone, so nothing is left behind however the tests end.
 //!
-//! When neither is possible the test fails, or with `CLEARFEED_ALLOW_SKIP=1` skips loudly.
+//! When neither is possible the test skips loudly, or fails with `CLEARFEED_REQUIRE_POSTGRES=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -29,7 +29,11 @@ pub fn database() -> Option<String> {
     let admin = match ADMIN.get_or_init(admin_url) {
         Ok(url) => url,
         Err(reason) => {
-            super::skip_or_fail("a PostgreSQL server", reason);
+            super::system_package_missing(
+                "a PostgreSQL server",
+                reason,
+                "CLEARFEED_REQUIRE_POSTGRES",
+            );
             return None;
         }
     };
