@@ -345,6 +345,61 @@ fn host_holds_keep_the_later_time_and_expire(db: &Database) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What only the SQLite engine does: a schema version in the file, read-only opening
+
+#[test]
+fn reopening_keeps_data_and_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    {
+        let store = Store::open(&path).unwrap();
+        store.upsert_item(&item("g", "u", "x"), &meta("u")).unwrap();
+        store
+            .log_fetch(&FetchLogEntry {
+                at: Utc::now(),
+                feed: "f".into(),
+                url: "u".into(),
+                status: Some(200),
+                outcome: "ok".into(),
+                millis: 3,
+                bytes: 10,
+            })
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.items("f", 10).unwrap().len(), 1);
+    assert_eq!(store.fetch_log(5).unwrap()[0].status, Some(200));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    drop(store);
+    assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+    assert!(matches!(
+        Store::open_read_only(&path),
+        Err(StoreError::TooNew { .. })
+    ));
+}
+
+#[test]
+fn read_only_open_creates_nothing_and_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub").join("c.db");
+    assert!(matches!(
+        Store::open_read_only(&path),
+        Err(StoreError::Open { .. })
+    ));
+    assert!(!dir.path().join("sub").exists());
+    Store::open(&path)
+        .unwrap()
+        .upsert_item(&item("g", "u", "x"), &meta("u"))
+        .unwrap();
+    let store = Store::open_read_only(&path).unwrap();
+    assert_eq!(store.items("f", 10).unwrap().len(), 1);
+    assert!(store.feed_states().unwrap().is_empty());
+    assert!(store.upsert_item(&item("h", "v", "y"), &meta("v")).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
 // What only a shared store does
 
 fn shared_store() -> Option<Store> {
