@@ -235,3 +235,39 @@ fn status_without_a_database_creates_nothing() {
     assert!(!data.join("clearfeed.db").exists());
     assert!(!data.exists(), "not even the data directory is created");
 }
+
+#[test]
+fn status_lists_the_hosts_on_hold_and_until_when() {
+    let dir = tempfile::tempdir().unwrap();
+    write_feed(dir.path(), "harbour", "https://news.example/rss.xml");
+    let config = dir.path().join("clearfeed.toml");
+    let data = dir.path().join("data");
+    let store = clearfeed::store::Store::open(&data.join("clearfeed.db")).unwrap();
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::hours(2);
+    let holds = [
+        ("news.example".to_string(), until),
+        ("gone.example".to_string(), now - chrono::Duration::hours(1)),
+    ];
+    store.hold_hosts(&holds, now).unwrap();
+    drop(store);
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .args(["--data-dir", data.to_str().unwrap()])
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("ON HOLD UNTIL"), "{stdout}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("news.example"))
+        .unwrap_or_else(|| panic!("no hold row: {stdout}"));
+    assert!(
+        row.ends_with(&until.format("%Y-%m-%d %H:%M:%S").to_string()),
+        "{row}"
+    );
+    assert!(!stdout.contains("gone.example"), "an ended hold: {stdout}");
+}

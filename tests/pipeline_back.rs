@@ -1026,3 +1026,32 @@ async fn with_a_refresh_window_young_articles_are_revalidated_conditionally() {
     assert_eq!(items.len(), 1);
     assert!(items[0].content_html.contains("Wednesday"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_is_never_run_twice_at_once() {
+    let site = Server::start();
+    site.set("/rss.xml", Reply::Hang);
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = vec![feed(&site, "gazette", "/rss.xml")];
+    let pipeline =
+        Pipeline::new(app_config(dir.path(), feeds.clone(), fetch_config(true))).unwrap();
+    let first = tokio::spawn({
+        let (pipeline, feed) = (pipeline.clone(), feeds[0].clone());
+        async move { pipeline.run_feed(&feed).await }
+    });
+    tokio::time::timeout(Duration::from_secs(30), site.arrived().notified())
+        .await
+        .expect("the first pass waits on the source");
+    let second = pipeline.run_feed(&feeds[0]).await;
+    let error = second.error.expect("the second pass is refused");
+    assert!(error.contains("still running"), "{error}");
+    let overlaps = &pipeline.metrics().feed_run_overlaps;
+    assert_eq!(overlaps.load(std::sync::atomic::Ordering::Relaxed), 1);
+    let asked = site.seen().iter().filter(|s| s.path == "/rss.xml").count();
+    assert_eq!(asked, 1, "the refused pass asked nothing");
+    // Once the first pass is gone (here: abandoned), the feed runs again.
+    first.abort();
+    let _ = first.await;
+    site.feed("/rss.xml", &rss(&[]), "empty", "application/rss+xml");
+    ok(&pipeline.run_feed(&feeds[0]).await);
+}

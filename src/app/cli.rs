@@ -330,6 +330,9 @@ pub struct BenchDaemonArgs {
     /// Seconds to watch the daemon.
     #[arg(long, default_value_t = 600)]
     pub duration: u64,
+    /// Minutes to watch the daemon (a soak: `--minutes 30`); replaces `--duration`.
+    #[arg(long, conflicts_with = "duration")]
+    pub minutes: Option<u64>,
     /// Run `clearfeed once` over the site instead and report its CPU time and written blocks.
     #[arg(long)]
     pub once: bool,

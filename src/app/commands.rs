@@ -188,26 +188,52 @@ pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
     let db = config.db_path();
     let shared = matches!(config.database(), Database::Postgres(_));
     // Looking must not create anything: without a database there is no state, only the feeds.
-    let states = if shared {
-        Store::open_database(&config.database())
-            .context("opening the database")?
-            .feed_states()?
+    let store = if shared {
+        Some(Store::open_database(&config.database()).context("opening the database")?)
     } else if db.exists() {
-        Store::open_read_only(&db)
-            .context("opening the database")?
-            .feed_states()?
+        Some(Store::open_read_only(&db).context("opening the database")?)
     } else {
         say!(
             "no database at {} yet: run `clearfeed once` first",
             db.display()
         )?;
-        Vec::new()
+        None
+    };
+    let (states, holds) = match &store {
+        Some(store) => {
+            let holds = store.host_holds(Utc::now()).unwrap_or_else(|e| {
+                tracing::warn!("cannot read the host holds: {e}");
+                Vec::new()
+            });
+            (store.feed_states()?, holds)
+        }
+        None => Default::default(),
     };
     say_raw!(
         "{}",
         status_table(&config.feeds, &config.feed_errors, &states)
     )?;
+    say_raw!("{}", holds_table(&holds))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The hosts on hold (a long Retry-After, a failure streak): runs until then leave their
+/// articles for later. Empty when none is.
+pub fn holds_table(holds: &[(String, DateTime<Utc>)]) -> String {
+    if holds.is_empty() {
+        return String::new();
+    }
+    let width = holds
+        .iter()
+        .map(|(h, _)| h.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("\n{:<width$}  ON HOLD UNTIL (UTC)\n", "HOST");
+    for (host, until) in holds {
+        let until = until.format("%Y-%m-%d %H:%M:%S");
+        out.push_str(&format!("{host:<width$}  {until}\n"));
+    }
+    out
 }
 
 /// The `status` table: one row per configured feed (and per stored feed no longer configured).

@@ -6,11 +6,16 @@
 //! Retry-After, a failure streak) are written to the store, so that the next `once` honours them
 //! without asking the host again, and read back when a pipeline is built.
 //!
-//! Owns: [`Cut`], waiting on a future or a stream under those bounds, and moving holds between the
-//! fetcher and the store. Does not own when a host is put on hold (`fetch`), nor what a pass does
+//! A feed also never has two passes at once in one process ([`Running`]): a pass asked for while
+//! the previous one is still going is refused and counted, never started beside it.
+//!
+//! Owns: [`Cut`], waiting on a future or a stream under those bounds, the set of feeds with a pass
+//! in progress, and moving holds between the fetcher and the store. Does not own when a host is put on hold (`fetch`), nor what a pass does
 //! with what it read (`pipeline`).
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -83,6 +88,39 @@ impl Bounds {
     }
 }
 
+/// The feeds with a pass in progress in this process. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Running(Arc<Mutex<HashSet<String>>>);
+
+/// A feed's pass in progress; the feed is free again when this is dropped (also when the pass is
+/// abandoned at shutdown).
+#[derive(Debug)]
+pub(super) struct RunningPass {
+    set: Running,
+    feed: String,
+}
+
+impl Running {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // Single inserts and removals cannot leave the set inconsistent.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks `feed` as running, or `None` when a pass of it is still going.
+    pub(super) fn start(&self, feed: &str) -> Option<RunningPass> {
+        self.lock().insert(feed.to_string()).then(|| RunningPass {
+            set: self.clone(),
+            feed: feed.to_string(),
+        })
+    }
+}
+
+impl Drop for RunningPass {
+    fn drop(&mut self) {
+        self.set.lock().remove(&self.feed);
+    }
+}
+
 /// Gives the fetcher the host holds the store keeps (from earlier runs and processes).
 pub(super) fn restore_holds(store: &Store, fetcher: &Fetcher) -> Result<(), StoreError> {
     let now = Utc::now();
@@ -112,6 +150,23 @@ pub(super) async fn save_holds(store: &Store, fetcher: &Fetcher) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_runs_once_at_a_time() {
+        let running = Running::default();
+        let first = running.start("a").expect("free");
+        assert!(
+            running.start("a").is_none(),
+            "a second pass of a running feed"
+        );
+        let other = running.start("b").expect("other feeds are not held up");
+        drop(first);
+        assert!(
+            running.start("a").is_some(),
+            "free again once the pass ended"
+        );
+        drop(other);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_stream_is_cut_at_the_deadline_or_at_shutdown() {

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub items_filtered: AtomicU64,
     pub feed_runs: AtomicU64,
     pub feed_failures: AtomicU64,
+    /// Passes asked for while a pass of the same feed was still going (refused, never run).
+    pub feed_run_overlaps: AtomicU64,
     /// Feeds whose files were rendered and written (an unchanged feed is skipped).
     pub feeds_published: AtomicU64,
     /// Articles a site rule's `native_ad_clue` marked as sponsored (published marked, or dropped).

@@ -25,6 +25,7 @@ use crate::source::Candidate;
 use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
 
 mod bounds;
+mod cpu;
 mod feed;
 mod item;
 mod metrics;
@@ -129,6 +130,8 @@ pub struct Pipeline {
     published: Arc<Mutex<publish::Published>>,
     /// Set once to make every pass stop fetching and publish what it has (shutdown).
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The feeds with a pass in progress: a feed never runs twice at once.
+    running: bounds::Running,
 }
 
 impl Pipeline {
@@ -150,6 +153,7 @@ impl Pipeline {
             extractors: Default::default(),
             published: Default::default(),
             stop: Arc::new(tokio::sync::watch::channel(false).0),
+            running: Default::default(),
         })
     }
 
@@ -177,14 +181,21 @@ impl Pipeline {
         &self.fetcher
     }
 
-    /// One pass over one feed, ending with its published files rewritten.
+    /// One pass over one feed, ending with its published files rewritten. Refused (counted, and
+    /// reported as an error) while a pass of the same feed is still going.
     pub async fn run_feed(&self, feed: &FeedConfig) -> FeedReport {
-        let started = std::time::Instant::now();
-        bump(&self.metrics.feed_runs, 1);
         let mut report = FeedReport {
             feed: feed.id.clone(),
             ..Default::default()
         };
+        let Some(_running) = self.running.start(&feed.id) else {
+            bump(&self.metrics.feed_run_overlaps, 1);
+            tracing::warn!(feed = %feed.id, "a pass of this feed is still running: not started");
+            report.error = Some("not started: a pass of this feed is still running".into());
+            return report;
+        };
+        let started = std::time::Instant::now();
+        bump(&self.metrics.feed_runs, 1);
         match self.read_feed(feed, &mut report).await {
             Ok(()) => {}
             Err(FeedError::Source(e)) if defers(&e) => {
@@ -483,7 +494,11 @@ impl Pipeline {
         let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
         let final_url = first.url.clone();
         let c = entry.c;
-        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &pages)).await {
+        match cpu::run("extraction", move || {
+            extract_and_summarize(&extractor, &pages)
+        })
+        .await
+        {
             Ok(Ok((mut article, summary))) => {
                 let site_body = article.site_body;
                 if self.native_ad_dropped(entry, &mut article).await? {
@@ -518,7 +533,7 @@ impl Pipeline {
             Err(e) => {
                 self.metrics.count_failure("extract_panic");
                 Ok(Err(Unread {
-                    reason: format!("{}: extraction panicked: {e}", c.url),
+                    reason: format!("{}: {e}", c.url),
                     validators: (None, None),
                 }))
             }

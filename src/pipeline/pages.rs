@@ -79,7 +79,7 @@ pub async fn article_pages(
 /// [`Extractor::page_links`] off the async threads (it parses the page).
 async fn links_of(extractor: &Arc<Extractor>, page: &Page) -> PageLinks {
     let (x, page) = (extractor.clone(), page.clone());
-    tokio::task::spawn_blocking(move || x.page_links(&page))
+    super::cpu::run("page-link finder", move || x.page_links(&page))
         .await
         .unwrap_or_default()
 }

@@ -109,7 +109,9 @@ async fn parse(
     max: usize,
 ) -> Result<Listing, crate::source::SourceError> {
     let kind = kind.clone();
-    tokio::task::spawn_blocking(move || crate::source::read_listing(&kind, &body, &base, max))
-        .await
-        .expect("listing parser panicked")
+    super::cpu::run("listing parser", move || {
+        crate::source::read_listing(&kind, &body, &base, max)
+    })
+    .await
+    .expect("listing parser panicked")
 }

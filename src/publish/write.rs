@@ -56,9 +56,14 @@ impl Encoding {
             }
             Encoding::Brotli => {
                 let mut out = Vec::new();
+                // A window just large enough for the whole file compresses exactly as well as
+                // the largest (4 MB) and keeps the encoder's buffers to the file's size.
+                let lgwin = (16..22)
+                    .find(|w| (1usize << w) - 16 >= bytes.len())
+                    .unwrap_or(22);
                 let params = brotli::enc::BrotliEncoderParams {
                     quality: 5,
-                    lgwin: 22,
+                    lgwin,
                     ..Default::default()
                 };
                 brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;

@@ -87,6 +87,12 @@ const METRICS: &[Row] = &[
         |s| counter(s, |m| &m.feed_failures),
     ),
     (
+        "clearfeed_feed_run_overlaps_total",
+        "Feed passes not started because a pass of the same feed was still running.",
+        "counter",
+        |s| counter(s, |m| &m.feed_run_overlaps),
+    ),
+    (
         "clearfeed_feed_run_seconds_total",
         "Time spent in feed passes.",
         "counter",

@@ -2,12 +2,15 @@
 //!
 //! The generated loopback site of `bench-pipeline` (one host per feed, pages generated on request)
 //! runs in this process; `clearfeed run` runs as a separate child process over a fresh data
-//! directory, every feed on a schedule of `--every` seconds, for `--duration` seconds. Once a
-//! second the child's `/proc/<pid>/status` is read (`VmRSS`, `Threads`).
+//! directory, every feed on a schedule of `--every` seconds, for `--duration` seconds (or
+//! `--minutes`, for a soak). Once a second the child's `/proc/<pid>/status` is read (`VmRSS`,
+//! `Threads`) and its open descriptors are counted (`/proc/<pid>/fd`).
 //!
 //! Reported: the resident memory just after start-up, when the first pass is complete (every
 //! article fetched and every feed published), the steady state (the highest sample of the last
-//! schedule period, when every pass only revalidates), the maximum, and the most threads seen.
+//! schedule period, when every pass only revalidates), the maximum, the most threads seen, the open
+//! descriptors (start, steady, maximum), and from the child's `/metrics` at the end the feed passes
+//! run and those refused because a pass of the same feed was still going (overlaps).
 //!
 //! With `--once`, the child is `clearfeed once` over the same site instead, and what is reported
 //! is its CPU time (user and system) and the blocks it wrote, from `getrusage`.
@@ -33,6 +36,7 @@ struct Sample {
     at: Duration,
     rss_kb: u64,
     threads: u64,
+    fds: u64,
 }
 
 /// `clearfeed bench-daemon`. Works in a fresh temporary data directory, removed afterwards.
@@ -41,8 +45,9 @@ pub fn command(args: &BenchDaemonArgs) -> anyhow::Result<std::process::ExitCode>
         args.every >= 1 && (args.every % 60 == 0 || 60 % args.every == 0),
         "--every must divide a minute or be whole minutes"
     );
+    let duration = args.minutes.map_or(args.duration, |m| m * 60);
     let dir = std::env::temp_dir().join(format!("clearfeed-bench-daemon-{}", std::process::id()));
-    let result = crate::app::block_on(run(&dir, args));
+    let result = crate::app::block_on(run(&dir, args, Duration::from_secs(duration)));
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -56,7 +61,11 @@ fn schedule_every(secs: u64) -> String {
     }
 }
 
-async fn run(dir: &Path, args: &BenchDaemonArgs) -> anyhow::Result<std::process::ExitCode> {
+async fn run(
+    dir: &Path,
+    args: &BenchDaemonArgs,
+    duration: Duration,
+) -> anyhow::Result<std::process::ExitCode> {
     let counters = Arc::new(Counters::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (bases, servers) = start_sites(args.feeds, args.articles, &counters, stop_rx).await?;
@@ -72,8 +81,12 @@ async fn run(dir: &Path, args: &BenchDaemonArgs) -> anyhow::Result<std::process:
     println!(
         "bench-daemon: {} feeds x {} articles, every feed every {} s, for {} s; `clearfeed run` \
          as a child process",
-        args.feeds, args.articles, args.every, args.duration
+        args.feeds,
+        args.articles,
+        args.every,
+        duration.as_secs()
     );
+    let listen = free_loopback_port()?;
     let mut child = std::process::Command::new(std::env::current_exe()?)
         .arg("run")
         .arg("--config")
@@ -81,19 +94,49 @@ async fn run(dir: &Path, args: &BenchDaemonArgs) -> anyhow::Result<std::process:
         .arg("--data-dir")
         .arg(dir)
         .arg("--listen")
-        .arg("127.0.0.1:0")
+        .arg(&listen)
         .env("RUST_LOG", "warn")
         .spawn()
         .context("cannot start clearfeed run")?;
-    let result = sample(&mut child, dir, args, &counters).await;
+    let result = sample(&mut child, dir, args, duration, &counters).await;
+    let passes = passes(&listen).await;
     let _ = child.kill();
     let _ = child.wait();
     let _ = stop_tx.send(true);
     for s in servers {
         let _ = s.await;
     }
-    report(&result?);
+    report(&result?, passes);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A loopback address with a port free just now, for the child's server.
+fn free_loopback_port() -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.to_string())
+}
+
+/// Feed passes run and passes refused as overlapping, from the child's `/metrics`.
+async fn passes(listen: &str) -> Option<(u64, u64)> {
+    let text = reqwest::get(format!("http://{listen}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    };
+    Some((
+        value("clearfeed_feed_runs_total")?,
+        value("clearfeed_feed_run_overlaps_total")?,
+    ))
+}
+
+/// The child's open file descriptors.
+fn open_fds(pid: &str) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
 }
 
 /// `clearfeed once` over the site as a child process; its CPU time and written blocks.
@@ -160,11 +203,11 @@ async fn sample(
     child: &mut std::process::Child,
     dir: &Path,
     args: &BenchDaemonArgs,
+    duration: Duration,
     counters: &Counters,
 ) -> anyhow::Result<Run> {
     let pid = child.id().to_string();
     let started = Instant::now();
-    let duration = Duration::from_secs(args.duration);
     let articles = (args.feeds * args.articles) as u64;
     let mut run = Run {
         samples: Vec::new(),
@@ -177,15 +220,18 @@ async fn sample(
         if let Some(status) = child.try_wait()? {
             anyhow::bail!("clearfeed run exited early: {status}");
         }
-        let (Some(rss_kb), Some(threads)) =
-            (proc_status(&pid, "VmRSS"), proc_status(&pid, "Threads"))
-        else {
+        let (Some(rss_kb), Some(threads), Some(fds)) = (
+            proc_status(&pid, "VmRSS"),
+            proc_status(&pid, "Threads"),
+            open_fds(&pid),
+        ) else {
             anyhow::bail!("cannot read /proc/{pid}/status (this benchmark needs Linux)");
         };
         let s = Sample {
             at: started.elapsed(),
             rss_kb,
             threads,
+            fds,
         };
         run.samples.push(s);
         if run.first_pass.is_none() && first_pass_done(dir, args.feeds, articles, counters) {
@@ -211,29 +257,41 @@ fn mb(kb: u64) -> String {
     format!("{:.1}", kb as f64 / 1024.0)
 }
 
-fn report(run: &Run) {
+impl Run {
+    fn max(&self, of: fn(&Sample) -> u64) -> u64 {
+        self.samples.iter().map(of).max().unwrap_or(0)
+    }
+
+    /// The highest value in the steady state.
+    fn steady(&self, of: fn(&Sample) -> u64) -> Option<u64> {
+        let steady = self.samples.iter().filter(|s| s.at >= self.steady_from);
+        steady.map(of).max()
+    }
+}
+
+fn report(run: &Run, passes: Option<(u64, u64)>) {
     let Some(start) = run.samples.first() else {
         println!("bench: no samples (duration too short)");
         return;
     };
-    let max = run.samples.iter().map(|s| s.rss_kb).max().unwrap_or(0);
-    let threads = run.samples.iter().map(|s| s.threads).max().unwrap_or(0);
-    let steady = run
-        .samples
-        .iter()
-        .filter(|s| s.at >= run.steady_from)
-        .map(|s| s.rss_kb)
-        .max();
     let first = run.first_pass.map(|s| mb(s.rss_kb));
     if run.first_pass.is_none() {
         println!("note: the first pass did not complete within the duration");
     }
+    let na = || "n/a".to_string();
+    let (runs, overlaps) =
+        passes.map_or_else(|| (na(), na()), |(r, o)| (r.to_string(), o.to_string()));
     println!(
-        "bench: daemon rss_start_mb={} rss_first_pass_mb={} rss_steady_mb={} rss_max_mb={} threads={threads}",
+        "bench: daemon rss_start_mb={} rss_first_pass_mb={} rss_steady_mb={} rss_max_mb={} \
+         threads={} fds_start={} fds_steady={} fds_max={} runs={runs} overlaps={overlaps}",
         mb(start.rss_kb),
-        first.unwrap_or_else(|| "n/a".into()),
-        steady.map_or_else(|| "n/a".into(), mb),
-        mb(max),
+        first.unwrap_or_else(na),
+        run.steady(|s| s.rss_kb).map_or_else(na, mb),
+        mb(run.max(|s| s.rss_kb)),
+        run.max(|s| s.threads),
+        start.fds,
+        run.steady(|s| s.fds).map_or_else(na, |f| f.to_string()),
+        run.max(|s| s.fds),
     );
 }
 
