@@ -35,9 +35,10 @@ mod report;
 mod site;
 mod sources;
 mod unread;
+mod upstream;
 
 pub use feed::{
-    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, NativeAds, OnFailure, Settings,
+    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, FetchMode, NativeAds, OnFailure, Settings,
     database_of, db_path_in, public_dir_in,
 };
 pub use metrics::Metrics;
@@ -69,6 +70,8 @@ enum FeedError {
 #[derive(Debug)]
 enum Outcome {
     Stored(Upsert),
+    /// Stored from the entry's own content; the page was not fetched (`fetch`).
+    FromFeed(Upsert),
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
@@ -330,9 +333,12 @@ impl Pipeline {
                 report.rules_missed += usize::from(!matched);
             }
             match outcome {
-                Outcome::Stored(Upsert::New) => report.new += 1,
-                Outcome::Stored(Upsert::Updated) => report.updated += 1,
-                Outcome::Stored(Upsert::Unchanged) | Outcome::Unchanged => report.unchanged += 1,
+                Outcome::Stored(upsert) => report.count_stored(upsert),
+                Outcome::FromFeed(upsert) => {
+                    report.from_feed += 1;
+                    report.count_stored(upsert);
+                }
+                Outcome::Unchanged => report.unchanged += 1,
                 Outcome::Failed(why) => {
                     report.failed += 1;
                     report.last_item_error = Some(why);
@@ -346,6 +352,7 @@ impl Pipeline {
             }
         }
         bump(&self.metrics.items_filtered, report.filtered as u64);
+        bump(&self.metrics.items_from_feed, report.from_feed as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
         store_failure.map_or(Ok(()), Err)
@@ -406,6 +413,9 @@ impl Pipeline {
             Ok(site) => site,
             Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
         };
+        if let Some(done) = self.from_feed(&entry, known.as_ref(), &extractor).await? {
+            return Ok(done);
+        }
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
