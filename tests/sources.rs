@@ -523,27 +523,40 @@ fn fetch_auto_uses_full_feed_content_fetches_teasers_and_always_and_never_do_as_
         "application/rss+xml",
         rss_channel(&rss_item(&u("/never/ferry"), "Ferry again", teaser)),
     );
-    let page = article_html("Ferry timetable changes", "The winter ferry leaves at seven.");
+    let page = article_html(
+        "Ferry timetable changes",
+        "The winter ferry leaves at seven.",
+    );
     for path in ["/news/pier", "/news/ferry", "/always/pier", "/never/ferry"] {
         site.ok(path, "text/html", page.clone());
     }
     let dir = tempfile::tempdir().unwrap();
-    let feed_file = |mode: &str, path: &str| {
-        format!("{mode}[source]\nurl = \"{}\"\n", u(path))
-    };
+    let feed_file = |mode: &str, path: &str| format!("{mode}[source]\nurl = \"{}\"\n", u(path));
     let config = configure(dir.path(), "harbour", &feed_file("", "/feed.xml"));
     let feeds = dir.path().join("feeds");
-    std::fs::write(feeds.join("always.toml"), feed_file("fetch = \"always\"\n", "/always.xml"))
-        .unwrap();
-    std::fs::write(feeds.join("never.toml"), feed_file("fetch = \"never\"\n", "/never.xml"))
-        .unwrap();
+    std::fs::write(
+        feeds.join("always.toml"),
+        feed_file("fetch = \"always\"\n", "/always.xml"),
+    )
+    .unwrap();
+    std::fs::write(
+        feeds.join("never.toml"),
+        feed_file("fetch = \"never\"\n", "/never.xml"),
+    )
+    .unwrap();
     let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
     assert!(
         out.contains("harbour: new 2, updated 0, unchanged 0, failed 0, from the feed 1"),
         "{out}"
     );
-    assert!(out.contains("always: new 1, updated 0, unchanged 0, failed 0\n"), "{out}");
-    assert!(out.contains("never: new 1, updated 0, unchanged 0, failed 0, from the feed 1"), "{out}");
+    assert!(
+        out.contains("always: new 1, updated 0, unchanged 0, failed 0\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("never: new 1, updated 0, unchanged 0, failed 0, from the feed 1"),
+        "{out}"
+    );
 
     // auto: the full article came from the feed and its page was never requested; the teaser's
     // page was fetched.
@@ -551,7 +564,10 @@ fn fetch_auto_uses_full_feed_content_fetches_teasers_and_always_and_never_do_as_
     assert_eq!(site.hits("/news/ferry"), 1);
     let harbour = content_of(dir.path(), "harbour");
     assert_eq!(harbour[0].0, u("/news/ferry"));
-    assert!(harbour[0].1.contains("winter ferry leaves at seven"), "{harbour:?}");
+    assert!(
+        harbour[0].1.contains("winter ferry leaves at seven"),
+        "{harbour:?}"
+    );
     assert_eq!(harbour[1].0, u("/news/pier"));
     for phrase in ["steel piles", "removal of the old deck", "busiest"] {
         assert!(harbour[1].1.contains(phrase), "{phrase}: {}", harbour[1].1);

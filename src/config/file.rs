@@ -14,8 +14,8 @@ use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
 use super::{
-    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, FetchMode, NativeAds, OnFailure, PageRules, SiteRules,
-    SourceKind, UrlPatterns,
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, FetchMode, NativeAds, OnFailure, PageRules,
+    SiteRules, SourceKind, UrlPatterns,
 };
 use crate::fetch::de_duration;
 use crate::filter::{Filters, Pattern};

@@ -413,7 +413,10 @@ impl Pipeline {
             Ok(site) => site,
             Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
         };
-        if let Some(done) = self.from_feed(&entry, known.as_ref(), &extractor).await? {
+        if let Some(done) = self
+            .read_from_feed(&entry, known.as_ref(), &extractor)
+            .await?
+        {
             return Ok(done);
         }
         let request = FetchRequest {

@@ -16,7 +16,7 @@ use crate::source::Candidate;
 impl Pipeline {
     /// The entry stored from its own content when the feed's fetch mode says so; `None` when its
     /// page is to be fetched (in `auto`, also when the content could not be extracted).
-    pub(super) async fn from_feed(
+    pub(super) async fn read_from_feed(
         &self,
         entry: &Entry<'_>,
         known: Option<&Known>,
@@ -25,7 +25,10 @@ impl Pipeline {
         let Some(page) = page_of(entry.feed, entry.c) else {
             return Ok(None);
         };
-        match self.store_article(entry, vec![page], extractor.clone()).await? {
+        match self
+            .store_article(entry, vec![page], extractor.clone())
+            .await?
+        {
             Ok((Outcome::Stored(upsert), site_body)) => {
                 Ok(Some((Outcome::FromFeed(upsert), site_body)))
             }
@@ -99,7 +102,11 @@ mod tests {
 
     #[test]
     fn each_mode_decides_as_documented() {
-        let long = format!("<p>{}</p>", "many words of a real paragraph here ".repeat(12)).repeat(3);
+        let long = format!(
+            "<p>{}</p>",
+            "many words of a real paragraph here ".repeat(12)
+        )
+        .repeat(3);
         let full = entry(Some(&long), Some("<p>Short.</p>"));
         let teaser = entry(None, Some("<p>Short teaser.</p>"));
         let auto = with_mode(FetchMode::Auto);

@@ -53,7 +53,11 @@ impl Fullness {
 
 impl std::fmt::Display for Fullness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verdict = if self.is_full() { "full text" } else { "partial" };
+        let verdict = if self.is_full() {
+            "full text"
+        } else {
+            "partial"
+        };
         write!(
             f,
             "{verdict}: {} words in {} paragraphs",
@@ -89,11 +93,7 @@ pub fn measure(html: &str) -> Fullness {
         .collect();
     let all = doc.root_element().text().collect::<String>();
     let all = all.trim_end();
-    let tail_start = all
-        .char_indices()
-        .rev()
-        .nth(159)
-        .map_or(0, |(i, _)| i);
+    let tail_start = all.char_indices().rev().nth(159).map_or(0, |(i, _)| i);
     Fullness {
         words: counts.iter().sum(),
         paragraphs: counts.len(),
@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn plain_text_paragraphs_are_counted_too() {
-        let para = (0..60).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let para = (0..60)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let text = format!("{para}\n\n{para}\n\n{para}");
         let m = measure(&text);
         assert_eq!((m.words, m.paragraphs), (180, 3));
