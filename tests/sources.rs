@@ -578,3 +578,58 @@ fn fetch_auto_uses_full_feed_content_fetches_teasers_and_always_and_never_do_as_
     let never = content_of(dir.path(), "never");
     assert!(never[0].1.contains("The board met on Tuesday"), "{never:?}");
 }
+
+#[test]
+fn two_feeds_listing_the_same_article_share_one_fetch_and_both_publish_it() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let teaser = "<description>Stalls return to the square.</description>";
+    site.ok(
+        "/harbour.xml",
+        "application/rss+xml",
+        rss_channel(&format!(
+            "{}{}",
+            rss_item(&u("/news/market?utm_source=rss"), "Market returns", teaser),
+            rss_item(&u("/news/pier"), "Pier closed", teaser),
+        )),
+    );
+    site.ok(
+        "/coast.xml",
+        "application/rss+xml",
+        rss_channel(&rss_item(&u("/news/market#top"), "Market returns", teaser)),
+    );
+    site.ok(
+        "/news/market",
+        "text/html",
+        article_html(
+            "Market returns",
+            "The Saturday market returns to the square in May.",
+        ),
+    );
+    site.ok(
+        "/news/pier",
+        "text/html",
+        article_html("Pier closed", "The north pier stays closed."),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feed_file = |path: &str| format!("[source]\nurl = \"{}\"\n", u(path));
+    let config = configure(dir.path(), "harbour", &feed_file("/harbour.xml"));
+    std::fs::write(dir.path().join("feeds/coast.toml"), feed_file("/coast.xml")).unwrap();
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.contains("harbour: new 2, updated 0, unchanged 0, failed 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("coast: new 1, updated 0, unchanged 0, failed 0"),
+        "{out}"
+    );
+    assert_eq!(site.hits("/news/market"), 1, "one fetch for both feeds");
+    assert_eq!(site.hits("/news/pier"), 1);
+    for feed in ["harbour", "coast"] {
+        let items = content_of(dir.path(), feed);
+        let market = items.iter().find(|(url, _)| url == &u("/news/market"));
+        let (_, html) = market.unwrap_or_else(|| panic!("{feed}: {items:?}"));
+        assert!(html.contains("Saturday market returns"), "{feed}: {html}");
+    }
+}
