@@ -705,7 +705,11 @@ fn add_finds_the_linked_feed_says_what_it_is_and_writes_the_file() {
         !dir.path().join("feeds/harbour-news.toml").exists(),
         "--dry-run writes nothing"
     );
-    assert_eq!(site.hits("/feed"), 0, "a linked feed was read: no common path probed");
+    assert_eq!(
+        site.hits("/feed"),
+        0,
+        "a linked feed was read: no common path probed"
+    );
 
     let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg]);
     assert!(ok, "{out}{err}");
