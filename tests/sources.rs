@@ -820,3 +820,66 @@ fn add_proposes_a_listing_page_for_a_site_without_a_feed_and_says_it_is_a_guess(
     let out = clearfeed(&["once", "--config", cfg]);
     assert!(out.contains("harbour-news: new 3"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemons_feeds_of_one_pass_share_an_articles_fetch() {
+    use clearfeed::pipeline::{FeedConfig, Pipeline, Settings};
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let teaser = "<description>Stalls return to the square.</description>";
+    for feed in ["/one.xml", "/two.xml"] {
+        site.ok(
+            feed,
+            "application/rss+xml",
+            rss_channel(&rss_item(&u("/news/market"), "Market returns", teaser)),
+        );
+    }
+    site.ok(
+        "/news/market",
+        "text/html",
+        article_html(
+            "Market returns",
+            "The Saturday market returns to the square in May.",
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
+    settings.fetch.allow_private_networks = true;
+    settings.fetch.per_host_delay = std::time::Duration::ZERO;
+    settings.fetch.retries = 0;
+    let feeds: Vec<FeedConfig> = ["one", "two"]
+        .iter()
+        .map(|id| {
+            FeedConfig::from_feed_url(id, url::Url::parse(&u(&format!("/{id}.xml"))).unwrap())
+        })
+        .collect();
+    let pipeline = Pipeline::new(settings).unwrap();
+    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let options = clearfeed::schedule::DaemonOptions {
+        reports: Some(report_tx),
+        ..Default::default()
+    };
+    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+        pipeline,
+        feeds,
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    // Nothing is published yet: both feeds run at start-up, one pass.
+    for _ in 0..2 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(60), report_rx.recv())
+            .await
+            .expect("a feed run within a minute")
+            .unwrap();
+        assert_eq!((r.new, r.error.as_deref()), (1, None), "{r:?}");
+    }
+    stop_tx.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+    assert_eq!(site.hits("/news/market"), 1, "one fetch for both feeds");
+}
