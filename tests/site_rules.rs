@@ -516,7 +516,7 @@ async fn a_rule_that_stops_matching_shows_in_status_metrics_and_the_index() {
     );
 
     let states = pipeline.store().feed_states().unwrap();
-    let table = clearfeed::app::commands::status_table(&[feed.clone()], &[], &states);
+    let table = clearfeed::app::commands::status_table(std::slice::from_ref(&feed), &[], &states);
     let row = table.lines().find(|l| l.starts_with("courier")).unwrap();
     assert!(
         row.contains(
