@@ -556,7 +556,7 @@ async fn a_rule_that_stops_matching_shows_in_status_metrics_and_the_index() {
 
 #[test]
 fn a_body_rule_joins_every_match_of_its_first_matching_selector_and_too_little_is_a_miss() {
-    use clearfeed::extract::{Extractor, SiteRules};
+    use clearfeed::extract::{Extractor, HostExtras, SiteRules};
     use clearfeed::model::Page;
     let para = |s: &str| format!("<p>{s} {PARA}</p>");
     let page = format!(
@@ -572,6 +572,10 @@ fn a_body_rule_joins_every_match_of_its_first_matching_selector_and_too_little_i
     let article = |body: &[&str]| {
         let rules = SiteRules {
             body: body.iter().map(|s| s.to_string()).collect(),
+            host: HostExtras {
+                body_from_files: true,
+                ..HostExtras::default()
+            },
             ..SiteRules::default()
         };
         let page = Page::from_bytes(page.clone().into_bytes(), None);
@@ -588,8 +592,17 @@ fn a_body_rule_joins_every_match_of_its_first_matching_selector_and_too_little_i
     assert_eq!(a.site_body, Some(true));
     assert!(a.text.starts_with("First."), "{}", a.text);
     assert!(!a.text.contains("Aside."), "{}", a.text);
-    // A body with far less text than the page's article is not taken: the rule missed.
+    // A body from rule files with far less text than the page's article is not taken: the rule
+    // missed.
     let a = article(&["div.ad"]);
     assert_eq!(a.site_body, Some(false));
     assert!(a.text.contains("Fourth."), "{}", a.text);
+    // A feed's own table is taken as it is.
+    let own = SiteRules {
+        body: vec!["div.ad".into()],
+        ..SiteRules::default()
+    };
+    let own = Extractor::new(&own).unwrap();
+    let a = own.article(&Page::from_bytes(page.clone().into_bytes(), None));
+    assert_eq!(a.unwrap().text, "Advert");
 }

@@ -73,6 +73,8 @@ pub struct ContentRules {
     remove: Vec<Selector>,
     /// Boxes inside a site rule's body are removed (a rule's `prune: no` turns this off).
     prune: bool,
+    /// See [`HostExtras::body_from_files`](crate::extract::HostExtras::body_from_files).
+    guard_body: bool,
 }
 
 fn compile_selectors(key: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
@@ -95,6 +97,7 @@ impl ContentRules {
             bullets: compile_selectors("bullets", &site.bullets)?,
             remove: compile_selectors("remove", &site.remove)?,
             prune: site.host.prune != Some(false),
+            guard_body: site.host.body_from_files,
         })
     }
 
@@ -136,7 +139,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
         arena.remove_boilerplate();
     }
 
-    let (mut blocks, site_body) = body_blocks(&arena);
+    let (mut blocks, site_body) = body_blocks(&arena, rules.guard_body);
 
     if bullets.is_empty() {
         bullets = leading_summary_list(&mut blocks);
@@ -153,10 +156,10 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     }
 }
 
-/// The body's blocks, and whether they are the site rule's. A rule's body that holds less than
-/// a third of the text the generic extraction finds (a rule gone stale, or one naming a part of
-/// the article) is not taken: the generic body is, and the rule counts as missed.
-fn body_blocks(arena: &Arena<'_>) -> (Vec<RawBlock>, bool) {
+/// The body's blocks, and whether they are the site rule's. With `guard`, a rule's body that
+/// holds less than a third of the text the generic extraction finds (a rule gone stale, or one
+/// naming a part of the article) is not taken: the generic body is, and the rule counts as missed.
+fn body_blocks(arena: &Arena<'_>, guard: bool) -> (Vec<RawBlock>, bool) {
     if arena.site_bodies.is_empty() {
         return (generic_blocks(arena), false);
     }
@@ -165,6 +168,9 @@ fn body_blocks(arena: &Arena<'_>) -> (Vec<RawBlock>, bool) {
         main.node(c);
     }
     let ruled = main.finish();
+    if !guard {
+        return (ruled, true);
+    }
     let generic = generic_blocks(arena);
     if text_len(&ruled) * 3 < text_len(&generic) {
         return (generic, false);
