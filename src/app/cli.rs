@@ -111,6 +111,9 @@ pub enum Command {
     BenchKill(BenchKillArgs),
     /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
     Import(ImportArgs),
+    /// Find a site's feeds (or its sitemap, or a listing page) and write a feed file for the
+    /// best one (nothing is overwritten).
+    Add(AddArgs),
     /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
     Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
@@ -242,6 +245,20 @@ pub struct OnceArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A site's home page, one of its article pages, or a feed.
+    pub url: String,
+    /// The feed id (the file `feeds/<id>.toml`). [default: from the feed's title, else the host]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Print the feed file instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

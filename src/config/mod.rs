@@ -35,7 +35,7 @@ pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;
 use file::parse_global;
-pub use import::{ImportError, ImportReport, import_opml};
+pub use import::{ImportError, ImportReport, feed_id, import_opml};
 
 /// Global settings from `clearfeed.toml` plus the feeds found beside it.
 ///
