@@ -312,6 +312,13 @@ pub struct BenchPipelineArgs {
     /// Articles per feed.
     #[arg(long, default_value_t = 50)]
     pub articles: usize,
+    /// Run against this PostgreSQL database (`postgres://…`; an empty, throwaway one) with
+    /// `--workers` worker processes (`clearfeed run`) instead of in this process over SQLite.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Worker processes sharing the database (with `--database`).
+    #[arg(long, default_value_t = 1, requires = "database")]
+    pub workers: usize,
     #[command(flatten)]
     pub log: LogArgs,
 }
