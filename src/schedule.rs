@@ -209,6 +209,8 @@ pub async fn run_all_with(
 ) -> Vec<FeedReport> {
     use futures_util::StreamExt;
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    // One pass: feeds listing the same article share its fetch; the share ends with the pass.
+    let pipeline = &pipeline.sharing(Default::default());
     let mut running: futures_util::stream::FuturesUnordered<_> = feeds
         .iter()
         .cloned()
@@ -252,6 +254,8 @@ async fn feed_loop(
     let jitter = jitter_for(&feed.id, &schedule);
     let mut last = Utc::now();
     let mut due_now = run_now;
+    // The runs at start-up are one pass; after that, each slot is one (see `Pipeline::in_pass`).
+    let mut pass = DateTime::<Utc>::MIN_UTC;
     loop {
         if !due_now {
             let Some(slot) = next_slot(&schedule, last, Utc::now()) else {
@@ -259,6 +263,7 @@ async fn feed_loop(
                 return;
             };
             last = slot;
+            pass = slot;
             let wait = (slot - Utc::now()).to_std().unwrap_or_default() + jitter;
             tracing::info!(feed = %feed.id, next = %slot, "next run scheduled");
             tokio::select! {
@@ -275,7 +280,8 @@ async fn feed_loop(
             p = permits.acquire() => match p { Ok(p) => p, Err(_) => return },
             _ = stopped(&mut rx) => return,
         };
-        let run = pipeline.run_feed(&feed);
+        let in_pass = pipeline.in_pass(pass);
+        let run = in_pass.run_feed(&feed);
         tokio::pin!(run);
         let report = tokio::select! {
             report = &mut run => Some(report),

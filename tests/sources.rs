@@ -462,3 +462,174 @@ fn import_writes_feed_files_without_clobbering_then_once_reads_them_and_export_l
     let again = clearfeed(&["import", round.to_str().unwrap(), "--config", cfg]);
     assert!(again.contains("0 written, 3 skipped"), "{again}");
 }
+
+/// Four invented paragraphs of a harbour story: the whole article, as a full-text feed carries it.
+const HARBOUR_STORY: &str = "<p>The harbour board voted on Tuesday to rebuild the north pier, \
+which has been closed to the public since the storms of last winter cracked its concrete deck in \
+three places.</p><p>Engineers told the board that repairs would cost almost as much as a new \
+structure and would last barely a decade, while a rebuilt pier on steel piles should stand for \
+fifty years with ordinary care.</p><p>Fishing crews who moor along the pier said they welcomed \
+the decision but asked that work be scheduled outside the autumn season, when most of the catch \
+is landed and the quay is at its busiest.</p><p>The board expects to publish the tender in the \
+spring, and the chair said the first phase, the removal of the old deck, could begin before the \
+summer if the weather allows the divers to work.</p><p>Until then the pier stays fenced off, \
+and the ferry company has agreed to keep using the south quay for its morning and evening \
+crossings, with a shuttle bus from the car park for passengers with luggage.</p>";
+
+fn rss_item(link: &str, title: &str, body: &str) -> String {
+    format!("<item><title>{title}</title><link>{link}</link><guid>{link}</guid>{body}</item>")
+}
+
+fn rss_channel(items: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Harbour News</title><link>http://harbour.example/</link>{items}</channel></rss>"#
+    )
+}
+
+fn content_of(dir: &Path, feed: &str) -> Vec<(String, String)> {
+    let store = Store::open(&dir.join("data").join("clearfeed.db")).unwrap();
+    let mut items: Vec<(String, String)> = store
+        .items(feed, 100)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.url, i.content_html))
+        .collect();
+    items.sort();
+    items
+}
+
+#[test]
+fn fetch_auto_uses_full_feed_content_fetches_teasers_and_always_and_never_do_as_told() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let full = format!("<content:encoded><![CDATA[{HARBOUR_STORY}]]></content:encoded>");
+    let teaser = "<description>The board met on Tuesday. Read more</description>";
+    site.ok(
+        "/feed.xml",
+        "application/rss+xml",
+        rss_channel(&format!(
+            "{}{}",
+            rss_item(&u("/news/pier"), "North pier to be rebuilt", &full),
+            rss_item(&u("/news/ferry"), "Ferry timetable changes", teaser),
+        )),
+    );
+    site.ok(
+        "/always.xml",
+        "application/rss+xml",
+        rss_channel(&rss_item(&u("/always/pier"), "North pier again", &full)),
+    );
+    site.ok(
+        "/never.xml",
+        "application/rss+xml",
+        rss_channel(&rss_item(&u("/never/ferry"), "Ferry again", teaser)),
+    );
+    let page = article_html(
+        "Ferry timetable changes",
+        "The winter ferry leaves at seven.",
+    );
+    for path in ["/news/pier", "/news/ferry", "/always/pier", "/never/ferry"] {
+        site.ok(path, "text/html", page.clone());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let feed_file = |mode: &str, path: &str| format!("{mode}[source]\nurl = \"{}\"\n", u(path));
+    let config = configure(dir.path(), "harbour", &feed_file("", "/feed.xml"));
+    let feeds = dir.path().join("feeds");
+    std::fs::write(
+        feeds.join("always.toml"),
+        feed_file("fetch = \"always\"\n", "/always.xml"),
+    )
+    .unwrap();
+    std::fs::write(
+        feeds.join("never.toml"),
+        feed_file("fetch = \"never\"\n", "/never.xml"),
+    )
+    .unwrap();
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.contains("harbour: new 2, updated 0, unchanged 0, failed 0, from the feed 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("always: new 1, updated 0, unchanged 0, failed 0\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("never: new 1, updated 0, unchanged 0, failed 0, from the feed 1"),
+        "{out}"
+    );
+
+    // auto: the full article came from the feed and its page was never requested; the teaser's
+    // page was fetched.
+    assert_eq!(site.hits("/news/pier"), 0);
+    assert_eq!(site.hits("/news/ferry"), 1);
+    let harbour = content_of(dir.path(), "harbour");
+    assert_eq!(harbour[0].0, u("/news/ferry"));
+    assert!(
+        harbour[0].1.contains("winter ferry leaves at seven"),
+        "{harbour:?}"
+    );
+    assert_eq!(harbour[1].0, u("/news/pier"));
+    for phrase in ["steel piles", "removal of the old deck", "busiest"] {
+        assert!(harbour[1].1.contains(phrase), "{phrase}: {}", harbour[1].1);
+    }
+    // always: fetched although the feed is full; never: not fetched although only a teaser.
+    assert_eq!(site.hits("/always/pier"), 1);
+    assert_eq!(site.hits("/never/ferry"), 0);
+    let never = content_of(dir.path(), "never");
+    assert!(never[0].1.contains("The board met on Tuesday"), "{never:?}");
+}
+
+#[test]
+fn two_feeds_listing_the_same_article_share_one_fetch_and_both_publish_it() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let teaser = "<description>Stalls return to the square.</description>";
+    site.ok(
+        "/harbour.xml",
+        "application/rss+xml",
+        rss_channel(&format!(
+            "{}{}",
+            rss_item(&u("/news/market?utm_source=rss"), "Market returns", teaser),
+            rss_item(&u("/news/pier"), "Pier closed", teaser),
+        )),
+    );
+    site.ok(
+        "/coast.xml",
+        "application/rss+xml",
+        rss_channel(&rss_item(&u("/news/market#top"), "Market returns", teaser)),
+    );
+    site.ok(
+        "/news/market",
+        "text/html",
+        article_html(
+            "Market returns",
+            "The Saturday market returns to the square in May.",
+        ),
+    );
+    site.ok(
+        "/news/pier",
+        "text/html",
+        article_html("Pier closed", "The north pier stays closed."),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feed_file = |path: &str| format!("[source]\nurl = \"{}\"\n", u(path));
+    let config = configure(dir.path(), "harbour", &feed_file("/harbour.xml"));
+    std::fs::write(dir.path().join("feeds/coast.toml"), feed_file("/coast.xml")).unwrap();
+    let out = clearfeed(&["once", "--config", config.to_str().unwrap()]);
+    assert!(
+        out.contains("harbour: new 2, updated 0, unchanged 0, failed 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("coast: new 1, updated 0, unchanged 0, failed 0"),
+        "{out}"
+    );
+    assert_eq!(site.hits("/news/market"), 1, "one fetch for both feeds");
+    assert_eq!(site.hits("/news/pier"), 1);
+    for feed in ["harbour", "coast"] {
+        let items = content_of(dir.path(), feed);
+        let market = items.iter().find(|(url, _)| url == &u("/news/market"));
+        let (_, html) = market.unwrap_or_else(|| panic!("{feed}: {items:?}"));
+        assert!(html.contains("Saturday market returns"), "{feed}: {html}");
+    }
+}

@@ -14,8 +14,8 @@ use toml::Spanned;
 
 use super::diagnostics::{ConfigError, ConfigErrors, FileCtx, struct_fields};
 use super::{
-    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, NativeAds, OnFailure, PageRules, SiteRules,
-    SourceKind, UrlPatterns,
+    DEFAULT_SCHEDULE, FeedConfig, FetchConfig, FetchMode, NativeAds, OnFailure, PageRules,
+    SiteRules, SourceKind, UrlPatterns,
 };
 use crate::fetch::de_duration;
 use crate::filter::{Filters, Pattern};
@@ -61,6 +61,8 @@ struct FeedFile {
     run_timeout: Option<Duration>,
     #[serde(default)]
     on_failure: OnFailure,
+    #[serde(default)]
+    fetch: FetchMode,
     source: SourceSection,
     #[serde(default)]
     extract: Option<Spanned<SiteRules>>,
@@ -194,6 +196,7 @@ pub fn parse_feed(path: &Path, text: &str) -> Result<FeedConfig, ConfigErrors> {
         language,
         run_timeout: file.run_timeout,
         on_failure: file.on_failure,
+        fetch: file.fetch,
         file: path.to_path_buf(),
     })
 }
@@ -519,6 +522,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(errs.contains("invalid duration"), "{errs}");
+    }
+
+    #[test]
+    fn fetch_mode_defaults_to_auto_and_is_checked() {
+        let src = "[source]\nurl = \"https://e.org/\"\n";
+        assert_eq!(feed(src).unwrap().fetch, FetchMode::Auto);
+        for (text, mode) in [("always", FetchMode::Always), ("never", FetchMode::Never)] {
+            let f = feed(&format!("fetch = \"{text}\"\n{src}")).unwrap();
+            assert_eq!(f.fetch, mode);
+        }
+        let errs = feed(&format!("fetch = \"sometimes\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(errs.contains("auto") && errs.contains("never"), "{errs}");
     }
 
     #[test]

@@ -27,7 +27,9 @@ use std::time::Duration;
 
 pub use crate::extract::SiteRules;
 pub use crate::fetch::{DEFAULT_USER_AGENT, FetchConfig};
-pub use crate::pipeline::{DEFAULT_SCHEDULE, FeedConfig, NativeAds, OnFailure, Settings};
+pub use crate::pipeline::{
+    DEFAULT_SCHEDULE, FeedConfig, FetchMode, NativeAds, OnFailure, Settings,
+};
 use crate::rules::{LoadReport, RulesLibrary};
 pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};

@@ -45,6 +45,8 @@ pub struct FeedConfig {
     pub run_timeout: Option<Duration>,
     /// What is published for an article that cannot be read.
     pub on_failure: OnFailure,
+    /// Whether article pages are fetched or the entry's own content is used (`fetch`).
+    pub fetch: FetchMode,
     /// The file the feed came from (empty for feeds built in code).
     pub file: PathBuf,
 }
@@ -59,6 +61,21 @@ pub enum OnFailure {
     Teaser,
     /// No item until the article can be read.
     Skip,
+}
+
+/// Whether a feed's article pages are fetched, or the content its entries carry is used
+/// (`content:encoded`, Atom `content`, JSON `content_html`), cleaned by the same extraction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FetchMode {
+    /// The entry's content when it is the full article (see [`crate::source::Fullness`]), else
+    /// the page.
+    #[default]
+    Auto,
+    /// Always the page.
+    Always,
+    /// Never the page: the entry's content, else its teaser.
+    Never,
 }
 
 impl FeedConfig {
@@ -78,6 +95,7 @@ impl FeedConfig {
             language: None,
             run_timeout: None,
             on_failure: OnFailure::Teaser,
+            fetch: FetchMode::Auto,
             file: PathBuf::new(),
         }
     }

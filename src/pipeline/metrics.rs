@@ -16,6 +16,8 @@ pub struct Metrics {
     pub items_updated: AtomicU64,
     /// Entries dropped by feed filters.
     pub items_filtered: AtomicU64,
+    /// Articles stored from their feed entry's own content, their page not fetched (`fetch`).
+    pub items_from_feed: AtomicU64,
     pub feed_runs: AtomicU64,
     pub feed_failures: AtomicU64,
     /// Feeds whose files were rendered and written (an unchanged feed is skipped).

@@ -32,24 +32,27 @@ mod pages;
 mod policy;
 mod publish;
 mod report;
+mod shared;
 mod site;
 mod sources;
 mod unread;
+mod upstream;
 
 pub use feed::{
-    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, NativeAds, OnFailure, Settings,
+    DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, FetchMode, NativeAds, OnFailure, Settings,
     database_of, db_path_in, public_dir_in,
 };
 pub use metrics::Metrics;
 pub use pages::{MAX_PAGES, article_pages};
 pub use policy::{MAX_FALLBACK_ATTEMPTS, canonical_url};
 pub use report::FeedReport;
+pub use shared::{MAX_SHARED, RunShare};
 pub use sources::MAX_SITEMAP_DOCUMENTS;
 
 use bounds::Bounds;
-use metrics::{bump, extract_reason};
+use metrics::bump;
 use policy::{defers, feed_backoff, source_sig};
-use site::extract_and_summarize;
+use shared::Extracted;
 use unread::Unread;
 
 /// Why a feed failed as a whole.
@@ -69,6 +72,8 @@ enum FeedError {
 #[derive(Debug)]
 enum Outcome {
     Stored(Upsert),
+    /// Stored from the entry's own content; the page was not fetched (`fetch`).
+    FromFeed(Upsert),
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
@@ -129,6 +134,10 @@ pub struct Pipeline {
     published: Arc<Mutex<publish::Published>>,
     /// Set once to make every pass stop fetching and publish what it has (shutdown).
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The article reads this pipeline's runs share with the other feeds of their pass (`shared`).
+    shared: Option<Arc<RunShare>>,
+    /// The daemon's passes, by schedule slot.
+    passes: Arc<shared::Passes>,
 }
 
 impl Pipeline {
@@ -150,6 +159,8 @@ impl Pipeline {
             extractors: Default::default(),
             published: Default::default(),
             stop: Arc::new(tokio::sync::watch::channel(false).0),
+            shared: None,
+            passes: Default::default(),
         })
     }
 
@@ -330,9 +341,12 @@ impl Pipeline {
                 report.rules_missed += usize::from(!matched);
             }
             match outcome {
-                Outcome::Stored(Upsert::New) => report.new += 1,
-                Outcome::Stored(Upsert::Updated) => report.updated += 1,
-                Outcome::Stored(Upsert::Unchanged) | Outcome::Unchanged => report.unchanged += 1,
+                Outcome::Stored(upsert) => report.count_stored(upsert),
+                Outcome::FromFeed(upsert) => {
+                    report.from_feed += 1;
+                    report.count_stored(upsert);
+                }
+                Outcome::Unchanged => report.unchanged += 1,
                 Outcome::Failed(why) => {
                     report.failed += 1;
                     report.last_item_error = Some(why);
@@ -346,6 +360,7 @@ impl Pipeline {
             }
         }
         bump(&self.metrics.items_filtered, report.filtered as u64);
+        bump(&self.metrics.items_from_feed, report.from_feed as u64);
         bump(&self.metrics.items_new, report.new as u64);
         bump(&self.metrics.items_updated, report.updated as u64);
         store_failure.map_or(Ok(()), Err)
@@ -406,6 +421,12 @@ impl Pipeline {
             Ok(site) => site,
             Err(e) => return Ok((Outcome::Failed(format!("site rules rejected: {e}")), None)),
         };
+        if let Some(done) = self
+            .read_from_feed(&entry, known.as_ref(), &extractor)
+            .await?
+        {
+            return Ok(done);
+        }
         let request = FetchRequest {
             url: Some(&c.url),
             validators,
@@ -413,15 +434,13 @@ impl Pipeline {
             check_robots: true,
             headers: &chosen.headers,
         };
-        let unread = match self.fetch_logged(&feed.id, &request).await {
-            Ok(Fetched::NotModified) => return Ok((self.touch(&entry).await?, None)),
-            Ok(Fetched::Page(page)) => {
-                let pages = article_pages(&self.fetcher, &extractor, page, &request).await;
-                match self.store_article(&entry, pages, extractor).await? {
-                    Ok(done) => return Ok(done),
-                    Err(unread) => unread,
-                }
-            }
+        let read = self.read_article(&feed.id, &entry.canonical, &request, &extractor);
+        let unread = match read.await {
+            Ok(None) => return Ok((self.touch(&entry).await?, None)),
+            Ok(Some(extracted)) => match self.store_extracted(&entry, extracted).await? {
+                Ok(done) => return Ok(done),
+                Err(unread) => unread,
+            },
             Err(e) if e.is_gone() => return Ok((self.drop_gone(&entry, e).await?, None)),
             Err(e) if defers(&e) => {
                 return Ok((self.defer(&entry, known.as_ref(), e).await?, None));
@@ -470,59 +489,64 @@ impl Pipeline {
         Ok(Outcome::Unchanged)
     }
 
-    /// Extracts and summarizes a fetched article page and stores the item (unless the feed's
-    /// filters drop it); or says why it could not be read (with the page's validators when
-    /// extraction failed, so an unchanged page is not downloaded again).
+    /// Extracts and summarizes a fetched article page and stores the item; see
+    /// [`Pipeline::store_extracted`].
     async fn store_article(
         &self,
         entry: &Entry<'_>,
         pages: Vec<Page>,
         extractor: Arc<Extractor>,
     ) -> Result<Result<Done, Unread>, StoreError> {
-        let first = &pages[0];
-        let (etag, last_modified) = (first.etag.clone(), first.last_modified.clone());
-        let final_url = first.url.clone();
+        let extracted = self.extract_pages(&entry.c.url, pages, extractor).await;
+        self.store_extracted(entry, extracted).await
+    }
+
+    /// Stores the item of an extracted article (unless the feed's filters drop it); or says why
+    /// it could not be read (with the page's validators, so an unchanged page is not downloaded
+    /// again).
+    async fn store_extracted(
+        &self,
+        entry: &Entry<'_>,
+        extracted: Extracted,
+    ) -> Result<Result<Done, Unread>, StoreError> {
+        let Extracted {
+            etag,
+            last_modified,
+            final_url,
+            result,
+        } = extracted;
         let c = entry.c;
-        match tokio::task::spawn_blocking(move || extract_and_summarize(&extractor, &pages)).await {
-            Ok(Ok((mut article, summary))) => {
-                let site_body = article.site_body;
-                if self.native_ad_dropped(entry, &mut article).await? {
-                    return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
-                }
-                if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
-                    return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
-                }
-                let item = item::article_item(
-                    entry.feed,
-                    &entry.guid,
-                    c,
-                    final_url,
-                    &article,
-                    &summary,
-                    entry.first_seen,
-                );
-                let meta = entry.meta((etag, last_modified), false);
-                let upsert = self
-                    .store
-                    .call(move |s| s.upsert_item(&item, &meta))
-                    .await?;
-                Ok(Ok((Outcome::Stored(upsert), site_body)))
-            }
-            Ok(Err(e)) => {
-                self.metrics.count_failure(extract_reason(&e));
-                Ok(Err(Unread {
-                    reason: format!("{}: extraction: {e}", c.url),
+        let (mut article, summary) = match result {
+            Ok(done) => done,
+            Err(reason) => {
+                return Ok(Err(Unread {
+                    reason,
                     validators: (etag, last_modified),
-                }))
+                }));
             }
-            Err(e) => {
-                self.metrics.count_failure("extract_panic");
-                Ok(Err(Unread {
-                    reason: format!("{}: extraction panicked: {e}", c.url),
-                    validators: (None, None),
-                }))
-            }
+        };
+        let site_body = article.site_body;
+        if self.native_ad_dropped(entry, &mut article).await? {
+            return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
         }
+        if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
+            return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
+        }
+        let item = item::article_item(
+            entry.feed,
+            &entry.guid,
+            c,
+            final_url,
+            &article,
+            &summary,
+            entry.first_seen,
+        );
+        let meta = entry.meta((etag, last_modified), false);
+        let upsert = self
+            .store
+            .call(move |s| s.upsert_item(&item, &meta))
+            .await?;
+        Ok(Ok((Outcome::Stored(upsert), site_body)))
     }
 
     /// A fetch with its metrics and fetch-log row.

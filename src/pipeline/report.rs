@@ -30,6 +30,21 @@ pub struct FeedReport {
     /// selector did not match (a stale rule).
     pub rules_applied: usize,
     pub rules_missed: usize,
+    /// Articles stored from the content their entry carries, without fetching the page
+    /// (`fetch = "auto"` found the full text in the feed, or `fetch = "never"`).
+    pub from_feed: usize,
+}
+
+impl FeedReport {
+    /// Counts one stored item.
+    pub(super) fn count_stored(&mut self, upsert: crate::store::Upsert) {
+        use crate::store::Upsert::*;
+        match upsert {
+            New => self.new += 1,
+            Updated => self.updated += 1,
+            Unchanged => self.unchanged += 1,
+        }
+    }
 }
 
 impl std::fmt::Display for FeedReport {
@@ -44,6 +59,9 @@ impl std::fmt::Display for FeedReport {
                 )?;
                 if self.deferred > 0 {
                     write!(f, ", deferred {}", self.deferred)?;
+                }
+                if self.from_feed > 0 {
+                    write!(f, ", from the feed {}", self.from_feed)?;
                 }
                 if self.filtered > 0 {
                     write!(f, ", filtered {}", self.filtered)?;

@@ -75,6 +75,12 @@ const METRICS: &[Row] = &[
         |s| counter(s, |m| &m.items_filtered),
     ),
     (
+        "clearfeed_items_from_feed_total",
+        "Articles stored from the full text their feed entry carries (page not fetched).",
+        "counter",
+        |s| counter(s, |m| &m.items_from_feed),
+    ),
+    (
         "clearfeed_feed_runs_total",
         "Feed passes run.",
         "counter",

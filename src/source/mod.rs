@@ -4,7 +4,10 @@
 //! them to [`read_listing`], and fetches the further documents a listing names in
 //! [`Listing::follow`] (the children of a sitemap index).
 
+mod fulltext;
 mod sitemap;
+
+pub use fulltext::{Fullness, measure as measure_fullness};
 
 use std::collections::HashSet;
 
