@@ -633,3 +633,253 @@ fn two_feeds_listing_the_same_article_share_one_fetch_and_both_publish_it() {
         assert!(html.contains("Saturday market returns"), "{feed}: {html}");
     }
 }
+
+/// Runs the binary with `args`: exit success, stdout and stderr.
+fn clearfeed_status(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(args)
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A site's home page in ordinary markup, with `head` extra and article links in its main list.
+fn home_page(head: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><title>Harbour News</title>{head}</head><body>
+<header><nav><a href="/">Home</a> <a href="/about-us-and-staff">About</a></nav></header>
+<main><h1>Latest</h1><ul class="latest">
+<li class="teaser"><h2><a href="/news/2026/11/pier-to-be-rebuilt">Pier to be rebuilt</a></h2></li>
+<li class="teaser"><h2><a href="/news/2026/11/ferry-timetable">Ferry timetable changes</a></h2></li>
+<li class="teaser"><h2><a href="/news/2026/11/market-returns">Market returns</a></h2></li>
+</ul></main><footer><a href="/legal/terms-of-use">Terms</a></footer></body></html>"#
+    )
+}
+
+/// The config and an empty feeds directory; returns the config path.
+fn configure_empty(dir: &Path) -> std::path::PathBuf {
+    let config = configure(dir, "placeholder", "");
+    std::fs::remove_file(dir.join("feeds/placeholder.toml")).unwrap();
+    config
+}
+
+#[test]
+fn add_finds_the_linked_feed_says_what_it_is_and_writes_the_file() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let link = r#"<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">"#;
+    site.ok("/", "text/html", home_page(link));
+    let full = format!("<content:encoded><![CDATA[{HARBOUR_STORY}]]></content:encoded>");
+    site.ok(
+        "/rss.xml",
+        "application/rss+xml",
+        rss_channel(&format!(
+            "{}{}",
+            rss_item(&u("/news/pier"), "Pier to be rebuilt", &full),
+            rss_item(&u("/news/ferry"), "Ferry", &full),
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure_empty(dir.path());
+    let cfg = config.to_str().unwrap();
+    let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg, "--dry-run"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "found feed {}: \"Harbour News\", 2 items, full text (2 of 2 entries carry the whole article)",
+            u("/rss.xml")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("url = \"{}\"", u("/rss.xml"))),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("feeds/harbour-news.toml").exists(),
+        "--dry-run writes nothing"
+    );
+    assert_eq!(
+        site.hits("/feed"),
+        0,
+        "a linked feed was read: no common path probed"
+    );
+
+    let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg]);
+    assert!(ok, "{out}{err}");
+    let written = std::fs::read_to_string(dir.path().join("feeds/harbour-news.toml")).unwrap();
+    assert_eq!(
+        written,
+        format!(
+            "title = \"Harbour News\"\n[source]\nurl = \"{}\"\n",
+            u("/rss.xml")
+        )
+    );
+    // The file it wrote runs.
+    let out = clearfeed(&["once", "--config", cfg]);
+    assert!(out.contains("harbour-news: new 2"), "{out}");
+
+    // A second add of the same site is refused and changes nothing.
+    let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg]);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("harbour-news.toml already exists: nothing written"),
+        "{err}"
+    );
+    let again = std::fs::read_to_string(dir.path().join("feeds/harbour-news.toml")).unwrap();
+    assert_eq!(again, written);
+}
+
+#[test]
+fn add_falls_back_past_a_broken_feed_link_and_says_so() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let links = r#"<link rel="alternate" type="application/rss+xml" href="/gone.xml">
+<link rel="alternate" type="application/atom+xml" href="/broken.xml">"#;
+    site.ok("/", "text/html", home_page(links));
+    site.set("/gone.xml", common::Reply::status(404));
+    site.ok(
+        "/broken.xml",
+        "application/atom+xml",
+        "<feed><entry><title>cut off",
+    );
+    let teaser = "<description>The board met on Tuesday. Read more</description>";
+    site.ok(
+        "/feed.xml",
+        "application/rss+xml",
+        rss_channel(&rss_item(&u("/news/pier"), "Pier", teaser)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure_empty(dir.path());
+    let cfg = config.to_str().unwrap();
+    let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg, "--id", "harbour"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "the page links to {}: not usable: HTTP 404",
+            u("/gone.xml")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the page links to {}: not usable: not a readable RSS, Atom or JSON feed",
+            u("/broken.xml")
+        )) && out.contains(&format!("tried {}: not usable: HTTP 404", u("/feed"))),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "found feed {}: \"Harbour News\", 1 item, partial",
+            u("/feed.xml")
+        )),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("feeds/harbour.toml")).unwrap();
+    assert!(
+        written.contains(&format!("url = \"{}\"", u("/feed.xml"))),
+        "{written}"
+    );
+}
+
+#[test]
+fn add_proposes_a_listing_page_for_a_site_without_a_feed_and_says_it_is_a_guess() {
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    site.ok("/", "text/html", home_page(""));
+    for path in [
+        "/news/2026/11/pier-to-be-rebuilt",
+        "/news/2026/11/ferry-timetable",
+        "/news/2026/11/market-returns",
+    ] {
+        site.ok(
+            path,
+            "text/html",
+            article_html("Harbour story", "The harbour board met."),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = configure_empty(dir.path());
+    let cfg = config.to_str().unwrap();
+    let (ok, out, err) = clearfeed_status(&["add", &u("/"), "--config", cfg]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("is a guess"), "{out}");
+    let written = std::fs::read_to_string(dir.path().join("feeds/harbour-news.toml")).unwrap();
+    assert!(written.contains("kind = \"page\""), "{written}");
+    assert!(
+        written.contains("links = \"ul.latest li.teaser a\""),
+        "{written}"
+    );
+    // The guess works: the three stories are read.
+    let out = clearfeed(&["once", "--config", cfg]);
+    assert!(out.contains("harbour-news: new 3"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemons_feeds_of_one_pass_share_an_articles_fetch() {
+    use clearfeed::pipeline::{FeedConfig, Pipeline, Settings};
+    let site = Server::start();
+    let u = |p: &str| site.url(p);
+    let teaser = "<description>Stalls return to the square.</description>";
+    for feed in ["/one.xml", "/two.xml"] {
+        site.ok(
+            feed,
+            "application/rss+xml",
+            rss_channel(&rss_item(&u("/news/market"), "Market returns", teaser)),
+        );
+    }
+    site.ok(
+        "/news/market",
+        "text/html",
+        article_html(
+            "Market returns",
+            "The Saturday market returns to the square in May.",
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
+    settings.fetch.allow_private_networks = true;
+    settings.fetch.per_host_delay = std::time::Duration::ZERO;
+    settings.fetch.retries = 0;
+    let feeds: Vec<FeedConfig> = ["one", "two"]
+        .iter()
+        .map(|id| {
+            FeedConfig::from_feed_url(id, url::Url::parse(&u(&format!("/{id}.xml"))).unwrap())
+        })
+        .collect();
+    let pipeline = Pipeline::new(settings).unwrap();
+    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let options = clearfeed::schedule::DaemonOptions {
+        reports: Some(report_tx),
+        ..Default::default()
+    };
+    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+        pipeline,
+        feeds,
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    // Nothing is published yet: both feeds run at start-up, one pass.
+    for _ in 0..2 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(60), report_rx.recv())
+            .await
+            .expect("a feed run within a minute")
+            .unwrap();
+        assert_eq!((r.new, r.error.as_deref()), (1, None), "{r:?}");
+    }
+    stop_tx.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+    assert_eq!(site.hits("/news/market"), 1, "one fetch for both feeds");
+}

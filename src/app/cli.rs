@@ -111,6 +111,9 @@ pub enum Command {
     BenchKill(BenchKillArgs),
     /// Write one feed file per feed of an OPML list (ids from titles; nothing is overwritten).
     Import(ImportArgs),
+    /// Find a site's feeds (or its sitemap, or a listing page) and write a feed file for the
+    /// best one (nothing is overwritten).
+    Add(AddArgs),
     /// Print the configured upstream feeds as OPML (the sources, not the clean feeds).
     Export(ConfigArgs),
     /// Site rules by host: load a rules directory and report on it, or show a URL's rules.
@@ -245,6 +248,20 @@ pub struct OnceArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A site's home page, one of its article pages, or a feed.
+    pub url: String,
+    /// The feed id (the file `feeds/<id>.toml`). [default: from the feed's title, else the host]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Print the feed file instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The OPML file (as exported by a feed reader).
     pub file: PathBuf,
@@ -295,6 +312,13 @@ pub struct BenchPipelineArgs {
     /// Articles per feed.
     #[arg(long, default_value_t = 50)]
     pub articles: usize,
+    /// Run against this PostgreSQL database (`postgres://…`; an empty, throwaway one) with
+    /// `--workers` worker processes (`clearfeed run`) instead of in this process over SQLite.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Worker processes sharing the database (with `--database`).
+    #[arg(long, default_value_t = 1, requires = "database")]
+    pub workers: usize,
     #[command(flatten)]
     pub log: LogArgs,
 }

@@ -113,7 +113,7 @@ pub async fn daemon(
 ) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let server = listener.map(|listener| {
-        let state = AppState::new(pipeline.settings().public_dir())
+        let state = AppState::for_target(pipeline.publish_target().clone())
             .with_pipeline(pipeline.clone())
             .with_scheduled_runs()
             .with_access_token(access_token.as_deref());
@@ -148,10 +148,15 @@ pub async fn daemon(
 pub async fn serve(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
     let listen = listen.unwrap_or(config.listen);
     let public = config.public_dir();
+    let target = crate::publish::PublishTarget::of(config.publish_to.as_ref(), public.clone())?;
     let listener = bind(listen).await?;
-    tracing::info!(address = %listener.local_addr()?, public = %public.display(), "serving feeds");
+    let shown = match &config.publish_to {
+        Some(location) => location.shown(),
+        None => public.display().to_string(),
+    };
+    tracing::info!(address = %listener.local_addr()?, public = %shown, "serving feeds");
     let token = crate::serve::access_token_from_env();
-    let mut state = AppState::new(public).with_access_token(token.as_deref());
+    let mut state = AppState::for_target(target).with_access_token(token.as_deref());
     // The index page shows the feeds' health when the database is here; read-only, so serving
     // never changes it (nor creates one).
     let db = config.db_path();

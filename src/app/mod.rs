@@ -23,6 +23,7 @@ macro_rules! say_raw {
     }};
 }
 
+pub mod add;
 pub mod cli;
 pub mod commands;
 pub mod extract;
@@ -125,6 +126,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchServe(args) => tools::bench_serve::command(&args),
         Command::BenchKill(args) => tools::bench_kill::command(&args),
         Command::Import(args) => commands::import(&load(top, &args.config)?, &args.file),
+        Command::Add(args) => {
+            let config = load(top, &args.config)?;
+            block_on(add::add(
+                &config,
+                &args.url,
+                args.id.as_deref(),
+                args.dry_run,
+            ))
+        }
         Command::Export(own) => commands::export(&load(top, &own)?),
         Command::BenchPipeline(args) => {
             // Per-article info logs would drown the figures; warnings and errors still show.

@@ -44,6 +44,12 @@ pub(super) struct GlobalFile {
     /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
     #[serde(deserialize_with = "de_opt_duration")]
     pub(super) worker_lease: Option<Duration>,
+    /// Publish to a bucket prefix (`s3://bucket/prefix`) instead of `data_dir/public`.
+    #[serde(deserialize_with = "de_opt_s3")]
+    pub(super) publish_to: Option<crate::publish::S3Location>,
+    /// The endpoint of an S3-compatible server (`http://127.0.0.1:9000`) for `publish_to`.
+    #[serde(deserialize_with = "de_opt_url")]
+    pub(super) s3_endpoint: Option<url::Url>,
 }
 
 /// `feeds/<id>.toml` as written.
@@ -135,6 +141,15 @@ fn de_opt_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<url::Url>, D::Er
     url::Url::parse(&text)
         .map(Some)
         .map_err(|e| serde::de::Error::custom(format!("invalid URL {text:?}: {e}")))
+}
+
+fn de_opt_s3<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::publish::S3Location>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::publish::S3Location::parse(&text, None)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 fn de_opt_database_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -123,7 +123,7 @@ fn read_outlines(opml: &str) -> Result<Vec<Outline>, ImportError> {
 
 /// A feed id from a title: lower-case ASCII letters and digits, other runs become one `-`, at
 /// most 60 characters; the URL's host when the title gives nothing.
-fn feed_id(title: &str, url: &url::Url) -> String {
+pub fn feed_id(title: &str, url: &url::Url) -> String {
     let slug = |s: &str| {
         let mut out = String::new();
         for c in s.chars().flat_map(char::to_lowercase) {

@@ -35,7 +35,7 @@ pub use crate::source::{PageRules, SourceKind, UrlPatterns};
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use file::parse_feed;
 use file::parse_global;
-pub use import::{ImportError, ImportReport, import_opml};
+pub use import::{ImportError, ImportReport, feed_id, import_opml};
 
 /// Global settings from `clearfeed.toml` plus the feeds found beside it.
 ///
@@ -69,6 +69,8 @@ pub struct AppConfig {
     pub database_url: Option<String>,
     /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
     pub worker_lease: Duration,
+    /// A bucket prefix published files go to instead of the public directory (`publish_to`).
+    pub publish_to: Option<crate::publish::S3Location>,
     /// clearfeed's own rule files (`rules_dir`; default `rules/` beside the configuration file).
     pub rules_dir: PathBuf,
     /// ftr-site-config rule files (`ftr_rules_dir`), when configured.
@@ -97,6 +99,7 @@ impl Default for AppConfig {
             feed_errors: Vec::new(),
             database_url: None,
             worker_lease: crate::pipeline::DEFAULT_WORKER_LEASE,
+            publish_to: None,
             rules_dir: PathBuf::from("rules"),
             ftr_rules_dir: None,
             rules: Arc::default(),
@@ -145,6 +148,12 @@ impl AppConfig {
                 config.retention = file.retention;
                 config.database_url = file.database_url;
                 config.worker_lease = file.worker_lease.unwrap_or(config.worker_lease);
+                config.publish_to = file.publish_to.map(|mut to| {
+                    to.endpoint = file
+                        .s3_endpoint
+                        .map(|u| u.as_str().trim_end_matches('/').into());
+                    to
+                });
                 if let Some(dir) = file.rules_dir {
                     config.rules_dir = base_dir.join(dir);
                     rules_dir_given = true;
@@ -209,6 +218,7 @@ impl AppConfig {
             feeds: self.feeds.clone(),
             database_url: self.database_url.clone(),
             worker_lease: self.worker_lease,
+            publish_to: self.publish_to.clone(),
             rules: self.rules.clone(),
             native_ads: self.native_ads,
         }

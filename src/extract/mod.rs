@@ -142,7 +142,16 @@ impl Extractor {
             .dek
             .map(|d| collapse_whitespace(&d))
             .filter(|d| dedupe_hash(d) != dedupe_hash(&title));
-        let blocks = self.clean_blocks(body.blocks, &title, !bullets.is_empty());
+        // The page's own copy of the article wins over a body that missed it (empty, short
+        // next to it, or a consent notice); a site rule's body is trusted as it is.
+        let mut body_blocks = body.blocks;
+        if !body.site_body
+            && let Some(declared) = meta.article_body.as_deref()
+            && let Some(b) = content::declared_body(&body_blocks, declared, &self.content.cruft)
+        {
+            body_blocks = b;
+        }
+        let blocks = self.clean_blocks(body_blocks, &title, !bullets.is_empty());
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
         // Without a declared lead image, the article's first figure is its picture.

@@ -122,6 +122,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// How long a worker's claim on a feed lasts unless renewed (PostgreSQL only).
     pub worker_lease: Duration,
+    /// A bucket prefix to publish to instead of the public directory.
+    pub publish_to: Option<crate::publish::S3Location>,
     /// Site rules by host (`rules_dir`, `ftr_rules_dir`), loaded once.
     pub rules: Arc<RulesLibrary>,
     /// What becomes of an article a site rule's `native_ad_clue` marks as sponsored.
@@ -154,6 +156,7 @@ impl Default for Settings {
             feeds: Vec::new(),
             database_url: None,
             worker_lease: DEFAULT_WORKER_LEASE,
+            publish_to: None,
             rules: Arc::default(),
             native_ads: NativeAds::default(),
         }
@@ -164,6 +167,13 @@ impl Settings {
     /// Where the published feeds are written.
     pub fn public_dir(&self) -> PathBuf {
         public_dir_in(&self.data_dir)
+    }
+
+    /// Where published files go: the bucket prefix of `publish_to`, else the public directory.
+    pub fn publish_target(
+        &self,
+    ) -> Result<crate::publish::PublishTarget, crate::publish::PublishError> {
+        crate::publish::PublishTarget::of(self.publish_to.as_ref(), self.public_dir())
     }
 
     /// The SQLite database file.

@@ -132,6 +132,8 @@ pub struct Pipeline {
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
     /// What was last published, so an unchanged feed is not reloaded and rendered again.
     published: Arc<Mutex<publish::Published>>,
+    /// Where published files go.
+    target: crate::publish::PublishTarget,
     /// Set once to make every pass stop fetching and publish what it has (shutdown).
     stop: Arc<tokio::sync::watch::Sender<bool>>,
     /// The article reads this pipeline's runs share with the other feeds of their pass (`shared`).
@@ -151,7 +153,9 @@ impl Pipeline {
             fetcher = fetcher.with_shared_spacing(shared_spacing(store.clone()));
         }
         bounds::restore_holds(&store, &fetcher)?;
+        let target = settings.publish_target()?;
         Ok(Pipeline {
+            target,
             settings: Arc::new(settings),
             metrics: Default::default(),
             fetcher,
@@ -186,6 +190,11 @@ impl Pipeline {
 
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
+    }
+
+    /// Where this pipeline publishes.
+    pub fn publish_target(&self) -> &crate::publish::PublishTarget {
+        &self.target
     }
 
     /// One pass over one feed, ending with its published files rewritten.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use super::metrics::bump;
 use super::{FeedConfig, FeedError, Pipeline};
 use crate::model::{FeedMeta, Format};
+use crate::publish::PublishTarget;
 
 /// Per feed, the store revision and presentation last written, and the OPML list last written:
 /// a few hundred bytes per feed.
@@ -32,33 +33,29 @@ impl Pipeline {
             .iter()
             .map(|f| self.feed_meta(f, states.iter().find(|s| s.id == f.id)))
             .collect();
-        let public = self.settings.public_dir();
+        // In a directory, a file removed by hand is written again; objects in a bucket are
+        // compared with what is to be written instead (`publish::PublishTarget`).
+        let there = |name: &str| match &self.target {
+            PublishTarget::Dir(public) => public.join(name).is_file(),
+            PublishTarget::S3(_) => true,
+        };
         let (feed_current, opml_current) = {
             let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-            let files_there = Format::ALL.iter().all(|f| {
-                public
-                    .join(format!("{}.{}", feed.id, f.extension()))
-                    .is_file()
-            });
+            let files_there =
+                (Format::ALL.iter()).all(|f| there(&format!("{}.{}", feed.id, f.extension())));
             (
                 files_there && published.feeds.get(&feed.id) == Some(&(revision, meta.clone())),
-                published.opml == all && public.join("feeds.opml").is_file(),
+                published.opml == all && there("feeds.opml"),
             )
         };
         if !feed_current {
             let (id, limit) = (feed.id.clone(), self.settings.max_items_for(feed));
             let items = self.store.call(move |s| s.items(&id, limit)).await?;
             bump(&self.metrics.feeds_published, 1);
-            let (public, meta) = (public.clone(), meta.clone());
-            tokio::task::spawn_blocking(move || crate::publish::write_feed(&public, &meta, &items))
-                .await
-                .expect("publishing panicked")?;
+            self.target.write_feed(&meta, &items).await?;
         }
         if !opml_current {
-            let (public, all) = (public.clone(), all.clone());
-            tokio::task::spawn_blocking(move || crate::publish::write_opml(&public, &all))
-                .await
-                .expect("publishing panicked")?;
+            self.target.write_opml(&all).await?;
         }
         let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         published.feeds.insert(feed.id.clone(), (revision, meta));

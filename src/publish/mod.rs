@@ -18,6 +18,7 @@ mod atom;
 mod json;
 mod opml;
 mod rss;
+mod target;
 mod write;
 
 use std::borrow::Cow;
@@ -32,6 +33,7 @@ pub use crate::model::{FeedMeta, Format};
 pub use atom::render_atom;
 pub use json::{JsonAuthor, JsonFeed, JsonItem, render_json};
 pub use opml::{Outline, render_opml, render_outlines};
+pub use target::{ObjectInfo, PublishTarget, S3Location, S3Prefix, content_type_of};
 use write::create_dir;
 pub use write::{Encoding, generation, write_atomic, write_published};
 
@@ -51,6 +53,8 @@ pub enum PublishError {
         format: &'static str,
         message: String,
     },
+    #[error("cannot publish to {target}: {message}")]
+    Storage { target: String, message: String },
 }
 
 /// Whether `id` is safe as a file stem and URL segment: 1–128 of `[A-Za-z0-9_-]`, so no dots,
@@ -203,8 +207,11 @@ fn render_error(
     }
 }
 
-/// Renders and atomically writes the three formats of one feed into `public_dir`.
-pub fn write_feed(public_dir: &Path, meta: &FeedMeta, items: &[Item]) -> Result<(), PublishError> {
+/// The three formats of one feed, rendered, each with its file name.
+pub fn render_feed_files(
+    meta: &FeedMeta,
+    items: &[Item],
+) -> Result<Vec<(String, String)>, PublishError> {
     if !valid_feed_id(&meta.id) {
         return Err(PublishError::InvalidId(meta.id.clone()));
     }
@@ -213,10 +220,18 @@ pub fn write_feed(public_dir: &Path, meta: &FeedMeta, items: &[Item]) -> Result<
         (Format::Atom, render_atom(meta, items)?),
         (Format::Json, render_json(meta, items)?),
     ];
+    Ok(rendered
+        .into_iter()
+        .map(|(format, text)| (format!("{}.{}", meta.id, format.extension()), text))
+        .collect())
+}
+
+/// Renders and atomically writes the three formats of one feed into `public_dir`.
+pub fn write_feed(public_dir: &Path, meta: &FeedMeta, items: &[Item]) -> Result<(), PublishError> {
+    let rendered = render_feed_files(meta, items)?;
     create_dir(public_dir)?;
-    for (format, text) in rendered {
-        let path = public_dir.join(format!("{}.{}", meta.id, format.extension()));
-        write_published(&path, text.as_bytes())?;
+    for (name, text) in rendered {
+        write_published(&public_dir.join(name), text.as_bytes())?;
     }
     Ok(())
 }

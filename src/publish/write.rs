@@ -32,14 +32,26 @@ impl Encoding {
         }
     }
 
-    /// Where the variant of `path` in this encoding lives.
-    pub fn path_of(self, path: &Path) -> PathBuf {
-        let suffix = match self {
+    /// What the variant's name adds to the file's: `.gz`, `.br`.
+    pub fn suffix(self) -> &'static str {
+        match self {
             Encoding::Gzip => ".gz",
             Encoding::Brotli => ".br",
-        };
+        }
+    }
+
+    /// The media type of the variant as a file of its own.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "application/gzip",
+            Encoding::Brotli => "application/x-brotli",
+        }
+    }
+
+    /// Where the variant of `path` in this encoding lives.
+    pub fn path_of(self, path: &Path) -> PathBuf {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(suffix);
+        name.push(self.suffix());
         path.with_file_name(name)
     }
 

@@ -7,7 +7,9 @@
 //! by another process (`clearfeed run` beside a separate `clearfeed serve`) are noticed by a
 //! watcher task that stats the cached files every [`WATCH_INTERVAL`], off the request path, and
 //! drops the entries that changed: a reader may get the previous copy for up to that long, well
-//! inside the feeds' `max-age`. What is kept: the files readers asked for (three feeds and their
+//! inside the feeds' `max-age`. Served from a bucket prefix (`publish_to = "s3://…"`), an entry is
+//! loaded with one GET per object, and the watcher lists the prefix every [`S3_POLL`] and drops
+//! the entries whose object changed (size, time or ETag). What is kept: the files readers asked for (three feeds and their
 //! variants per feed, about 230 + 2 × 35 KB for a 20-item feed), nothing else.
 //!
 //! Owns: reading and listing the public directory. Does not own: validators' rules or responses
@@ -26,10 +28,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::AppError;
-use crate::publish::{self, Encoding, JsonFeed};
+use crate::publish::{self, Encoding, JsonFeed, ObjectInfo, PublishTarget, S3Prefix};
 
 /// How often the watcher looks for files replaced by another process.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the watcher lists a bucket prefix (one request) for objects replaced.
+pub(super) const S3_POLL: Duration = Duration::from_secs(2);
 
 /// The published files of one public directory, cached. Cheap to clone.
 #[derive(Clone)]
@@ -38,7 +42,9 @@ pub(super) struct PublicFiles {
 }
 
 struct Inner {
+    /// The public directory; unused when `s3` is set.
     dir: PathBuf,
+    s3: Option<S3Prefix>,
     cache: Mutex<HashMap<String, Arc<CachedFile>>>,
     watching: AtomicBool,
 }
@@ -87,6 +93,16 @@ impl FileKey {
     fn of_path(path: &Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|m| FileKey::of(&m))
     }
+
+    /// An object's: its time and size, and its ETag (hashed) in place of an inode.
+    fn of_object(info: &ObjectInfo) -> Self {
+        let tag = Sha256::digest(info.e_tag.as_deref().unwrap_or_default().as_bytes());
+        FileKey {
+            modified: SystemTime::from(info.modified),
+            len: info.size,
+            inode: u64::from_be_bytes(tag[..8].try_into().unwrap_or_default()),
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -119,10 +135,15 @@ impl CachedFile {
 }
 
 impl PublicFiles {
-    pub(super) fn new(dir: PathBuf) -> Self {
+    pub(super) fn new(target: PublishTarget) -> Self {
+        let (dir, s3) = match target {
+            PublishTarget::Dir(dir) => (dir, None),
+            PublishTarget::S3(s3) => (PathBuf::new(), Some(s3)),
+        };
         PublicFiles {
             inner: Arc::new(Inner {
                 dir,
+                s3,
                 cache: Default::default(),
                 watching: AtomicBool::new(false),
             }),
@@ -132,6 +153,9 @@ impl PublicFiles {
     /// A published file, from memory while it is known current (see the module doc).
     pub(super) async fn file(&self, name: &str) -> Result<Arc<CachedFile>, AppError> {
         self.start_watcher();
+        if let Some(s3) = &self.inner.s3 {
+            return self.object(s3, name).await;
+        }
         let generation = publish::generation();
         let hit = self.inner.lock().get(name).cloned();
         if let Some(hit) = &hit
@@ -164,22 +188,60 @@ impl PublicFiles {
         Ok(entry)
     }
 
+    /// A published object of the bucket prefix: from memory while the watcher has not seen it
+    /// change, else one GET for it and one for each of its variants.
+    async fn object(&self, s3: &S3Prefix, name: &str) -> Result<Arc<CachedFile>, AppError> {
+        if let Some(hit) = self.inner.lock().get(name).cloned() {
+            return Ok(hit);
+        }
+        let failed = |e: publish::PublishError| AppError::Internal(e.to_string());
+        let Some((bytes, info)) = s3.get(name).await.map_err(failed)? else {
+            return Err(AppError::NotFound);
+        };
+        let mut variants = Vec::new();
+        for encoding in Encoding::ALL {
+            let name = format!("{name}{}", encoding.suffix());
+            let variant = s3.get(&name).await.map_err(failed)?;
+            variants.push((encoding, variant.map(|(bytes, _)| bytes)));
+        }
+        let entry = Arc::new(cached(
+            bytes,
+            variants,
+            info.modified,
+            FileKey::of_object(&info),
+        ));
+        self.inner.lock().insert(name.to_string(), entry.clone());
+        Ok(entry)
+    }
+
     /// Starts the watcher on first use (it needs the server's runtime); it ends with the server.
     fn start_watcher(&self) {
         if self.inner.watching.swap(true, Ordering::AcqRel) {
             return;
         }
-        tokio::spawn(watch(Arc::downgrade(&self.inner)));
+        match &self.inner.s3 {
+            Some(s3) => tokio::spawn(watch_s3(Arc::downgrade(&self.inner), s3.clone())),
+            None => tokio::spawn(watch(Arc::downgrade(&self.inner))),
+        };
+    }
+
+    /// Ids of the published JSON feeds.
+    async fn json_ids(&self) -> Result<Vec<String>, AppError> {
+        if let Some(s3) = &self.inner.s3 {
+            let listed = (s3.list().await).map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok(json_ids(listed.iter().map(|o| o.name.as_str())));
+        }
+        let dir = self.inner.dir.clone();
+        match blocking(move || list_json_ids(&dir)).await {
+            Ok(ids) => Ok(ids),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(AppError::internal(&self.inner.dir, e)),
+        }
     }
 
     /// Every published feed (ids of `<id>.json` files), sorted, with its parsed JSON Feed.
     pub(super) async fn published_feeds(&self) -> Result<Vec<(String, JsonFeed)>, AppError> {
-        let dir = self.inner.dir.clone();
-        let mut ids = match blocking(move || list_json_ids(&dir)).await {
-            Ok(ids) => ids,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(AppError::internal(&self.inner.dir, e)),
-        };
+        let mut ids = self.json_ids().await?;
         ids.sort();
         let mut feeds = Vec::with_capacity(ids.len());
         for id in ids {
@@ -216,18 +278,22 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
+/// The valid feed ids among the `<id>.json` names.
+fn json_ids<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    names
+        .filter_map(|n| n.strip_suffix(".json"))
+        .filter(|id| publish::valid_feed_id(id))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Ids of the `<id>.json` files in `dir` with valid feed ids.
 fn list_json_ids(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut ids = Vec::new();
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
-        let name = entry?.file_name();
-        if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json"))
-            && publish::valid_feed_id(id)
-        {
-            ids.push(id.to_string());
-        }
+        names.push(entry?.file_name().to_string_lossy().into_owned());
     }
-    Ok(ids)
+    Ok(json_ids(names.iter().map(String::as_str)))
 }
 
 /// Reads a file and its variants. The key comes from the open file, so it describes exactly the
@@ -240,13 +306,29 @@ fn load(path: &Path, generation: u64) -> std::io::Result<CachedFile> {
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes)?;
-    let tag = strong_etag(&bytes);
-    let encoded = Encoding::ALL
+    let variants = Encoding::ALL
         .into_iter()
-        .filter_map(|encoding| {
-            let variant = std::fs::read(encoding.path_of(path)).ok()?;
-            // A variant left from an older version of the file (a writer is half-way, or one
-            // crashed) must not be served for this one.
+        .map(|encoding| (encoding, std::fs::read(encoding.path_of(path)).ok()))
+        .collect();
+    let modified = DateTime::<Utc>::from(meta.modified().unwrap_or(UNIX_EPOCH));
+    let entry = cached(bytes, variants, modified, FileKey::of(&meta));
+    entry.confirmed.store(generation, Ordering::Release);
+    Ok(entry)
+}
+
+/// An entry for `bytes` with those of its `variants` that decode to them: a variant left from an
+/// older version of the file (a writer is half-way, or one crashed) must not be served for it.
+fn cached(
+    bytes: Vec<u8>,
+    variants: Vec<(Encoding, Option<Vec<u8>>)>,
+    modified: DateTime<Utc>,
+    key: FileKey,
+) -> CachedFile {
+    let tag = strong_etag(&bytes);
+    let encoded = variants
+        .into_iter()
+        .filter_map(|(encoding, variant)| {
+            let variant = variant?;
             if encoding.decode(&variant)? != bytes {
                 return None;
             }
@@ -254,16 +336,15 @@ fn load(path: &Path, generation: u64) -> std::io::Result<CachedFile> {
             Some((encoding, variant_of(Bytes::from(variant), &etag)))
         })
         .collect();
-    let modified = DateTime::<Utc>::from(meta.modified().unwrap_or(UNIX_EPOCH));
-    Ok(CachedFile {
+    CachedFile {
         plain: variant_of(Bytes::from(bytes), &tag),
         encoded,
         last_modified: header_value(&http_date(modified)),
         etag: tag,
         modified,
-        key: FileKey::of(&meta),
-        confirmed: AtomicU64::new(generation),
-    })
+        key,
+        confirmed: AtomicU64::new(0),
+    }
 }
 
 fn variant_of(bytes: Bytes, etag: &str) -> Variant {
@@ -326,6 +407,30 @@ async fn watch(inner: Weak<Inner>) {
                 cache.remove(&name);
             }
         }
+    }
+}
+
+/// Every [`S3_POLL`], lists the bucket prefix and drops the cached entries whose object was
+/// replaced or removed. A failed listing keeps the entries (served as they were) until one works.
+async fn watch_s3(inner: Weak<Inner>, s3: S3Prefix) {
+    loop {
+        tokio::time::sleep(S3_POLL).await;
+        let listed = match s3.list().await {
+            Ok(listed) => listed,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the published objects");
+                continue;
+            }
+        };
+        let now: HashMap<&str, FileKey> = (listed.iter())
+            .map(|o| (o.name.as_str(), FileKey::of_object(o)))
+            .collect();
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        strong
+            .lock()
+            .retain(|name, entry| now.get(name.as_str()) == Some(&entry.key));
     }
 }
 

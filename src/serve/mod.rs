@@ -81,8 +81,13 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// State serving the files in `public_dir` (usually `<data_dir>/public`).
     pub fn new(public_dir: impl Into<PathBuf>) -> Self {
+        AppState::for_target(crate::publish::PublishTarget::Dir(public_dir.into()))
+    }
+
+    /// State serving the published files of `target`: a directory or a bucket prefix.
+    pub fn for_target(target: crate::publish::PublishTarget) -> Self {
         AppState(Arc::new(StateInner {
-            files: PublicFiles::new(public_dir.into()),
+            files: PublicFiles::new(target),
             pipeline: None,
             scheduled: false,
             state_store: None,

@@ -4,6 +4,7 @@
 //! them to [`read_listing`], and fetches the further documents a listing names in
 //! [`Listing::follow`] (the children of a sitemap index).
 
+pub mod discover;
 mod fulltext;
 mod sitemap;
 

@@ -56,6 +56,11 @@ impl Store {
             .release_feed(owner, feed, next_run_at)
     }
 
+    /// Makes the feeds `ids` due at once for every worker, whatever their schedule says.
+    pub fn make_due(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.shared("making feeds due")?.make_due(ids)
+    }
+
     /// Reserves the next start of a request to `host`, `spacing` after the previous one made by
     /// any worker; returns how long to wait before starting it.
     pub fn reserve_host(&self, host: &str, spacing: Duration) -> Result<Duration, StoreError> {

@@ -12,10 +12,12 @@
 //!   virtual environment under the target directory on first use.
 //! - [`pg::database`]: a fresh database on a throwaway PostgreSQL server (`pg.rs`).
 //! - [`chromium`]: a headless Chromium, when the machine has one.
+//! - [`s3::server`]: a throwaway S3-compatible server (moto, in a venv like feedparser's).
 
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod s3;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -578,7 +580,8 @@ const ALLOW_SKIP: &str = "CLEARFEED_ALLOW_SKIP";
 /// caller skips.
 pub fn feedparser_python() -> Option<PathBuf> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let reason = match PYTHON.get_or_init(provide_feedparser) {
+    let provide = || provide_venv("test-venv", FEEDPARSER, "feedparser");
+    let reason = match PYTHON.get_or_init(provide) {
         Ok(python) => return Some(python.clone()),
         Err(reason) => reason,
     };
@@ -610,30 +613,31 @@ fn loud(message: &str) {
     let _ = std::io::stderr().write_all(message.as_bytes());
 }
 
-/// `<target dir>/test-venv`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
-fn venv_dir() -> PathBuf {
+/// `<target dir>/<name>`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
+fn venv_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("CARGO_TARGET_TMPDIR has a parent")
-        .join("test-venv")
+        .join(name)
 }
 
-fn imports_feedparser(python: &Path) -> bool {
+fn imports(python: &Path, module: &str) -> bool {
     Command::new(python)
-        .args(["-c", "import feedparser"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success())
 }
 
-/// Returns the venv's interpreter, building the venv first if it does not import feedparser.
+/// Returns the interpreter of the venv `<target dir>/<name>`, building it first (installing
+/// `requirement`) if it does not import `module`.
 ///
 /// Test binaries may run at the same time: each builds in a directory of its own and moves the
 /// finished venv into place with one rename, so no process ever sees a half-built one (a venv's
 /// interpreter finds its packages relative to where it is, so the move is safe).
-fn provide_feedparser() -> Result<PathBuf, String> {
-    let venv = venv_dir();
+pub fn provide_venv(name: &str, requirement: &str, module: &str) -> Result<PathBuf, String> {
+    let venv = venv_dir(name);
     let python = venv.join("bin").join("python");
-    if imports_feedparser(&python) {
+    if imports(&python, module) {
         return Ok(python);
     }
     let parent = venv.parent().unwrap();
@@ -647,30 +651,30 @@ fn provide_feedparser() -> Result<PathBuf, String> {
             .unwrap_or_default()
             .as_nanos()
     );
-    let staging = parent.join(format!("test-venv.building-{unique}"));
+    let staging = parent.join(format!("{name}.building-{unique}"));
     loud(&format!(
-        "providing {FEEDPARSER} for the tests in {} (python3 -m venv, pip install)\n",
+        "providing {requirement} for the tests in {} (python3 -m venv, pip install)\n",
         venv.display()
     ));
-    if let Err(e) = build_venv(&staging) {
+    if let Err(e) = build_venv(&staging, requirement) {
         let _ = std::fs::remove_dir_all(&staging);
-        // Offline, a feedparser installed with the system's Python still does.
+        // Offline, the module installed with the system's Python still does.
         let system = PathBuf::from("python3");
-        if imports_feedparser(&system) {
+        if imports(&system, module) {
             loud(&format!(
-                "{e}\nusing the feedparser of `python3` on PATH instead\n"
+                "{e}\nusing the {module} of `python3` on PATH instead\n"
             ));
             return Ok(system);
         }
         return Err(e);
     }
     if std::fs::rename(&staging, &venv).is_err() {
-        if imports_feedparser(&python) {
+        if imports(&python, module) {
             // Another test binary finished first.
             let _ = std::fs::remove_dir_all(&staging);
         } else {
             // Something broken is in the way: move it aside, then ours in.
-            let aside = parent.join(format!("test-venv.broken-{unique}"));
+            let aside = parent.join(format!("{name}.broken-{unique}"));
             if venv.exists() {
                 std::fs::rename(&venv, &aside)
                     .map_err(|e| format!("cannot move the broken {} aside: {e}", venv.display()))?;
@@ -685,17 +689,17 @@ fn provide_feedparser() -> Result<PathBuf, String> {
             let _ = std::fs::remove_dir_all(&aside);
         }
     }
-    if imports_feedparser(&python) {
+    if imports(&python, module) {
         Ok(python)
     } else {
         Err(format!(
-            "{} cannot import feedparser after installing it",
+            "{} cannot import {module} after installing it",
             python.display()
         ))
     }
 }
 
-fn build_venv(dir: &Path) -> Result<(), String> {
+fn build_venv(dir: &Path, requirement: &str) -> Result<(), String> {
     let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
         let out = cmd
             .output()
@@ -717,16 +721,17 @@ fn build_venv(dir: &Path) -> Result<(), String> {
         Command::new("python3").args(["-m", "venv"]).arg(dir),
     )?;
     run(
-        &format!("`pip install {FEEDPARSER}` (is the package index reachable?)"),
-        Command::new(dir.join("bin").join("python")).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            FEEDPARSER,
-        ]),
+        &format!("`pip install {requirement}` (is the package index reachable?)"),
+        Command::new(dir.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-input",
+            ])
+            .args(requirement.split_whitespace()),
     )
 }
 

@@ -34,11 +34,13 @@ const PER_HOST_CONCURRENCY: usize = 2;
 const CONCURRENCY: usize = 16;
 
 /// Counts what the generated site was asked: requests, conditional ones and 304s as on any
-/// fixture site, plus robots.txt requests.
+/// fixture site, plus robots.txt requests, and feed and article requests by user agent (each
+/// worker of `bench-pipeline --workers` names itself in its own).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     site: SiteStats,
     robots: AtomicU64,
+    by_agent: std::sync::Mutex<std::collections::HashMap<String, [u64; 2]>>,
 }
 
 impl Counters {
@@ -51,6 +53,22 @@ impl Counters {
             not_modified,
             self.robots.load(Ordering::Relaxed),
         ]
+    }
+
+    /// Feed requests and article requests so far by the user agent `agent`.
+    pub(crate) fn by_agent(&self, agent: &str) -> [u64; 2] {
+        let counts = self.by_agent.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(agent).copied().unwrap_or_default()
+    }
+
+    /// Counts a request for a feed (`kind` 0) or an article (`kind` 1) by its user agent.
+    fn count_agent(&self, headers: &HeaderMap, kind: usize) {
+        let agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let mut counts = self.by_agent.lock().unwrap_or_else(|e| e.into_inner());
+        counts.entry(agent.to_string()).or_default()[kind] += 1;
     }
 }
 
@@ -146,6 +164,7 @@ fn upstream_feed(state: &SiteState) -> String {
 
 async fn feed_xml(State(state): State<SiteState>, headers: HeaderMap) -> Response {
     state.counters.site.count(&headers);
+    state.counters.count_agent(&headers, 0);
     SitePage::new("application/rss+xml; charset=utf-8", upstream_feed(&state))
         .respond(&headers, &state.counters.site)
 }
@@ -156,6 +175,7 @@ async fn article(
     headers: HeaderMap,
 ) -> Response {
     state.counters.site.count(&headers);
+    state.counters.count_agent(&headers, 1);
     let n = slug
         .strip_prefix("story-")
         .and_then(|n| n.parse::<usize>().ok())
@@ -231,7 +251,16 @@ pub fn command(
     args: &crate::app::cli::BenchPipelineArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
     let dir = std::env::temp_dir().join(format!("clearfeed-bench-{}", std::process::id()));
-    let result = crate::app::block_on(run(&dir, args.feeds, args.articles));
+    let result = match &args.database {
+        Some(url) => crate::app::block_on(super::bench_workers::run(
+            &dir,
+            args.feeds,
+            args.articles,
+            url,
+            args.workers,
+        )),
+        None => crate::app::block_on(run(&dir, args.feeds, args.articles)),
+    };
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -244,12 +273,7 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
     let config = crate::config::AppConfig::load_from(&config_path, Some(dir.to_path_buf()))?;
     let feed_configs = config.feeds.clone();
     let pipeline = crate::pipeline::Pipeline::new(config)?;
-    println!(
-        "bench-pipeline: {feeds} feeds x {articles} articles, one loopback address per feed \
-         (per-host delay {PER_HOST_DELAY}, per-host concurrency {PER_HOST_CONCURRENCY}, \
-         concurrency {CONCURRENCY})"
-    );
-
+    print_header(feeds, articles);
     let mut passes = Vec::new();
     for pass in 1..=2 {
         passes.push(run_pass(pass, &pipeline, &feed_configs, &counters).await);
@@ -258,8 +282,22 @@ async fn run(dir: &Path, feeds: usize, articles: usize) -> anyhow::Result<std::p
     for s in servers {
         let _ = s.await;
     }
-    print_summary(feeds, articles, &passes[0], &passes[1]);
+    let peak_mb = peak_memory_kb().map(|kb| kb as f64 / 1024.0);
+    match peak_mb {
+        Some(mb) => println!("peak memory (VmHWM): {mb:.1} MB"),
+        None => println!("peak memory: unavailable (no /proc/self/status)"),
+    }
+    print_summary(feeds, articles, &passes[0], &passes[1], peak_mb);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The first line: what is measured, under which politeness.
+pub(super) fn print_header(feeds: usize, articles: usize) {
+    println!(
+        "bench-pipeline: {feeds} feeds x {articles} articles, one loopback address per feed \
+         (per-host delay {PER_HOST_DELAY}, per-host concurrency {PER_HOST_CONCURRENCY}, \
+         concurrency {CONCURRENCY})"
+    );
 }
 
 /// A running generated site.
@@ -316,13 +354,13 @@ pub(crate) async fn start_sites(
 }
 
 /// What one pass over every feed took and asked of the sites.
-struct PassFigures {
-    secs: f64,
+pub(super) struct PassFigures {
+    pub(super) secs: f64,
     /// Articles new, updated or unchanged.
-    processed: usize,
-    requests: u64,
-    conditional: u64,
-    unconditional: u64,
+    pub(super) processed: usize,
+    pub(super) requests: u64,
+    pub(super) conditional: u64,
+    pub(super) unconditional: u64,
 }
 
 /// Runs every feed once, prints the pass's line, and returns its figures.
@@ -370,14 +408,15 @@ async fn run_pass(
     }
 }
 
-/// Peak memory and the one-line summary: the first pass's cycle time and throughput, the second
-/// pass's requests.
-fn print_summary(feeds: usize, articles: usize, first: &PassFigures, second: &PassFigures) {
-    let peak_mb = peak_memory_kb().map(|kb| kb as f64 / 1024.0);
-    match peak_mb {
-        Some(mb) => println!("peak memory (VmHWM): {mb:.1} MB"),
-        None => println!("peak memory: unavailable (no /proc/self/status)"),
-    }
+/// The one-line summary: the first pass's cycle time and throughput, the second pass's requests,
+/// the peak memory (of the largest process).
+pub(super) fn print_summary(
+    feeds: usize,
+    articles: usize,
+    first: &PassFigures,
+    second: &PassFigures,
+    peak_mb: Option<f64>,
+) {
     let (secs1, processed1) = (first.secs, first.processed);
     let (req2, cond2, uncond2) = (second.requests, second.conditional, second.unconditional);
     println!(

@@ -7,5 +7,6 @@ pub mod bench_daemon;
 pub mod bench_kill;
 pub mod bench_pipeline;
 pub mod bench_serve;
+pub mod bench_workers;
 pub mod demo;
 pub mod site;

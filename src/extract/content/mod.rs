@@ -11,6 +11,7 @@
 
 mod dek;
 mod emit;
+mod fallback;
 mod filter;
 mod keypoints;
 mod prune;
@@ -24,6 +25,7 @@ use crate::extract::ExtractError;
 use crate::extract::SiteRules;
 use crate::extract::cruft::CruftRules;
 use emit::{Emitter, RawBlock};
+pub(crate) use fallback::declared_body;
 pub(crate) use filter::drop_preamble;
 use filter::finalize;
 use keypoints::{leading_heading_run, leading_summary_list};

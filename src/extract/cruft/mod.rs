@@ -43,6 +43,7 @@ pub struct CruftRules {
     short: RegexSet,
     caption: RegexSet,
     box_heading: RegexSet,
+    consent: RegexSet,
     site: RegexSet,
 }
 
@@ -87,6 +88,7 @@ impl CruftRules {
             short: compile(&CRUFT.short_patterns),
             caption: compile(&CRUFT.caption_patterns),
             box_heading: compile(&CRUFT.box_heading_patterns),
+            consent: compile(&CRUFT.consent_patterns),
             site,
         })
     }
@@ -133,6 +135,14 @@ impl CruftRules {
     pub fn is_cruft_box_heading(&self, text: &str) -> bool {
         let text = text.trim();
         text.len() <= 400 && self.box_heading.is_match(text)
+    }
+
+    /// Whether a body opening with `text` is a consent, cookie or copyright notice (the
+    /// `consent_patterns` of `rules/cruft.toml`, tried on its first 300 characters).
+    pub fn opens_with_consent(&self, text: &str) -> bool {
+        let text = text.trim_start();
+        let head = &text[..crate::extract::floor_char_boundary(text, 300)];
+        self.consent.is_match(head)
     }
 
     /// Whether a line is a "read also" pointer: a `read_also_labels` label (`rules/cruft.toml`) followed by a link

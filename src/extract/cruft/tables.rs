@@ -17,6 +17,7 @@ pub(super) struct CruftTables {
     pub(super) box_heading_patterns: Vec<String>,
     pub(super) read_also_labels: Vec<String>,
     pub(super) caption_patterns: Vec<String>,
+    pub(super) consent_patterns: Vec<String>,
     pub(super) bullet_headings: Vec<String>,
     pub(super) boilerplate_tokens: Vec<String>,
     pub(super) negating_tokens: Vec<String>,
@@ -131,6 +132,7 @@ mod tests {
             ("short_patterns", &t.short_patterns),
             ("box_heading_patterns", &t.box_heading_patterns),
             ("caption_patterns", &t.caption_patterns),
+            ("consent_patterns", &t.consent_patterns),
         ] {
             check_patterns(name, list);
         }

@@ -35,6 +35,8 @@ pub(super) struct LdArticle {
     pub(super) language: Option<String>,
     pub(super) url: Option<String>,
     pub(super) site_name: Option<String>,
+    /// The article's full text as the page declares it (`articleBody`), entities decoded.
+    pub(super) article_body: Option<String>,
 }
 
 impl LdArticle {
@@ -71,6 +73,11 @@ impl LdArticle {
             .and_then(Value::as_str)
             .map(str::to_owned);
         self.image = obj.get("image").and_then(ld_url);
+        self.article_body = obj
+            .get("articleBody")
+            .and_then(Value::as_str)
+            .map(|s| decode_entities(s).trim().to_string())
+            .filter(|s| !s.is_empty());
         self.language = obj.get("inLanguage").and_then(|v| match v {
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o

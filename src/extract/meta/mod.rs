@@ -113,6 +113,8 @@ pub struct Meta {
     /// The base for relative links: `<base href>` if present, else the page URL.
     pub base: Option<Url>,
     pub site_name: Option<String>,
+    /// The JSON-LD `articleBody`: the page's own plain-text copy of the article, when declared.
+    pub article_body: Option<String>,
 }
 
 impl MetaRules {
@@ -134,7 +136,8 @@ impl MetaRules {
     pub fn extract(&self, doc: &Html, page_url: Option<&Url>) -> Meta {
         let scan = Scan::of(doc);
         let ld = json_ld(&scan.json_ld);
-        let src = Sources { scan, ld };
+        let mut src = Sources { scan, ld };
+        let article_body = src.ld.article_body.take();
         let own_url = page_url.cloned().or_else(|| src.absolute_canonical());
         let page_url = own_url.as_ref();
         let base = base_url(src.scan.base_href, page_url);
@@ -151,6 +154,7 @@ impl MetaRules {
             language: src.language(),
             base,
             site_name,
+            article_body,
         }
     }
 

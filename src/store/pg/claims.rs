@@ -110,6 +110,18 @@ impl PgStore {
         })
     }
 
+    /// Makes the feeds `ids` due now (those not leased are claimed at the workers' next look).
+    pub(in crate::store) fn make_due(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.with(async |c| {
+            c.execute(
+                "UPDATE feeds SET next_run_at = now() WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
     /// Reserves the next start of a request to `host`, `spacing` after the previous one by any
     /// worker. Returns how long to wait before starting.
     pub(in crate::store) fn reserve_host(
