@@ -452,3 +452,157 @@ fn rules_check_reports_which_rules_went_stale() {
     assert_eq!(site.hits("/robots.txt"), 1);
     assert_eq!(site.hits("/news/pier"), 1);
 }
+
+/// A page of the same site after a redesign: the body the rules name is gone.
+fn redesigned_page() -> String {
+    story_page("").replace("story-text", "article-text-v2")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_that_stops_matching_shows_in_status_metrics_and_the_index() {
+    let site = Server::start();
+    let pier = site.url("/news/pier");
+    // The same server under another name, whose rules need a login.
+    let ferry = site.url("/news/ferry").replace("127.0.0.1", "localhost");
+    site.ok("/rss.xml", "application/rss+xml", rss(&[(pier, "Pier")]));
+    site.ok("/news/pier", "text/html; charset=utf-8", story_page(""));
+    site.ok("/news/ferry", "text/html; charset=utf-8", story_page(""));
+    site.ok("/news/quay", "text/html; charset=utf-8", redesigned_page());
+    let rules = tempfile::tempdir().unwrap();
+    rule_file(
+        rules.path(),
+        "127.0.0.1.txt",
+        "body: //div[@id='story-text']\n",
+    );
+    rule_file(
+        rules.path(),
+        "localhost.txt",
+        "body: //div[@id='story-text']\nrequires_login: yes\n",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (library, _) = RulesLibrary::load(None, Some(rules.path()));
+    let feed = FeedConfig::from_feed_url("courier", site.url("/rss.xml").parse().unwrap());
+    let settings = Settings {
+        data_dir: data.path().to_path_buf(),
+        fetch: fetch_config(),
+        feeds: vec![feed.clone()],
+        rules: Arc::new(library),
+        ..Settings::default()
+    };
+    let public = settings.public_dir();
+    let pipeline = Pipeline::new(settings).unwrap();
+    let report = pipeline.run_feed(&feed).await;
+    assert_eq!((report.rules_applied, report.rules_missed), (1, 0));
+    let state = pipeline.store().feed_state("courier").unwrap().unwrap();
+    assert_eq!(
+        state.rules.summary().as_deref(),
+        Some("site rules matched 1 of 1 article")
+    );
+
+    // The site is redesigned: a new article no longer has the body the rule names, and one on
+    // the host whose rules need a login appears.
+    let quay = site.url("/news/quay");
+    site.ok(
+        "/rss.xml",
+        "application/rss+xml",
+        rss(&[(quay, "Quay"), (ferry, "Ferry")]),
+    );
+    let report = pipeline.run_feed(&feed).await;
+    assert_eq!((report.rules_applied, report.rules_missed), (1, 1));
+    assert_eq!(report.rules_login, vec!["localhost".to_string()]);
+    assert!(
+        report.to_string().contains("site rules missed 1 of 1"),
+        "{report}"
+    );
+
+    let states = pipeline.store().feed_states().unwrap();
+    let table = clearfeed::app::commands::status_table(std::slice::from_ref(&feed), &[], &states);
+    let row = table.lines().find(|l| l.starts_with("courier")).unwrap();
+    assert!(
+        row.contains(
+            "site rules missed 1 of 1 article; rules not applied, login needed: localhost"
+        ),
+        "{table}"
+    );
+
+    let server = common::AppServer::start_with(
+        clearfeed::serve::AppState::new(public).with_pipeline(pipeline.clone()),
+    )
+    .await;
+    let get = |path: &str| {
+        let url = server.url(path);
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let metrics = get("/metrics").await;
+    for line in [
+        "clearfeed_feed_rules_articles_total{feed=\"courier\"} 2",
+        "clearfeed_feed_rules_missed_total{feed=\"courier\"} 1",
+        "clearfeed_feed_rules_matched{feed=\"courier\"} 0",
+        "clearfeed_feed_rules_login_hosts{feed=\"courier\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in {metrics}"
+        );
+    }
+    let index = get("/").await;
+    assert!(
+        index.contains("site rules missed 1 of 1 article"),
+        "{index}"
+    );
+    assert!(index.contains("login needed: localhost"), "{index}");
+    server.stop().await;
+}
+
+#[test]
+fn a_body_rule_joins_every_match_of_its_first_matching_selector_and_too_little_is_a_miss() {
+    use clearfeed::extract::{Extractor, HostExtras, SiteRules};
+    use clearfeed::model::Page;
+    let para = |s: &str| format!("<p>{s} {PARA}</p>");
+    let page = format!(
+        r#"<html><body><div class="lede">{}</div><aside>{}</aside>
+<div class="part">{}{}</div><div class="ad">Advert</div><div class="part">{}{}</div></body></html>"#,
+        para("Lede."),
+        para("Aside."),
+        para("First."),
+        para("Second."),
+        para("Third."),
+        para("Fourth.")
+    );
+    let article = |body: &[&str]| {
+        let rules = SiteRules {
+            body: body.iter().map(|s| s.to_string()).collect(),
+            host: HostExtras {
+                body_from_files: true,
+                ..HostExtras::default()
+            },
+            ..SiteRules::default()
+        };
+        let page = Page::from_bytes(page.clone().into_bytes(), None);
+        Extractor::new(&rules).unwrap().article(&page).unwrap()
+    };
+    // Both parts, in order, without what lies between them; the earlier `.lede` match of the
+    // second selector does not count, since the first selector matched.
+    let a = article(&["div.part", "div.lede"]);
+    assert_eq!(a.site_body, Some(true));
+    let firsts: Vec<&str> = a.paragraphs.iter().map(|p| &p[..6]).collect();
+    assert_eq!(firsts, ["First.", "Second", "Third.", "Fourth"], "{a:?}");
+    // A selector matching nothing passes to the next.
+    let a = article(&["div.gone", "div.part"]);
+    assert_eq!(a.site_body, Some(true));
+    assert!(a.text.starts_with("First."), "{}", a.text);
+    assert!(!a.text.contains("Aside."), "{}", a.text);
+    // A body from rule files with far less text than the page's article is not taken: the rule
+    // missed.
+    let a = article(&["div.ad"]);
+    assert_eq!(a.site_body, Some(false));
+    assert!(a.text.contains("Fourth."), "{}", a.text);
+    // A feed's own table is taken as it is.
+    let own = SiteRules {
+        body: vec!["div.ad".into()],
+        ..SiteRules::default()
+    };
+    let own = Extractor::new(&own).unwrap();
+    let a = own.article(&Page::from_bytes(page.clone().into_bytes(), None));
+    assert_eq!(a.unwrap().text, "Advert");
+}

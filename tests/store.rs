@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use clearfeed::store::{
-    Database, FeedState, FetchLogEntry, Item, ItemMeta, Store, StoreError, Upsert,
+    Database, FeedState, FetchLogEntry, Item, ItemMeta, RulesHealth, Store, StoreError, Upsert,
 };
 
 fn item(guid: &str, url: &str, body: &str) -> Item {
@@ -82,6 +82,7 @@ both_engines!(
     feed_state_round_trip_and_failures,
     reopening_keeps_items_and_the_fetch_log,
     host_holds_keep_the_later_time_and_expire,
+    site_rule_figures_add_up_and_a_run_without_any_keeps_the_last,
 );
 
 fn upsert_dedupes_by_guid_and_url_and_updates_on_change(db: &Database) {
@@ -283,6 +284,38 @@ fn feed_state_round_trip_and_failures(db: &Database) {
     assert_eq!(s.teaser_count, 0);
     assert_eq!(store.feed_states().unwrap().len(), 1);
     assert!(store.feed_state("other").unwrap().is_none());
+}
+
+fn site_rule_figures_add_up_and_a_run_without_any_keeps_the_last(db: &Database) {
+    let store = Store::open_database(db).unwrap();
+    let state = FeedState {
+        id: "f".into(),
+        ..Default::default()
+    };
+    store.record_feed_success(&state, Utc::now()).unwrap();
+    let run = |applied, missed, login: &[&str]| RulesHealth {
+        applied,
+        missed,
+        login_hosts: login.iter().map(|h| h.to_string()).collect(),
+        ..Default::default()
+    };
+    store.record_rules_run("f", &run(4, 0, &[])).unwrap();
+    store
+        .record_rules_run("f", &run(3, 2, &["news.example", "paper.example"]))
+        .unwrap();
+    // A run that read no article with rules says nothing about them.
+    store.record_rules_run("f", &run(0, 0, &[])).unwrap();
+    let rules = store.feed_state("f").unwrap().unwrap().rules;
+    assert_eq!(
+        rules,
+        RulesHealth {
+            applied: 3,
+            missed: 2,
+            applied_total: 7,
+            missed_total: 2,
+            login_hosts: vec!["news.example".into(), "paper.example".into()],
+        }
+    );
 }
 
 fn reopening_keeps_items_and_the_fetch_log(db: &Database) {

@@ -230,6 +230,7 @@ pub fn status_table(
         "ITEMS".into(),
         "LAST SUCCESS".into(),
         "FAILS".into(),
+        "SITE RULES".into(),
         "LAST ERROR".into(),
     ]];
     let mut ids: Vec<(String, bool)> = feeds.iter().map(|f| (f.id.clone(), true)).collect();
@@ -251,6 +252,9 @@ pub fn status_table(
             fmt_time(state.and_then(|s| s.last_success)),
             state.map_or(0, |s| s.consecutive_failures).to_string(),
             state
+                .and_then(|s| s.rules.summary())
+                .unwrap_or_else(|| "-".into()),
+            state
                 .and_then(|s| {
                     s.last_error.clone().or_else(|| {
                         // The feed was read, but some of its articles were not.
@@ -268,18 +272,19 @@ pub fn status_table(
             "-".into(),
             "-".into(),
             "-".into(),
+            "-".into(),
             err.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..4)
+    let widths: Vec<usize> = (0..5)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for r in rows {
-        for c in 0..4 {
+        for c in 0..5 {
             out.push_str(&format!("{:<w$}  ", r[c], w = widths[c]));
         }
-        out.push_str(&r[4]);
+        out.push_str(&r[5]);
         out.push('\n');
     }
     out

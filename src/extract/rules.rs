@@ -47,6 +47,10 @@ pub struct HostExtras {
     pub single_page: Vec<RuleSelector>,
     /// `Some(false)`: the rule's body is taken as it is, without removing boxes inside it.
     pub prune: Option<bool>,
+    /// The body selectors come from rule files, not the feed's own table: a body they give
+    /// that holds under a third of the text generic extraction finds is not taken (the rule
+    /// counts as missed). A feed's own table is taken as it is.
+    pub body_from_files: bool,
 }
 
 /// The rules one article gets, and what its host's rule files said beyond extraction.
@@ -98,6 +102,7 @@ fn merge(chosen: &mut Chosen, file: &HostRules) {
         // Elements only: a body is never read from an attribute.
         let body = file.body.iter().filter(|s| s.attr.is_none());
         r.body = body.map(|s| s.css.clone()).collect();
+        r.host.body_from_files = !r.body.is_empty();
     }
     if r.bullets.is_empty() {
         r.bullets = file.bullets.clone();

@@ -22,7 +22,9 @@ use crate::filter::Subject;
 use crate::model::FeedMeta;
 use crate::model::Page;
 use crate::source::Candidate;
-use crate::store::{FeedState, FetchLogEntry, ItemMeta, Known, Store, StoreError, Upsert};
+use crate::store::{
+    FeedState, FetchLogEntry, ItemMeta, Known, RulesHealth, Store, StoreError, Upsert,
+};
 
 mod bounds;
 mod feed;
@@ -126,9 +128,10 @@ pub struct Pipeline {
     metrics: Arc<Metrics>,
     fetcher: Fetcher,
     store: Store,
-    /// One extractor per distinct rule set, shared by every feed with those rules: compiled rules
-    /// (and the regex engines' per-thread caches) cost megabytes each, so a cache keyed by feed
-    /// would grow with the number of feeds.
+    /// One extractor per distinct rule set (a feed's `[extract]` table over an article host's
+    /// rule files), shared by every feed and host with those rules, the most recently used
+    /// last: compiled rules (and the regex engines' per-thread caches) cost megabytes each, so
+    /// the cache keeps at most [`site::EXTRACTORS_KEPT`] and drops the least recently used.
     extractors: Arc<Mutex<Vec<ExtractorEntry>>>,
     /// What was last published, so an unchanged feed is not reloaded and rendered again.
     published: Arc<Mutex<publish::Published>>,
@@ -313,8 +316,17 @@ impl Pipeline {
         if pruned > 0 {
             tracing::info!(feed = %feed.id, pruned, "retention");
         }
+        let rules = RulesHealth {
+            applied: report.rules_applied as u32,
+            missed: report.rules_missed as u32,
+            login_hosts: report.rules_login.clone(),
+            ..RulesHealth::default()
+        };
         self.store
-            .call(move |s| s.record_feed_success(&new_state, Utc::now()))
+            .call(move |s| {
+                s.record_feed_success(&new_state, Utc::now())?;
+                s.record_rules_run(&new_state.id, &rules)
+            })
             .await?;
         Ok(())
     }
@@ -329,6 +341,7 @@ impl Pipeline {
     ) -> Result<(), StoreError> {
         let concurrency = self.settings.fetch.concurrency.max(1);
         let total = entries.len();
+        report.rules_login = self.login_hosts(&entries);
         let stream = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.

@@ -30,6 +30,9 @@ pub struct FeedReport {
     /// selector did not match (a stale rule).
     pub rules_applied: usize,
     pub rules_missed: usize,
+    /// Hosts of the feed's articles whose site rules were not applied because the site needs a
+    /// login (`requires_login`).
+    pub rules_login: Vec<String>,
     /// Articles stored from the content their entry carries, without fetching the page
     /// (`fetch = "auto"` found the full text in the feed, or `fetch = "never"`).
     pub from_feed: usize,
@@ -65,6 +68,10 @@ impl std::fmt::Display for FeedReport {
                 }
                 if self.filtered > 0 {
                     write!(f, ", filtered {}", self.filtered)?;
+                }
+                if self.rules_missed > 0 {
+                    let (missed, applied) = (self.rules_missed, self.rules_applied);
+                    write!(f, ", site rules missed {missed} of {applied}")?;
                 }
                 if self.source_not_modified {
                     write!(f, " (source not modified)")?;

@@ -1,5 +1,5 @@
 //! Site rules per article: the rule set an article gets (its feed's `[extract]` table over its
-//! host's rule files, see [`choose`]), the cache of compiled extractors shared by every feed
+//! host's rule files, see [`choose`]), the bounded cache of compiled extractors shared by every feed
 //! and host with the same rules, and extraction of an article's pages. Owns that choice and
 //! the cache; the rules themselves are `rules`' and `extract`'s.
 
@@ -12,6 +12,11 @@ use crate::extract::{Chosen, Extractor, SiteRules, choose};
 use crate::fetch::FetchError;
 use crate::model::Page;
 use crate::store::StoreError;
+
+/// How many compiled extractors the pipeline keeps (the most recently used): enough for the
+/// plain rules and the busiest hosts with rules of a large subscription list, small enough that
+/// a list of thousands of hosts does not keep thousands of compiled rule sets.
+pub(super) const EXTRACTORS_KEPT: usize = 32;
 
 impl Pipeline {
     /// The source's host may have site rules too; only their request headers apply to it.
@@ -46,15 +51,39 @@ impl Pipeline {
         Ok(false)
     }
 
+    /// The hosts of `entries` whose rule files need a login (`requires_login`), each once.
+    pub(super) fn login_hosts(&self, entries: &[crate::source::Candidate]) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        for host in entries.iter().filter_map(|c| c.url.host_str()) {
+            let login = || {
+                self.settings
+                    .rules
+                    .for_host(host)
+                    .iter()
+                    .any(|f| f.requires_login)
+            };
+            if !hosts.iter().any(|h| h == host) && login() {
+                hosts.push(host.to_string());
+            }
+        }
+        hosts
+    }
+
     pub(super) fn extractor(
         &self,
         rules: &SiteRules,
     ) -> Result<Arc<Extractor>, crate::extract::ExtractError> {
         let mut cache = self.extractors.lock().expect("extractor cache poisoned");
-        if let Some((_, x)) = cache.iter().find(|(r, _)| r == rules) {
-            return Ok(x.clone());
+        if let Some(at) = cache.iter().position(|(r, _)| r == rules) {
+            let hit = cache.remove(at);
+            let x = hit.1.clone();
+            cache.push(hit);
+            return Ok(x);
         }
         let x = Arc::new(Extractor::new(rules)?);
+        if cache.len() >= EXTRACTORS_KEPT {
+            cache.remove(0);
+        }
         cache.push((rules.clone(), x.clone()));
         Ok(x)
     }

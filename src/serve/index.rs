@@ -132,6 +132,9 @@ fn health_html(health: Option<&Health>) -> String {
         let noun = if not_read == 1 { "article" } else { "articles" };
         parts.push(format!("{not_read} {noun} not read, teaser shown{cause}"));
     }
+    if let Some(rules) = s.rules.summary() {
+        parts.push(e(&rules));
+    }
     parts.push(match next_run {
         Some(t) => format!("next run {}", when(*t)),
         None => "no scheduled runs (not served by <code>clearfeed run</code>)".into(),

@@ -140,6 +140,35 @@ const METRICS: &[Row] = &[
         |s| per_state(s, |st| Some(st.last_run_failed.to_string())),
     ),
     (
+        "clearfeed_feed_rules_articles_total",
+        "Articles read whose host's site rules name a body.",
+        "counter",
+        |s| per_state(s, |st| Some(st.rules.applied_total.to_string())),
+    ),
+    (
+        "clearfeed_feed_rules_missed_total",
+        "Articles read whose host's site rules name a body the page did not have (stale rules).",
+        "counter",
+        |s| per_state(s, |st| Some(st.rules.missed_total.to_string())),
+    ),
+    (
+        "clearfeed_feed_rules_matched",
+        "Whether the site rules matched every article of the latest run that read articles with rules (1), or missed some (0).",
+        "gauge",
+        |s| {
+            per_state(s, |st| {
+                let r = &st.rules;
+                (r.applied > 0).then(|| u8::from(r.missed == 0).to_string())
+            })
+        },
+    ),
+    (
+        "clearfeed_feed_rules_login_hosts",
+        "Article hosts whose site rules were not applied because the site needs a login.",
+        "gauge",
+        |s| per_state(s, |st| Some(st.rules.login_hosts.len().to_string())),
+    ),
+    (
         "clearfeed_feed_last_success_timestamp_seconds",
         "When the feed last ran successfully.",
         "gauge",

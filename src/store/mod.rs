@@ -34,7 +34,7 @@ use rusqlite::Connection;
 
 pub use crate::model::Item;
 pub use items::{ItemMeta, Known, Upsert};
-pub use state::{FeedState, FetchLogEntry};
+pub use state::{FeedState, FetchLogEntry, RulesHealth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

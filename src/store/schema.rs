@@ -80,6 +80,13 @@ CREATE TABLE host_holds (
     r#"
 ALTER TABLE items ADD COLUMN language TEXT;
 "#,
+    r#"
+ALTER TABLE feeds ADD COLUMN rules_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_missed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_applied_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_missed_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_login TEXT;
+"#,
 ];
 
 /// The database's schema version, refused when it is newer than the migrations we know.

@@ -35,6 +35,68 @@ pub struct FeedState {
     pub last_item_error: Option<String>,
     /// Published items that show only the source's teaser (their article was never read).
     pub teaser_count: u64,
+    /// How the site rules of the feed's article hosts fared.
+    pub rules: RulesHealth,
+}
+
+/// How a feed's site rules fared: articles read whose host's rules name a body, and how many of
+/// those the body rule did not match (a stale rule), for the latest run that read such articles
+/// and since the feed was first run; and the hosts whose rules need a login to show articles.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RulesHealth {
+    pub applied: u32,
+    pub missed: u32,
+    pub applied_total: u64,
+    pub missed_total: u64,
+    /// Hosts whose rule files were not applied because the site needs a login (latest run).
+    pub login_hosts: Vec<String>,
+}
+
+impl RulesHealth {
+    /// Whether a run with these figures says anything (read an article with rules, or met a
+    /// host needing a login); a run that says nothing keeps the previous run's figures.
+    pub fn says_anything(&self) -> bool {
+        self.applied > 0 || !self.login_hosts.is_empty()
+    }
+
+    /// One line for `status` and the index page: how the latest run's articles fared and which
+    /// hosts need a login; `None` when no run read an article with site rules.
+    pub fn summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.applied > 0 {
+            let (verdict, n) = match self.missed {
+                0 => ("matched", self.applied),
+                missed => ("missed", missed),
+            };
+            let noun = if self.applied == 1 {
+                "article"
+            } else {
+                "articles"
+            };
+            parts.push(format!(
+                "site rules {verdict} {n} of {} {noun}",
+                self.applied
+            ));
+            if self.missed_total > u64::from(self.missed) {
+                parts.push(format!("{} missed in all", self.missed_total));
+            }
+        }
+        if !self.login_hosts.is_empty() {
+            let hosts = self.login_hosts.join(", ");
+            parts.push(format!("rules not applied, login needed: {hosts}"));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// The login hosts as stored: space-separated, `None` for none.
+    pub(super) fn login_column(&self) -> Option<String> {
+        (!self.login_hosts.is_empty()).then(|| self.login_hosts.join(" "))
+    }
+
+    pub(super) fn login_from_column(stored: Option<String>) -> Vec<String> {
+        let stored = stored.unwrap_or_default();
+        stored.split_whitespace().map(str::to_string).collect()
+    }
 }
 
 /// One HTTP fetch, for the log.
@@ -72,7 +134,9 @@ impl Store {
                         (SELECT COUNT(*) FROM items WHERE items.feed = feeds.id AND pruned = 0),
                         last_run_failed, last_item_error,
                         (SELECT COUNT(*) FROM items
-                         WHERE items.feed = feeds.id AND pruned = 0 AND fallback = 1)
+                         WHERE items.feed = feeds.id AND pruned = 0 AND fallback = 1),
+                        rules_applied, rules_missed, rules_applied_total, rules_missed_total,
+                        rules_login
                  FROM feeds WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map(params![feed], |r| {
@@ -90,6 +154,13 @@ impl Store {
                         last_run_failed: r.get(12)?,
                         last_item_error: r.get(13)?,
                         teaser_count: r.get::<_, i64>(14)? as u64,
+                        rules: RulesHealth {
+                            applied: r.get(15)?,
+                            missed: r.get(16)?,
+                            applied_total: r.get::<_, i64>(17)? as u64,
+                            missed_total: r.get::<_, i64>(18)? as u64,
+                            login_hosts: RulesHealth::login_from_column(r.get(19)?),
+                        },
                         ..Default::default()
                     },
                     r.get::<_, Option<String>>(6)?,
@@ -146,6 +217,28 @@ impl Store {
                     state.last_run_failed,
                     state.last_item_error,
                 ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// One run's site-rule figures (`run.applied`, `run.missed`, `run.login_hosts`; the totals
+    /// are ignored): added to the feed's totals, and the latest run's figures replaced, unless
+    /// the run [says nothing](RulesHealth::says_anything). The feed must have a state already.
+    pub fn record_rules_run(&self, feed: &str, run: &RulesHealth) -> Result<(), StoreError> {
+        if !run.says_anything() {
+            return Ok(());
+        }
+        if let Some(pg) = self.pg() {
+            return pg.record_rules_run(feed, run);
+        }
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE feeds SET rules_applied = ?2, rules_missed = ?3,
+                    rules_applied_total = rules_applied_total + ?2,
+                    rules_missed_total = rules_missed_total + ?3, rules_login = ?4
+                 WHERE id = ?1",
+                params![feed, run.applied, run.missed, run.login_column()],
             )?;
             Ok(())
         })

@@ -75,6 +75,8 @@ pub struct ContentRules {
     remove: Vec<Selector>,
     /// Boxes inside a site rule's body are removed (a rule's `prune: no` turns this off).
     prune: bool,
+    /// See [`HostExtras::body_from_files`](crate::extract::HostExtras::body_from_files).
+    guard_body: bool,
 }
 
 fn compile_selectors(key: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
@@ -97,6 +99,7 @@ impl ContentRules {
             bullets: compile_selectors("bullets", &site.bullets)?,
             remove: compile_selectors("remove", &site.remove)?,
             prune: site.host.prune != Some(false),
+            guard_body: site.host.body_from_files,
         })
     }
 
@@ -138,32 +141,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
         arena.remove_boilerplate();
     }
 
-    let containers = match arena.site_body() {
-        Some(i) => vec![i],
-        None => arena.choose_containers(),
-    };
-
-    let mut main = Emitter::new(&arena);
-    for &c in &containers {
-        main.node(c);
-    }
-    let mut blocks = main.finish();
-
-    // A container that yields little next to the page's paragraph text is a wrong guess (the
-    // article split over unrelated boxes, a scoring slip): compare with a wide extraction of all
-    // paragraph-like blocks of the page and keep the better.
-    let main_len: usize = text_len(&blocks);
-    let page_len = arena.items.first().map_or(0, |r| r.p_text as usize);
-    if arena.site_body.is_none() && (main_len * 2 < page_len || main_len < 250) {
-        let mut wide = Emitter::new(&arena);
-        wide.strict = true;
-        wide.node(0);
-        let wide_blocks = wide.finish();
-        let wide_len = text_len(&wide_blocks);
-        if wide_len > main_len + main_len / 2 + 100 {
-            blocks = wide_blocks;
-        }
-    }
+    let (mut blocks, site_body) = body_blocks(&arena, rules.guard_body);
 
     if bullets.is_empty() {
         bullets = leading_summary_list(&mut blocks);
@@ -176,8 +154,55 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
         blocks: finalize(blocks, &rules.cruft, &bullets),
         bullets,
         dek,
-        site_body: arena.site_body().is_some(),
+        site_body,
     }
+}
+
+/// The body's blocks, and whether they are the site rule's. With `guard`, a rule's body that
+/// holds less than a third of the text the generic extraction finds (a rule gone stale, or one
+/// naming a part of the article) is not taken: the generic body is, and the rule counts as missed.
+fn body_blocks(arena: &Arena<'_>, guard: bool) -> (Vec<RawBlock>, bool) {
+    if arena.site_bodies.is_empty() {
+        return (generic_blocks(arena), false);
+    }
+    let mut main = Emitter::new(arena);
+    for &c in &arena.site_bodies {
+        main.node(c);
+    }
+    let ruled = main.finish();
+    if !guard {
+        return (ruled, true);
+    }
+    let generic = generic_blocks(arena);
+    if text_len(&ruled) * 3 < text_len(&generic) {
+        return (generic, false);
+    }
+    (ruled, true)
+}
+
+/// The body found without site rules: the best-scoring containers, or a wide extraction of the
+/// page's paragraph-like blocks when those yield little.
+fn generic_blocks(arena: &Arena<'_>) -> Vec<RawBlock> {
+    let mut main = Emitter::new(arena);
+    for c in arena.choose_containers() {
+        main.node(c);
+    }
+    let blocks = main.finish();
+    // A container that yields little next to the page's paragraph text is a wrong guess (the
+    // article split over unrelated boxes, a scoring slip): compare with a wide extraction of all
+    // paragraph-like blocks of the page and keep the better.
+    let main_len: usize = text_len(&blocks);
+    let page_len = arena.items.first().map_or(0, |r| r.p_text as usize);
+    if main_len * 2 < page_len || main_len < 250 {
+        let mut wide = Emitter::new(arena);
+        wide.strict = true;
+        wide.node(0);
+        let wide_blocks = wide.finish();
+        if text_len(&wide_blocks) > main_len + main_len / 2 + 100 {
+            return wide_blocks;
+        }
+    }
+    blocks
 }
 
 fn text_len(blocks: &[RawBlock]) -> usize {

@@ -79,8 +79,31 @@ impl<'a> Item<'a> {
 
 pub(super) struct Arena<'a> {
     pub(super) items: Vec<Item<'a>>,
-    pub(super) site_body: Option<u32>,
+    /// The site rule's body: the matches of the first body selector that matches (see
+    /// [`site_bodies`]), in document order; empty when the rules name none or it matched nothing.
+    pub(super) site_bodies: Vec<u32>,
     pub(super) site_bullets: Vec<u32>,
+}
+
+/// The site rule's body, as Full-Text RSS reads a body rule: the first selector, in the rules'
+/// order, that matches an element with text gives the body, and the body is every element it
+/// matches (in document order, less those inside an earlier one), joined. Each is flagged
+/// [`F_SITE_BODY`] so that pruning leaves it alone.
+fn site_bodies(items: &mut [Item<'_>], matches: &[(usize, u32)]) -> Vec<u32> {
+    let with_text = |&&(_, i): &&(usize, u32)| items[i as usize].text_len > 0;
+    let first = matches.iter().filter(with_text).map(|m| m.0).min();
+    let Some(best) = first.or_else(|| matches.iter().map(|m| m.0).min()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<u32> = Vec::new();
+    for &(_, i) in matches.iter().filter(|m| m.0 == best) {
+        if out.last().is_some_and(|&last| i < items[last as usize].end) {
+            continue;
+        }
+        items[i as usize].flags |= F_SITE_BODY;
+        out.push(i);
+    }
+    out
 }
 
 /// Counts visible characters (whitespace runs as one) and commas of a text node.
@@ -115,7 +138,7 @@ impl<'a> Arena<'a> {
                 && rules.body.is_empty()
                 && rules.bullets.is_empty()),
             items: Vec::with_capacity(2048),
-            site_body: None,
+            body_matches: Vec::new(),
             site_bullets: Vec::new(),
             stack: Vec::with_capacity(64),
             block_stack: Vec::with_capacity(64),
@@ -162,9 +185,11 @@ impl<'a> Arena<'a> {
             }
             cur = next;
         }
+        let mut items = b.items;
+        let site_bodies = site_bodies(&mut items, &b.body_matches);
         Arena {
-            items: b.items,
-            site_body: b.site_body,
+            items,
+            site_bodies,
             site_bullets: b.site_bullets,
         }
     }
@@ -217,8 +242,9 @@ impl<'a> Arena<'a> {
         }
     }
 
+    /// The first element of the site rule's body.
     pub(super) fn site_body(&self) -> Option<u32> {
-        self.site_body
+        self.site_bodies.first().copied()
     }
 
     /// Plain text of a subtree, whitespace collapsed, removed parts skipped.
@@ -282,7 +308,9 @@ struct Builder<'a, 'r> {
     rules: &'r ContentRules,
     has_site: bool,
     items: Vec<Item<'a>>,
-    site_body: Option<u32>,
+    /// Elements a body selector matches: the first selector's index that matches, and the
+    /// element's arena index, in document order.
+    body_matches: Vec<(usize, u32)>,
     site_bullets: Vec<u32>,
     /// The arena index of each open element.
     stack: Vec<u32>,
@@ -357,9 +385,6 @@ impl<'a> Builder<'a, '_> {
         }
         self.items
             .push(Item::new(Some(el), tag, flags, parent, idx, weight));
-        if flags & F_SITE_BODY != 0 && self.site_body.is_none() {
-            self.site_body = Some(idx);
-        }
         if tag == Tag::Drop || flags & F_SITE_REMOVE != 0 || !el.has_children() {
             return false;
         }
@@ -389,8 +414,8 @@ impl<'a> Builder<'a, '_> {
         if rules.remove.iter().any(|s| s.matches(&el)) {
             flags |= F_SITE_REMOVE | F_REMOVED;
         }
-        if self.site_body.is_none() && rules.body.iter().any(|s| s.matches(&el)) {
-            flags |= F_SITE_BODY;
+        if let Some(k) = rules.body.iter().position(|s| s.matches(&el)) {
+            self.body_matches.push((k, idx));
         }
         if rules.bullets.iter().any(|s| s.matches(&el)) {
             self.site_bullets.push(idx);

@@ -34,7 +34,8 @@ const MIGRATION_LOCK: i64 = 0x636c_6561_7266_6564; // "clearfed"
 /// Schema migrations, applied in order; the `schema_version` table counts those applied. The
 /// tables match the SQLite engine's, plus what workers need to share feeds (`next_run_at`, the
 /// lease) and hosts (`host_slots`).
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     id TEXT PRIMARY KEY,
     etag TEXT,
@@ -103,7 +104,15 @@ CREATE TABLE host_holds (
     host TEXT PRIMARY KEY,
     until TIMESTAMPTZ NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE feeds ADD COLUMN rules_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_missed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_applied_total BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_missed_total BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN rules_login TEXT;
+"#,
+];
 
 /// One PostgreSQL connection (opened again when the server dropped it).
 pub(super) struct PgStore {

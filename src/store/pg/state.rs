@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{FeedState, FetchLogEntry, StoreError};
+use super::super::{FeedState, FetchLogEntry, RulesHealth, StoreError};
 use super::{PgStore, int, ms, uint};
 
 impl PgStore {
@@ -22,7 +22,9 @@ impl PgStore {
                              WHERE items.feed = feeds.id AND NOT pruned),
                             last_run_failed, last_item_error,
                             (SELECT COUNT(*) FROM items
-                             WHERE items.feed = feeds.id AND NOT pruned AND fallback)
+                             WHERE items.feed = feeds.id AND NOT pruned AND fallback),
+                            rules_applied, rules_missed, rules_applied_total, rules_missed_total,
+                            rules_login
                      FROM feeds
                      WHERE ($1::text IS NULL OR id = $1)
                        AND (last_attempt IS NOT NULL OR last_success IS NOT NULL)
@@ -48,6 +50,13 @@ impl PgStore {
                     last_run_failed: uint(r.get(12)),
                     last_item_error: r.get(13),
                     teaser_count: r.get::<_, i64>(14).max(0) as u64,
+                    rules: RulesHealth {
+                        applied: uint(r.get(15)),
+                        missed: uint(r.get(16)),
+                        applied_total: r.get::<_, i64>(17).max(0) as u64,
+                        missed_total: r.get::<_, i64>(18).max(0) as u64,
+                        login_hosts: RulesHealth::login_from_column(r.get(19)),
+                    },
                 })
                 .collect())
         })
@@ -84,6 +93,31 @@ impl PgStore {
                     &at,
                     &int(state.last_run_failed),
                     &state.last_item_error,
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub(in crate::store) fn record_rules_run(
+        &self,
+        feed: &str,
+        run: &RulesHealth,
+    ) -> Result<(), StoreError> {
+        self.with(async |c| {
+            c.execute(
+                "UPDATE feeds SET rules_applied = $2, rules_missed = $3,
+                    rules_applied_total = rules_applied_total + $4,
+                    rules_missed_total = rules_missed_total + $5, rules_login = $6
+                 WHERE id = $1",
+                &[
+                    &feed,
+                    &int(run.applied),
+                    &int(run.missed),
+                    &i64::from(run.applied),
+                    &i64::from(run.missed),
+                    &run.login_column(),
                 ],
             )
             .await?;

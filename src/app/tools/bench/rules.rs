@@ -23,6 +23,7 @@ pub(super) fn compare(name: &str, pages: &[CorpusPage], args: &BenchArgs) -> any
     let plain = Extractor::new(&SiteRules::default())?;
     let mut built: Vec<(SiteRules, Extractor)> = Vec::new();
     let (mut without, mut with, mut covered) = (Vec::new(), Vec::new(), Vec::new());
+    let mut words = Vec::new();
     for (i, page) in pages.iter().enumerate() {
         let doc = Page::from_bytes(page.bytes.clone(), page.url.clone());
         let text = |x: &Extractor| x.article(&doc).ok().map(|a| a.text);
@@ -43,7 +44,9 @@ pub(super) fn compare(name: &str, pages: &[CorpusPage], args: &BenchArgs) -> any
         };
         without.push(score_page(&page.reference, base.as_deref()));
         with.push(score_page(&page.reference, ruled.as_deref()));
+        words.push((word_count(base.as_deref()), word_count(ruled.as_deref())));
     }
+    list_hurt(pages, &covered, &without, &with, &words, args.worst);
     // Pooled over the pages picked; `corpus_quality` reads the kind of reference off the first.
     let f1 = |scores: &[PageScore], only: Option<&[usize]>| {
         let picked: Vec<PageScore> = match only {
@@ -67,4 +70,42 @@ pub(super) fn compare(name: &str, pages: &[CorpusPage], args: &BenchArgs) -> any
         f1(&with, None),
     );
     Ok(())
+}
+
+fn word_count(text: Option<&str>) -> usize {
+    text.map_or(0, |t| t.split_whitespace().count())
+}
+
+/// The covered pages the rules made worse, worst first (at most `n`): page, host, F1 and words
+/// without and with the rules.
+fn list_hurt(
+    pages: &[CorpusPage],
+    covered: &[usize],
+    without: &[PageScore],
+    with: &[PageScore],
+    words: &[(usize, usize)],
+    n: usize,
+) {
+    let mut hurt: Vec<usize> = covered
+        .iter()
+        .copied()
+        .filter(|&i| with[i].f1 < without[i].f1)
+        .collect();
+    hurt.sort_by(|&a, &b| {
+        let loss = |i: usize| without[i].f1 - with[i].f1;
+        loss(b).total_cmp(&loss(a))
+    });
+    println!("covered pages the rules made worse: {}", hurt.len());
+    for &i in hurt.iter().take(n) {
+        let host = pages[i].url.as_ref().and_then(url::Url::host_str);
+        println!(
+            "  {} host={} f1 {:.3} -> {:.3} words {} -> {}",
+            pages[i].name,
+            host.unwrap_or("?"),
+            without[i].f1,
+            with[i].f1,
+            words[i].0,
+            words[i].1
+        );
+    }
 }
