@@ -338,13 +338,18 @@ pub(crate) fn dedupe_key(s: &str) -> String {
 /// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
 /// `None` when the text has no letters or digits at all.
 fn dedupe_hash(s: &str) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::Hasher;
+    let mut h = cruft::Fnv::default();
     let mut any = false;
+    let mut buf = [0u8; 4];
     for c in s.chars().filter(|c| c.is_alphanumeric()) {
         any = true;
-        for l in c.to_lowercase() {
-            l.hash(&mut h);
+        if c.is_ascii() {
+            h.write_u8(c.to_ascii_lowercase() as u8);
+        } else {
+            for l in c.to_lowercase() {
+                h.write(l.encode_utf8(&mut buf).as_bytes());
+            }
         }
     }
     any.then(|| h.finish())

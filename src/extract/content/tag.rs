@@ -142,20 +142,67 @@ impl Tag {
     }
 }
 
+/// The attributes the per-element checks read, found in one pass over the element's attribute
+/// list. `scraper`'s `attr` interns the name and binary-searches on every call and its `classes`
+/// interns every class name; this runs on every element of every page, so it does neither.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Attrs<'a> {
+    pub(super) class: Option<&'a str>,
+    pub(super) id: Option<&'a str>,
+    pub(super) role: Option<&'a str>,
+    pub(super) itemprop: Option<&'a str>,
+    pub(super) style: Option<&'a str>,
+    pub(super) aria_hidden: Option<&'a str>,
+    pub(super) hidden: bool,
+    pub(super) width: Option<&'a str>,
+    pub(super) height: Option<&'a str>,
+    pub(super) alt: bool,
+}
+
+impl<'a> Attrs<'a> {
+    pub(super) fn of(el: &'a scraper::node::Element) -> Self {
+        let mut a = Attrs::default();
+        for (name, value) in &el.attrs {
+            // Plain HTML attributes only, as `Element::attr` looks them up.
+            if name.prefix.is_some() || !name.ns.is_empty() {
+                continue;
+            }
+            let value: &'a str = value;
+            match &*name.local {
+                "class" => a.class = Some(value),
+                "id" => a.id = Some(value),
+                "role" => a.role = Some(value),
+                "itemprop" => a.itemprop = Some(value),
+                "style" => a.style = Some(value),
+                "aria-hidden" => a.aria_hidden = Some(value),
+                "hidden" => a.hidden = true,
+                "width" => a.width = Some(value),
+                "height" => a.height = Some(value),
+                "alt" => a.alt = true,
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
 /// Whether an element is hidden from sighted readers: the `hidden` attribute, `aria-hidden`,
 /// an inline `display:none`/`visibility:hidden`, or a hiding class (`sr-only`, `visually-hidden`,
 /// ... in `rules/cruft.toml`).
-pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
-    if el.attr("hidden").is_some() {
+pub(super) fn is_hidden(el: &Attrs) -> bool {
+    if el.hidden {
         return true;
     }
-    if el.classes().any(is_hidden_class) {
+    if el
+        .class
+        .is_some_and(|c| c.split_ascii_whitespace().any(is_hidden_class))
+    {
         return true;
     }
-    if el.attr("aria-hidden") == Some("true") {
+    if el.aria_hidden == Some("true") {
         return true;
     }
-    if let Some(style) = el.attr("style")
+    if let Some(style) = el.style
         && (style.contains("none") || style.contains("hidden"))
     {
         let compact: String = style
@@ -170,13 +217,13 @@ pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
     false
 }
 
-pub(super) fn is_tracking_pixel(el: &scraper::node::Element) -> bool {
-    let tiny = |a: &str| {
-        el.attr(a)
-            .map(|v| v.trim().trim_end_matches("px"))
+pub(super) fn is_tracking_pixel(el: &Attrs) -> bool {
+    let tiny = |a: Option<&str>| {
+        a.map(|v| v.trim().trim_end_matches("px"))
             .is_some_and(|v| v == "0" || v == "1")
     };
-    tiny("width") && tiny("height") || (tiny("width") || tiny("height")) && el.attr("alt").is_none()
+    let (w, h) = (tiny(el.width), tiny(el.height));
+    w && h || (w || h) && !el.alt
 }
 
 /// What an element's class, id and role say about it.
@@ -195,14 +242,14 @@ pub(super) struct ClassHints {
 }
 
 /// The hints an element's class, id and role give it (see [`ClassHints`]).
-pub(super) fn class_weight(el: &scraper::node::Element) -> ClassHints {
+pub(super) fn class_weight(el: &Attrs) -> ClassHints {
     let mut weight = 0i16;
     let mut boiler = false;
     let mut bullet = false;
     let mut dek = false;
     let mut hidden = false;
-    for attr in ["class", "id"] {
-        let Some(v) = el.attr(attr) else { continue };
+    for v in [el.class, el.id] {
+        let Some(v) = v else { continue };
         let mut bad = false;
         let mut neg = false;
         let mut good = false;
@@ -225,7 +272,7 @@ pub(super) fn class_weight(el: &scraper::node::Element) -> ClassHints {
             weight += 25;
         }
     }
-    if let Some(role) = el.attr("role") {
+    if let Some(role) = el.role {
         match role {
             "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "dialog"
             | "menu" | "menubar" | "alert" | "toolbar" => {
@@ -237,7 +284,7 @@ pub(super) fn class_weight(el: &scraper::node::Element) -> ClassHints {
         }
     }
     if el
-        .attr("itemprop")
+        .itemprop
         .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
     {
         weight += 50;

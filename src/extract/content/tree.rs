@@ -6,7 +6,7 @@
 use scraper::{ElementRef, Html};
 
 use super::ContentRules;
-use super::tag::{Tag, class_weight, is_hidden, is_tracking_pixel};
+use super::tag::{Attrs, Tag, class_weight, is_hidden, is_tracking_pixel};
 
 pub(super) const F_REMOVED: u16 = 1;
 pub(super) const F_BOILER: u16 = 2;
@@ -366,13 +366,15 @@ impl<'a> Builder<'a, '_> {
         let parent = self.parent();
         let idx = self.items.len() as u32;
         let e = el.value();
+        let attrs = Attrs::of(e);
         let (mut tag, weight, mut flags) =
-            element_hints(e, std::mem::take(&mut self.space_pending));
-        if tag == Tag::Img && is_tracking_pixel(e) {
+            element_hints(e.name(), &attrs, std::mem::take(&mut self.space_pending));
+        if tag == Tag::Img && is_tracking_pixel(&attrs) {
             tag = Tag::Drop;
         }
         // Hidden text is not body text, except a key-points box collapsed behind a button.
-        if is_hidden(e) && tag != Tag::Body && tag != Tag::Other && !self.in_bullet_box(flags) {
+        if is_hidden(&attrs) && tag != Tag::Body && tag != Tag::Other && !self.in_bullet_box(flags)
+        {
             tag = Tag::Drop;
         }
         if self.has_site {
@@ -463,8 +465,8 @@ impl<'a> Builder<'a, '_> {
 
 /// An element's tag and the flags and weight its name, class, id, role and `itemprop` give it
 /// (`space_before`: whitespace came right before it).
-fn element_hints(e: &scraper::node::Element, space_before: bool) -> (Tag, i16, u16) {
-    let tag = Tag::of(e.name());
+fn element_hints(name: &str, e: &Attrs, space_before: bool) -> (Tag, i16, u16) {
+    let tag = Tag::of(name);
     let mut flags = 0u16;
     if space_before {
         flags |= F_SPACE_BEFORE;
@@ -497,7 +499,7 @@ fn element_hints(e: &scraper::node::Element, space_before: bool) -> (Tag, i16, u
     if matches!(tag, Tag::Article) || weight >= 50 {
         flags |= F_ARTICLE_HINT;
     }
-    if e.attr("itemprop")
+    if e.itemprop
         .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
     {
         flags |= F_BODY_PROP;

@@ -22,7 +22,7 @@ use crate::extract::ExtractError;
 use crate::extract::SiteRules;
 use tables::CRUFT;
 pub(crate) use tokens::{
-    TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_DEK, TOKEN_HIDDEN, TOKEN_NEGATE,
+    Fnv, TOKEN_BOILER, TOKEN_BULLET, TOKEN_CONTENT, TOKEN_DEK, TOKEN_HIDDEN, TOKEN_NEGATE,
     for_each_token, is_hidden_class, token_kind,
 };
 

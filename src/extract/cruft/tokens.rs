@@ -3,7 +3,8 @@
 //! `rules/cruft.toml`. Owns the token vocabulary only; the weights an element gets from it are
 //! `content`'s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use super::tables::CRUFT;
@@ -17,8 +18,34 @@ pub(crate) const TOKEN_BULLET: u8 = 8;
 pub(crate) const TOKEN_DEK: u8 = 16;
 pub(crate) const TOKEN_HIDDEN: u8 = 32;
 
-static TOKEN_TABLE: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
-    let mut m = HashMap::new();
+/// FNV-1a: the token tables are looked up for every class and id token of every element, where
+/// the default SipHash is most of the cost; the keys are our own word lists, so no flooding. Also
+/// the paragraph hash of the repeat check.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = BuildHasherDefault<Fnv>;
+
+static TOKEN_TABLE: LazyLock<HashMap<&'static str, u8, FnvBuild>> = LazyLock::new(|| {
+    let mut m = HashMap::default();
     for (list, bit) in [
         (&CRUFT.boilerplate_tokens, TOKEN_BOILER),
         (&CRUFT.negating_tokens, TOKEN_NEGATE),
@@ -69,7 +96,7 @@ pub(crate) fn for_each_token(value: &str, mut f: impl FnMut(&str)) {
     }
 }
 
-static HIDDEN_CLASSES: LazyLock<std::collections::HashSet<&'static str>> =
+static HIDDEN_CLASSES: LazyLock<HashSet<&'static str, FnvBuild>> =
     LazyLock::new(|| CRUFT.hidden_classes.iter().map(String::as_str).collect());
 
 /// Whether a whole class name hides its element (`sr-only`, `visually-hidden`, `hidden`, ...).
