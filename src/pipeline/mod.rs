@@ -28,6 +28,7 @@ use crate::store::{
 
 mod bounds;
 mod cpu;
+mod failure;
 mod feed;
 mod item;
 mod metrics;
@@ -54,7 +55,7 @@ pub use sources::MAX_SITEMAP_DOCUMENTS;
 
 use bounds::Bounds;
 use metrics::bump;
-use policy::{defers, feed_backoff, source_sig};
+use policy::{defers, source_sig};
 use shared::Extracted;
 use unread::Unread;
 
@@ -244,35 +245,6 @@ impl Pipeline {
             started.elapsed().as_millis() as u64,
         );
         report
-    }
-
-    /// A feed that failed as a whole: counted, and its back-off recorded.
-    async fn record_failure(&self, feed: &FeedConfig, err: &FeedError, report: &mut FeedReport) {
-        report.error = Some(err.to_string());
-        bump(&self.metrics.feed_failures, 1);
-        // A source that could not be fetched is already counted under its fetch reason.
-        match err {
-            FeedError::Source(_) => {}
-            FeedError::Parse(_) => self.metrics.count_failure("feed_unreadable"),
-            FeedError::Store(_) => self.metrics.count_failure("feed_store"),
-            FeedError::Publish(_) => self.metrics.count_failure("feed_publish"),
-        }
-        // Said once: by the command's report (`once`) or the scheduler's log (`run`).
-        tracing::debug!(feed = %feed.id, "feed failed: {err}");
-        let (id, msg) = (feed.id.clone(), err.to_string());
-        let retry_after = match err {
-            FeedError::Source(FetchError::Status { retry_after, .. }) => *retry_after,
-            _ => None,
-        };
-        let stored = self
-            .store
-            .call(move |s| {
-                s.record_feed_failure(&id, &msg, Utc::now(), |n| feed_backoff(n, retry_after))
-            })
-            .await;
-        if let Err(e) = stored {
-            tracing::error!(feed = %feed.id, "cannot record the failure: {e}");
-        }
     }
 
     async fn read_feed(&self, feed: &FeedConfig, report: &mut FeedReport) -> Result<(), FeedError> {
