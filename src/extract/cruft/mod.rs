@@ -15,6 +15,7 @@ mod tables;
 mod tokens;
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use regex::{RegexSet, RegexSetBuilder};
 
@@ -38,14 +39,31 @@ const CAPTION_MAX: usize = 400;
 /// Compiled cruft rules: the built-in set plus a site's `drop_text` patterns.
 #[derive(Debug, Clone)]
 pub struct CruftRules {
+    builtin: &'static Builtin,
+    site: RegexSet,
+}
+
+/// The built-in rules, compiled once per process and shared by every rule set: a regex keeps its
+/// lazy-DFA caches with the compiled set, so one copy keeps one set of caches, however many sites
+/// have rules of their own.
+#[derive(Debug)]
+struct Builtin {
     labels: HashSet<&'static str>,
     block: RegexSet,
     short: RegexSet,
     caption: RegexSet,
     box_heading: RegexSet,
     consent: RegexSet,
-    site: RegexSet,
 }
+
+static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| Builtin {
+    labels: CRUFT.labels.iter().map(String::as_str).collect(),
+    block: compile(&CRUFT.block_patterns),
+    short: compile(&CRUFT.short_patterns),
+    caption: compile(&CRUFT.caption_patterns),
+    box_heading: compile(&CRUFT.box_heading_patterns),
+    consent: compile(&CRUFT.consent_patterns),
+});
 
 fn compile(patterns: &[String]) -> RegexSet {
     // ASCII word boundaries keep the set on the fast DFA engines (a Unicode `\b` forces the
@@ -83,12 +101,7 @@ impl CruftRules {
             reason: e.to_string(),
         })?;
         Ok(CruftRules {
-            labels: CRUFT.labels.iter().map(String::as_str).collect(),
-            block: compile(&CRUFT.block_patterns),
-            short: compile(&CRUFT.short_patterns),
-            caption: compile(&CRUFT.caption_patterns),
-            box_heading: compile(&CRUFT.box_heading_patterns),
-            consent: compile(&CRUFT.consent_patterns),
+            builtin: &BUILTIN,
             site,
         })
     }
@@ -112,14 +125,14 @@ impl CruftRules {
         }
         if chars <= 80 {
             let label = normalize_label(text);
-            if label.is_empty() || self.labels.contains(label.as_str()) {
+            if label.is_empty() || self.builtin.labels.contains(label.as_str()) {
                 return true;
             }
         }
-        if self.block.is_match(text) {
+        if self.builtin.block.is_match(text) {
             return true;
         }
-        chars <= SHORT_BLOCK && self.short.is_match(text)
+        chars <= SHORT_BLOCK && self.builtin.short.is_match(text)
     }
 
     /// Whether a block of text is a photo caption or credit ("Photo: …", "Credit: …").
@@ -128,13 +141,13 @@ impl CruftRules {
         !text.is_empty()
             && text.len() <= 4 * CAPTION_MAX
             && text.chars().count() <= CAPTION_MAX
-            && self.caption.is_match(text)
+            && self.builtin.caption.is_match(text)
     }
 
     /// Whether a heading makes the small box it opens boilerplate (the `box_heading_patterns` of `rules/cruft.toml`).
     pub fn is_cruft_box_heading(&self, text: &str) -> bool {
         let text = text.trim();
-        text.len() <= 400 && self.box_heading.is_match(text)
+        text.len() <= 400 && self.builtin.box_heading.is_match(text)
     }
 
     /// Whether a body opening with `text` is a consent, cookie or copyright notice (the
@@ -142,7 +155,7 @@ impl CruftRules {
     pub fn opens_with_consent(&self, text: &str) -> bool {
         let text = text.trim_start();
         let head = &text[..crate::extract::floor_char_boundary(text, 300)];
-        self.consent.is_match(head)
+        self.builtin.consent.is_match(head)
     }
 
     /// Whether a line is a "read also" pointer: a `read_also_labels` label (`rules/cruft.toml`) followed by a link

@@ -192,3 +192,17 @@ fn feed_descriptions_lose_their_cruft_sentences() {
     );
     assert_eq!(clean_description("Advertisement"), "");
 }
+
+/// Every site's rule set uses the one compiled built-in set (and so its one set of regex caches):
+/// a compiled copy per site cost megabytes of caches each.
+#[test]
+fn site_rule_sets_share_the_builtin_sets() {
+    let site = SiteRules {
+        drop_text: vec!["only on this site".into()],
+        ..SiteRules::default()
+    };
+    let (plain, own) = (rules(), CruftRules::new(&site).unwrap());
+    assert!(std::ptr::eq(plain.builtin, own.builtin));
+    assert!(own.is_cruft_text("Only on this site") && !plain.is_cruft_text("Only on this site"));
+    assert!(own.is_cruft_text("Advertisement") && plain.is_cruft_text("Advertisement"));
+}
