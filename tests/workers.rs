@@ -77,6 +77,18 @@ fn set_up(server: &Server, dir: &std::path::Path, db: &str) -> Vec<std::path::Pa
         .collect()
 }
 
+/// The worker processes, killed when the test ends, also when it fails half-way.
+struct Workers(Vec<Child>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for w in &mut self.0 {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+}
+
 fn start_worker(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_clearfeed"))
         .args(["run", "--listen", "127.0.0.1:0", "--config"])
@@ -113,15 +125,15 @@ fn three_workers_share_the_feeds_and_take_over_from_a_killed_one() {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let configs = set_up(&server, dir.path(), &url);
-    let mut workers: Vec<Child> = configs.iter().map(|c| start_worker(c)).collect();
+    let mut workers = Workers(configs.iter().map(|c| start_worker(c)).collect());
 
     // Kill worker 0 once it is in the middle of its runs.
     let started = wait_until(Duration::from_secs(60), || {
         server.seen().iter().filter(|s| by(s) == "worker-0").count() >= 6
     });
     assert!(started, "worker 0 never got going");
-    workers[0].kill().unwrap();
-    workers[0].wait().unwrap();
+    workers.0[0].kill().unwrap();
+    workers.0[0].wait().unwrap();
     let killed_at = Instant::now();
 
     let store = Store::open_database(&Database::Postgres(url)).unwrap();
@@ -129,7 +141,7 @@ fn three_workers_share_the_feeds_and_take_over_from_a_killed_one() {
         let states = store.feed_states().unwrap();
         states.iter().filter(|s| s.last_success.is_some()).count() == FEEDS
     });
-    for w in &mut workers[1..] {
+    for w in &mut workers.0[1..] {
         w.kill().unwrap();
         w.wait().unwrap();
     }
