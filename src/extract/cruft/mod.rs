@@ -6,8 +6,9 @@
 //!
 //! The rules are data: `rules/cruft.toml` and `rules/phrases.toml`, loaded once ([`tables`]).
 //! Everything there is a general rule that holds across sites; a site's own patterns
-//! (`drop_text`) are added on top. The lists are compiled once in [`CruftRules::new`]; checking a
-//! block is a hash lookup plus one pass of a [`RegexSet`]. This module owns no structure: which
+//! (`drop_text`) are added on top. The built-in lists are compiled once per process and shared by
+//! every rule set, a site's own patterns once in [`CruftRules::new`]; checking a block is a hash
+//! lookup plus one pass of a [`RegexSet`]. This module owns no structure: which
 //! element or line a block is, is decided by `content` and `plain`.
 
 pub(crate) mod phrases;
