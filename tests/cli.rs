@@ -211,19 +211,24 @@ fn rules_stats_reports_files_and_expressions() {
     );
 }
 
+/// `clearfeed status` with this config file and data directory, nothing from the environment.
+fn status(config: &std::path::Path, data: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clearfeed"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .args(["--data-dir", data.to_str().unwrap()])
+        .env_remove("CLEARFEED_CONFIG")
+        .env_remove("CLEARFEED_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn status_without_a_database_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write_feed(dir.path(), "harbour", "https://news.example/rss.xml");
     let config = dir.path().join("clearfeed.toml");
     let data = dir.path().join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
-        .args(["status", "--config", config.to_str().unwrap()])
-        .args(["--data-dir", data.to_str().unwrap()])
-        .env_remove("CLEARFEED_CONFIG")
-        .env_remove("CLEARFEED_DATA_DIR")
-        .output()
-        .unwrap();
+    let out = status(&config, &data);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -251,13 +256,7 @@ fn status_lists_the_hosts_on_hold_and_until_when() {
     ];
     store.hold_hosts(&holds, now).unwrap();
     drop(store);
-    let out = Command::new(env!("CARGO_BIN_EXE_clearfeed"))
-        .args(["status", "--config", config.to_str().unwrap()])
-        .args(["--data-dir", data.to_str().unwrap()])
-        .env_remove("CLEARFEED_CONFIG")
-        .env_remove("CLEARFEED_DATA_DIR")
-        .output()
-        .unwrap();
+    let out = status(&config, &data);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("ON HOLD UNTIL"), "{stdout}");

@@ -106,7 +106,7 @@ async fn feeds_are_served_with_types_validators_and_304s() {
                 .contains("max-age")
         );
         assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        let etag = res.headers()[header::ETAG].to_str().unwrap().to_string();
+        let etag = etag_of(&res);
         assert!(etag.starts_with('"'), "strong etag expected: {etag}");
         let last_modified = res.headers()[header::LAST_MODIFIED]
             .to_str()
@@ -155,6 +155,11 @@ async fn feeds_are_served_with_types_validators_and_304s() {
     server.stop().await;
 }
 
+/// A response's ETag header.
+fn etag_of(res: &reqwest::Response) -> String {
+    res.headers()[header::ETAG].to_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn a_republished_feed_gets_a_new_etag() {
     let (_dir, public) = published();
@@ -162,7 +167,7 @@ async fn a_republished_feed_gets_a_new_etag() {
     let c = client();
     let url = server.url("/feeds/riverside.rss");
     let first = c.get(&url).send().await.unwrap();
-    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+    let etag = etag_of(&first);
 
     publish::write_feed(&public, &meta(), &[item(3, "A third story")]).unwrap();
     let res = c
@@ -185,7 +190,7 @@ async fn gzip_only_when_asked_with_its_own_etag() {
     let url = server.url("/feeds/riverside.atom");
     let plain = c.get(&url).send().await.unwrap();
     assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
-    let plain_etag = plain.headers()[header::ETAG].to_str().unwrap().to_string();
+    let plain_etag = etag_of(&plain);
     let plain_body = plain.bytes().await.unwrap();
 
     let gz = c
@@ -202,7 +207,7 @@ async fn gzip_only_when_asked_with_its_own_etag() {
             .to_ascii_lowercase()
             .contains("accept-encoding")
     );
-    let gz_etag = gz.headers()[header::ETAG].to_str().unwrap().to_string();
+    let gz_etag = etag_of(&gz);
     assert_ne!(
         gz_etag, plain_etag,
         "the encoded variant needs its own strong tag"
@@ -241,7 +246,7 @@ async fn brotli_is_preferred_and_neither_variant_is_compressed_per_request() {
         .await
         .unwrap();
     assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
-    let tag = br.headers()[header::ETAG].to_str().unwrap().to_string();
+    let tag = etag_of(&br);
     assert!(tag.ends_with("-br\""), "{tag}");
     let body = br.bytes().await.unwrap();
     // The bytes written beside the feed at publish time, exactly.
@@ -288,7 +293,7 @@ async fn files_are_served_from_memory_and_outside_changes_are_noticed() {
     let c = client();
     let url = server.url("/feeds/riverside.json");
     let first = c.get(&url).send().await.unwrap();
-    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+    let etag = etag_of(&first);
     let generation = publish::generation();
     // Replaced the way another writer would: new file, rename over the old one.
     let tmp = public.join(".outside.tmp");
