@@ -288,8 +288,14 @@ impl Iterator for Children<'_, '_> {
     }
 }
 
+/// Appends `s` with whitespace runs collapsed to one space; invisible characters (soft hyphens,
+/// zero-width spaces, word joiners, byte-order marks) are dropped, so that plain text reads and
+/// matches as the page shows it.
 pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
     for c in s.chars() {
+        if matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}') {
+            continue;
+        }
         if c.is_whitespace() {
             *space = true;
         } else {
@@ -476,12 +482,14 @@ fn element_hints(name: &str, e: &Attrs, space_before: bool) -> (Tag, i16, u16) {
     if hints.dek {
         flags |= F_DEK_HINT;
     }
-    // A hover card is hidden until pointed at.
-    let tag = if hints.hidden && tag != Tag::Body {
-        Tag::Drop
-    } else {
-        tag
-    };
+    // A hover card is hidden until pointed at; the page's root elements never are one (a
+    // script's `…-tooltip` class on `<html>`).
+    let tag =
+        if hints.hidden && !matches!(tag, Tag::Body | Tag::Main | Tag::Article) && name != "html" {
+            Tag::Drop
+        } else {
+            tag
+        };
     // Class names on inline wrappers inside a paragraph are too noisy to trust (tracking and
     // widget classes on spans around real text): only boxes go.
     if boiler && !tag.is_inline() {
