@@ -220,6 +220,7 @@ mod tests {
     }
 
     /// Minor page faults of the calling thread so far: fresh memory it touched.
+    #[cfg(target_os = "linux")]
     fn thread_faults() -> i64 {
         // SAFETY: getrusage only writes the struct it is given; all-zero bytes are a valid
         // `rusage`.
@@ -232,6 +233,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn compressing_a_small_feed_touches_little_fresh_memory() {
         // About 40 KB of varied feed-like markup: small enough for a 64 KB brotli window.
         let text: String = (0..400)
