@@ -75,6 +75,7 @@ macro_rules! both_engines {
 
 both_engines!(
     upsert_dedupes_by_guid_and_url_and_updates_on_change,
+    a_batch_of_item_writes_is_stored_in_order_and_dedupes_within_itself,
     a_change_of_content_is_dated_when_it_happens,
     retention_keeps_newest_and_leaves_tombstones,
     gone_articles_leave_a_tombstone_and_touch_moves_the_signal,
@@ -121,6 +122,32 @@ fn upsert_dedupes_by_guid_and_url_and_updates_on_change(db: &Database) {
     let none: &[&str] = &["https://e.example/zzz"];
     assert!(store.known("f", "nope", none).unwrap().is_none());
     assert!(store.known("other-feed", "g1", &[]).unwrap().is_none());
+}
+
+fn a_batch_of_item_writes_is_stored_in_order_and_dedupes_within_itself(db: &Database) {
+    let store = Store::open_database(db).unwrap();
+    let a = item("g1", "https://e.example/a", "v1");
+    let b = item("g2", "https://e.example/b", "v1");
+    // The same article listed again under another guid, changed: the batch's own first write is
+    // what it matches.
+    let a_again = item("g3", "https://e.example/a", "v2");
+    let (ma, mb) = (meta("https://e.example/a"), meta("https://e.example/b"));
+    let outcomes = store
+        .upsert_items(&[(&a, &ma), (&b, &mb), (&a_again, &ma)])
+        .unwrap();
+    assert_eq!(outcomes, [Upsert::New, Upsert::New, Upsert::Updated]);
+    let stored = store.items("f", 10).unwrap();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    let first = stored.iter().find(|i| i.url == a.url).unwrap();
+    assert_eq!(
+        (first.guid.as_str(), first.content_hash.as_str()),
+        ("g1", "v2")
+    );
+    assert!(store.feed_revision("f") >= 3, "every change counted");
+    // The same batch again changes nothing.
+    let outcomes = store.upsert_items(&[(&a_again, &ma), (&b, &mb)]).unwrap();
+    assert_eq!(outcomes, [Upsert::Unchanged, Upsert::Unchanged]);
+    assert!(store.upsert_items(&[]).unwrap().is_empty());
 }
 
 fn a_change_of_content_is_dated_when_it_happens(db: &Database) {
