@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use clearfeed::store::{
-    Database, FeedState, FetchLogEntry, Item, ItemMeta, RulesHealth, Store, StoreError, Upsert,
+    Database, FeedState, FetchLogEntry, HostHold, Item, ItemMeta, RulesHealth, Store, StoreError,
+    Upsert,
 };
 
 fn item(guid: &str, url: &str, body: &str) -> Item {
@@ -374,27 +375,49 @@ fn reopening_keeps_items_and_the_fetch_log(db: &Database) {
     assert_eq!((log[1].millis, log[1].bytes), (3, 10));
 }
 
+fn hold(host: &str, until: DateTime<Utc>, reason: &str) -> HostHold {
+    HostHold {
+        host: host.into(),
+        until,
+        reason: reason.into(),
+    }
+}
+
 fn host_holds_keep_the_later_time_and_expire(db: &Database) {
     let store = Store::open_database(db).unwrap();
     let now = Utc::now();
     let later = now + chrono::Duration::minutes(2);
     let sooner = now + chrono::Duration::minutes(1);
+    let retry = "HTTP 429 with Retry-After 120s";
     store
-        .hold_hosts(&[("a.example".into(), later)], now)
+        .hold_hosts(&[hold("a.example", later, retry)], now)
         .unwrap();
-    let both = [("a.example".into(), sooner), ("b.example".into(), sooner)];
+    let streak = "3 failed requests in a row";
+    let both = [
+        hold("a.example", sooner, streak),
+        hold("b.example", sooner, streak),
+    ];
     store.hold_hosts(&both, now).unwrap();
     drop(store);
     let store = Store::open_database(db).unwrap();
+    // The later hold stays, with its own reason.
     assert_eq!(
         store.host_holds(now).unwrap(),
         vec![
-            ("a.example".to_string(), stored_time(later)),
-            ("b.example".to_string(), stored_time(sooner))
+            hold("a.example", stored_time(later), retry),
+            hold("b.example", stored_time(sooner), streak)
         ]
     );
-    let after = now + chrono::Duration::seconds(90);
-    assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
+    let longest = now + chrono::Duration::minutes(3);
+    store
+        .hold_hosts(&[hold("b.example", longest, retry)], now)
+        .unwrap();
+    assert_eq!(
+        store.host_holds(now).unwrap()[1],
+        hold("b.example", stored_time(longest), retry)
+    );
+    let after = now + chrono::Duration::seconds(150);
+    assert_eq!(store.host_holds(after).unwrap().len(), 1, "a's hold ended");
     store.hold_hosts(&[], after).unwrap();
     // Forgotten, not only ended: asked about a time before it ended, it is gone.
     assert_eq!(

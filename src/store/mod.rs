@@ -35,7 +35,7 @@ use rusqlite::Connection;
 
 pub use crate::model::Item;
 pub use items::{ItemMeta, Known, Upsert};
-pub use state::{FeedState, FetchLogEntry, RulesHealth};
+pub use state::{FeedState, FetchLogEntry, HostHold, RulesHealth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
