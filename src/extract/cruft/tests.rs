@@ -206,3 +206,42 @@ fn site_rule_sets_share_the_builtin_sets() {
     assert!(own.is_cruft_text("Only on this site") && !plain.is_cruft_text("Only on this site"));
     assert!(own.is_cruft_text("Advertisement") && plain.is_cruft_text("Advertisement"));
 }
+
+#[test]
+fn story_footers_and_closing_section_labels() {
+    let r = rules();
+    for text in [
+        "This entry was posted in General. Bookmark the permalink.",
+        "War der Artikel nützlich?",
+        "Weitere Artikel werden geladen...",
+        "Publiziert: 03.04.2020, 12:35",
+        "Stand: 05. Februar 2020",
+        "Sie sind aktuell nicht eingeloggt.",
+    ] {
+        assert!(r.is_cruft_text(text), "{text:?} should be cruft");
+    }
+    for heading in [
+        "Quellen:",
+        "Further information",
+        "Kontakt",
+        "Zum Weiterlesen",
+        "Das Thema könnte dich auch interessieren:",
+        "About the author",
+        "Ähnliche Beiträge",
+    ] {
+        assert!(
+            r.is_cruft_box_heading(heading),
+            "{heading:?} should close a story"
+        );
+    }
+    for kept in [
+        "Stand der Forschung",
+        "Kontakt mit der Außenwelt",
+        "Published in 2019, the report found that fares had risen by a third.",
+    ] {
+        assert!(
+            !r.is_cruft_text(kept) && !r.is_cruft_box_heading(kept),
+            "{kept:?}"
+        );
+    }
+}
