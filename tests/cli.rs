@@ -242,7 +242,7 @@ fn status_without_a_database_creates_nothing() {
 }
 
 #[test]
-fn status_lists_the_hosts_on_hold_and_until_when() {
+fn status_lists_the_hosts_on_hold_until_when_and_why() {
     let dir = tempfile::tempdir().unwrap();
     write_feed(dir.path(), "harbour", "https://news.example/rss.xml");
     let config = dir.path().join("clearfeed.toml");
@@ -250,9 +250,14 @@ fn status_lists_the_hosts_on_hold_and_until_when() {
     let store = clearfeed::store::Store::open(&data.join("clearfeed.db")).unwrap();
     let now = chrono::Utc::now();
     let until = now + chrono::Duration::hours(2);
+    let hold = |host: &str, until, reason: &str| clearfeed::store::HostHold {
+        host: host.into(),
+        until,
+        reason: reason.into(),
+    };
     let holds = [
-        ("news.example".to_string(), until),
-        ("gone.example".to_string(), now - chrono::Duration::hours(1)),
+        hold("news.example", until, "HTTP 429 with Retry-After 7200s"),
+        hold("gone.example", now - chrono::Duration::hours(1), "old"),
     ];
     store.hold_hosts(&holds, now).unwrap();
     drop(store);
@@ -265,8 +270,12 @@ fn status_lists_the_hosts_on_hold_and_until_when() {
         .find(|l| l.starts_with("news.example"))
         .unwrap_or_else(|| panic!("no hold row: {stdout}"));
     assert!(
-        row.ends_with(&until.format("%Y-%m-%d %H:%M:%S").to_string()),
+        row.ends_with(&format!(
+            "{}  HTTP 429 with Retry-After 7200s",
+            until.format("%Y-%m-%d %H:%M:%S")
+        )),
         "{row}"
     );
+    assert!(stdout.contains("REASON"), "{stdout}");
     assert!(!stdout.contains("gone.example"), "an ended hold: {stdout}");
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use clearfeed::store::{
-    Database, FeedState, FetchLogEntry, Item, ItemMeta, RulesHealth, Store, StoreError, Upsert,
+    Database, FeedState, FetchLogEntry, HostHold, Item, ItemMeta, RulesHealth, Store, StoreError,
+    Upsert,
 };
 
 fn item(guid: &str, url: &str, body: &str) -> Item {
@@ -75,6 +76,7 @@ macro_rules! both_engines {
 
 both_engines!(
     upsert_dedupes_by_guid_and_url_and_updates_on_change,
+    a_batch_of_item_writes_is_stored_in_order_and_dedupes_within_itself,
     a_change_of_content_is_dated_when_it_happens,
     retention_keeps_newest_and_leaves_tombstones,
     gone_articles_leave_a_tombstone_and_touch_moves_the_signal,
@@ -121,6 +123,32 @@ fn upsert_dedupes_by_guid_and_url_and_updates_on_change(db: &Database) {
     let none: &[&str] = &["https://e.example/zzz"];
     assert!(store.known("f", "nope", none).unwrap().is_none());
     assert!(store.known("other-feed", "g1", &[]).unwrap().is_none());
+}
+
+fn a_batch_of_item_writes_is_stored_in_order_and_dedupes_within_itself(db: &Database) {
+    let store = Store::open_database(db).unwrap();
+    let a = item("g1", "https://e.example/a", "v1");
+    let b = item("g2", "https://e.example/b", "v1");
+    // The same article listed again under another guid, changed: the batch's own first write is
+    // what it matches.
+    let a_again = item("g3", "https://e.example/a", "v2");
+    let (ma, mb) = (meta("https://e.example/a"), meta("https://e.example/b"));
+    let outcomes = store
+        .upsert_items(&[(&a, &ma), (&b, &mb), (&a_again, &ma)])
+        .unwrap();
+    assert_eq!(outcomes, [Upsert::New, Upsert::New, Upsert::Updated]);
+    let stored = store.items("f", 10).unwrap();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    let first = stored.iter().find(|i| i.url == a.url).unwrap();
+    assert_eq!(
+        (first.guid.as_str(), first.content_hash.as_str()),
+        ("g1", "v2")
+    );
+    assert!(store.feed_revision("f") >= 3, "every change counted");
+    // The same batch again changes nothing.
+    let outcomes = store.upsert_items(&[(&a_again, &ma), (&b, &mb)]).unwrap();
+    assert_eq!(outcomes, [Upsert::Unchanged, Upsert::Unchanged]);
+    assert!(store.upsert_items(&[]).unwrap().is_empty());
 }
 
 fn a_change_of_content_is_dated_when_it_happens(db: &Database) {
@@ -347,27 +375,49 @@ fn reopening_keeps_items_and_the_fetch_log(db: &Database) {
     assert_eq!((log[1].millis, log[1].bytes), (3, 10));
 }
 
+fn hold(host: &str, until: DateTime<Utc>, reason: &str) -> HostHold {
+    HostHold {
+        host: host.into(),
+        until,
+        reason: reason.into(),
+    }
+}
+
 fn host_holds_keep_the_later_time_and_expire(db: &Database) {
     let store = Store::open_database(db).unwrap();
     let now = Utc::now();
     let later = now + chrono::Duration::minutes(2);
     let sooner = now + chrono::Duration::minutes(1);
+    let retry = "HTTP 429 with Retry-After 120s";
     store
-        .hold_hosts(&[("a.example".into(), later)], now)
+        .hold_hosts(&[hold("a.example", later, retry)], now)
         .unwrap();
-    let both = [("a.example".into(), sooner), ("b.example".into(), sooner)];
+    let streak = "3 failed requests in a row";
+    let both = [
+        hold("a.example", sooner, streak),
+        hold("b.example", sooner, streak),
+    ];
     store.hold_hosts(&both, now).unwrap();
     drop(store);
     let store = Store::open_database(db).unwrap();
+    // The later hold stays, with its own reason.
     assert_eq!(
         store.host_holds(now).unwrap(),
         vec![
-            ("a.example".to_string(), stored_time(later)),
-            ("b.example".to_string(), stored_time(sooner))
+            hold("a.example", stored_time(later), retry),
+            hold("b.example", stored_time(sooner), streak)
         ]
     );
-    let after = now + chrono::Duration::seconds(90);
-    assert_eq!(store.host_holds(after).unwrap().len(), 1, "b's hold ended");
+    let longest = now + chrono::Duration::minutes(3);
+    store
+        .hold_hosts(&[hold("b.example", longest, retry)], now)
+        .unwrap();
+    assert_eq!(
+        store.host_holds(now).unwrap()[1],
+        hold("b.example", stored_time(longest), retry)
+    );
+    let after = now + chrono::Duration::seconds(150);
+    assert_eq!(store.host_holds(after).unwrap().len(), 1, "a's hold ended");
     store.hold_hosts(&[], after).unwrap();
     // Forgotten, not only ended: asked about a time before it ended, it is gone.
     assert_eq!(

@@ -223,21 +223,22 @@ pub fn status(config: &AppConfig) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The hosts on hold (a long Retry-After, a failure streak): runs until then leave their
-/// articles for later. Empty when none is.
-pub fn holds_table(holds: &[(String, DateTime<Utc>)]) -> String {
+/// The hosts on hold (a long Retry-After, a failure streak) and why: runs until then leave
+/// their articles for later. Empty when none is.
+pub fn holds_table(holds: &[crate::store::HostHold]) -> String {
     if holds.is_empty() {
         return String::new();
     }
     let width = holds
         .iter()
-        .map(|(h, _)| h.chars().count())
+        .map(|h| h.host.chars().count())
         .max()
         .unwrap_or(0);
-    let mut out = format!("\n{:<width$}  ON HOLD UNTIL (UTC)\n", "HOST");
-    for (host, until) in holds {
-        let until = until.format("%Y-%m-%d %H:%M:%S");
-        out.push_str(&format!("{host:<width$}  {until}\n"));
+    let mut out = format!("\n{:<width$}  ON HOLD UNTIL (UTC)  REASON\n", "HOST");
+    for h in holds {
+        let until = h.until.format("%Y-%m-%d %H:%M:%S");
+        let reason = if h.reason.is_empty() { "-" } else { &h.reason };
+        out.push_str(&format!("{:<width$}  {until}  {reason}\n", h.host));
     }
     out
 }

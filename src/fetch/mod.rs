@@ -154,13 +154,15 @@ impl Fetcher {
 
     /// The hosts on hold for longer than `max_wait` (a long Retry-After, a failure streak), with
     /// the time left: requests to them fail at once with [`FetchError::HostOnHold`].
-    pub fn holds(&self) -> Vec<(String, Duration)> {
+    pub fn holds(&self) -> Vec<(String, Duration, String)> {
         self.inner.gates.holds()
     }
 
-    /// Puts `host` on hold for `wait` (a hold kept from an earlier process).
-    pub fn hold_host(&self, host: &str, wait: Duration) {
-        self.inner.gates.hold(&host.to_ascii_lowercase(), wait);
+    /// Puts `host` on hold for `wait`, for `reason` (a hold kept from an earlier process).
+    pub fn hold_host(&self, host: &str, wait: Duration, reason: &str) {
+        self.inner
+            .gates
+            .hold(&host.to_ascii_lowercase(), wait, reason);
     }
 
     /// HTTP requests sent so far (retries and robots.txt included).
@@ -269,12 +271,17 @@ impl Fetcher {
             if !err.is_transient() {
                 return Err(err);
             }
-            let retry_after = match &err {
-                FetchError::Status { retry_after, .. } => *retry_after,
-                _ => None,
+            let (retry_after, status) = match &err {
+                FetchError::Status {
+                    retry_after,
+                    status,
+                    ..
+                } => (*retry_after, *status),
+                _ => (None, 0),
             };
             if let Some(wait) = retry_after {
-                self.inner.gates.hold(&host, wait);
+                let reason = format!("HTTP {status} with Retry-After {}s", wait.as_secs());
+                self.inner.gates.hold(&host, wait, &reason);
             }
             let timed_out = matches!(err, FetchError::Timeout { .. });
             if attempt >= cfg.retries || timed_out || retry_after.is_some_and(|w| w > cfg.max_wait)

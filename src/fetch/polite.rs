@@ -44,6 +44,8 @@ struct Gate {
 struct GateState {
     next_start: Instant,
     hold_until: Option<Instant>,
+    /// Why the host is on hold (the reason of the hold that ends last).
+    hold_reason: String,
     failures: u32,
     delay: Duration,
 }
@@ -77,17 +79,17 @@ impl HostGates {
         self
     }
 
-    /// The hosts on hold for longer than `max_wait`, with the time left: requests to them fail
-    /// without waiting until then.
-    pub fn holds(&self) -> Vec<(String, Duration)> {
+    /// The hosts on hold for longer than `max_wait`, with the time left and why: requests to
+    /// them fail without waiting until then.
+    pub fn holds(&self) -> Vec<(String, Duration, String)> {
         let hosts = self.hosts.lock().expect("gate map poisoned");
         let now = Instant::now();
-        let mut out: Vec<(String, Duration)> = hosts
+        let mut out: Vec<(String, Duration, String)> = hosts
             .iter()
             .filter_map(|(host, gate)| {
-                let until = gate.state.lock().expect("gate poisoned").hold_until?;
-                let left = until.checked_duration_since(now)?;
-                (left > self.max_wait).then(|| (host.clone(), left))
+                let state = gate.state.lock().expect("gate poisoned");
+                let left = state.hold_until?.checked_duration_since(now)?;
+                (left > self.max_wait).then(|| (host.clone(), left, state.hold_reason.clone()))
             })
             .collect();
         out.sort();
@@ -104,6 +106,7 @@ impl HostGates {
                     state: Mutex::new(GateState {
                         next_start: Instant::now(),
                         hold_until: None,
+                        hold_reason: String::new(),
                         failures: 0,
                         delay: self.delay,
                     }),
@@ -157,12 +160,12 @@ impl HostGates {
         state.delay = delay.max(self.delay).min(self.max_delay);
     }
 
-    /// The host asked us to come back later (Retry-After), or an earlier process put it on hold.
-    pub fn hold(&self, host: &str, wait: Duration) {
+    /// The host asked us to come back later (Retry-After), or an earlier process put it on hold;
+    /// `reason` says which.
+    pub fn hold(&self, host: &str, wait: Duration, reason: &str) {
         let gate = self.gate(host);
         let mut state = gate.state.lock().expect("gate poisoned");
-        let until = Instant::now() + wait.min(MAX_HOLD);
-        state.hold_until = Some(state.hold_until.map_or(until, |u| u.max(until)));
+        state.extend_hold(Instant::now() + wait.min(MAX_HOLD), reason);
     }
 
     /// A request to the host failed in a way that suggests the host is in trouble (timeout,
@@ -174,8 +177,8 @@ impl HostGates {
         if state.failures >= FAILURE_STREAK {
             let exp = (state.failures - FAILURE_STREAK).min(16);
             let wait = (self.base_backoff * 2u32.pow(exp) * 8).min(MAX_HOLD);
-            let until = Instant::now() + wait;
-            state.hold_until = Some(state.hold_until.map_or(until, |u| u.max(until)));
+            let reason = format!("{} failed requests in a row", state.failures);
+            state.extend_hold(Instant::now() + wait, &reason);
         }
     }
 
@@ -184,6 +187,17 @@ impl HostGates {
         let gate = self.gate(host);
         let mut state = gate.state.lock().expect("gate poisoned");
         state.failures = 0;
+    }
+}
+
+impl GateState {
+    /// Holds the host until `until` unless it is already held longer; the later hold's reason
+    /// is kept.
+    fn extend_hold(&mut self, until: Instant, reason: &str) {
+        if self.hold_until.is_none_or(|u| u < until) {
+            self.hold_until = Some(until);
+            self.hold_reason = reason.to_string();
+        }
     }
 }
 
@@ -248,12 +262,12 @@ mod tests {
             Duration::from_secs(1),
             Duration::from_secs(30),
         );
-        gates.hold("a.example", Duration::from_secs(10));
+        gates.hold("a.example", Duration::from_secs(10), "test");
         let t0 = Instant::now();
         drop(gates.acquire("a.example").await.unwrap());
         assert_eq!(Instant::now() - t0, Duration::from_secs(10));
 
-        gates.hold("a.example", Duration::from_secs(600));
+        gates.hold("a.example", Duration::from_secs(600), "test");
         let t1 = Instant::now();
         let err = gates.acquire("a.example").await.unwrap_err();
         assert_eq!(Instant::now(), t1, "no waiting when the hold is too long");
@@ -292,12 +306,23 @@ mod tests {
             Duration::from_secs(1),
             Duration::from_secs(15),
         );
-        gates.hold("short.example", Duration::from_secs(10));
-        gates.hold("long.example", Duration::from_secs(120));
+        gates.hold("short.example", Duration::from_secs(10), "short");
+        gates.hold("long.example", Duration::from_secs(120), "long");
         assert_eq!(
             gates.holds(),
-            vec![("long.example".to_string(), Duration::from_secs(120))]
+            vec![(
+                "long.example".to_string(),
+                Duration::from_secs(120),
+                "long".to_string()
+            )]
         );
+        // A shorter hold does not replace a longer one, nor its reason; a longer one does.
+        gates.hold("long.example", Duration::from_secs(60), "shorter");
+        assert_eq!(gates.holds()[0].2, "long");
+        gates.hold("long.example", Duration::from_secs(200), "longer");
+        assert_eq!(gates.holds()[0].2, "longer");
+        gates.hold("long.example", Duration::from_secs(120), "again");
+        tokio::time::advance(Duration::from_secs(80)).await;
         tokio::time::advance(Duration::from_secs(106)).await;
         assert!(gates.holds().is_empty(), "within max_wait now: waited out");
     }

@@ -24,7 +24,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::fetch::Fetcher;
-use crate::store::{Store, StoreError};
+use crate::store::{HostHold, Store, StoreError};
 
 /// Why a pass stopped fetching before it was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,10 +124,10 @@ impl Drop for RunningPass {
 /// Gives the fetcher the host holds the store keeps (from earlier runs and processes).
 pub(super) fn restore_holds(store: &Store, fetcher: &Fetcher) -> Result<(), StoreError> {
     let now = Utc::now();
-    for (host, until) in store.host_holds(now)? {
-        if let Ok(left) = (until - now).to_std() {
-            tracing::debug!(%host, %until, "host on hold");
-            fetcher.hold_host(&host, left);
+    for h in store.host_holds(now)? {
+        if let Ok(left) = (h.until - now).to_std() {
+            tracing::debug!(host = %h.host, until = %h.until, reason = %h.reason, "host on hold");
+            fetcher.hold_host(&h.host, left, &h.reason);
         }
     }
     Ok(())
@@ -142,7 +142,14 @@ pub(super) async fn save_holds(store: &Store, fetcher: &Fetcher) -> Result<(), S
     let now = Utc::now();
     let holds: Vec<_> = holds
         .into_iter()
-        .filter_map(|(host, left)| Some((host, now + chrono::Duration::from_std(left).ok()?)))
+        .filter_map(|(host, left, reason)| {
+            let until = now + chrono::Duration::from_std(left).ok()?;
+            Some(HostHold {
+                host,
+                until,
+                reason,
+            })
+        })
         .collect();
     store.call(move |s| s.hold_hosts(&holds, now)).await
 }

@@ -41,6 +41,7 @@ mod site;
 mod sources;
 mod unread;
 mod upstream;
+mod writes;
 
 pub use feed::{
     DEFAULT_SCHEDULE, DEFAULT_WORKER_LEASE, FeedConfig, FetchMode, NativeAds, OnFailure, Settings,
@@ -58,6 +59,7 @@ use metrics::bump;
 use policy::{defers, source_sig};
 use shared::Extracted;
 use unread::Unread;
+use writes::{ItemWrites, Written};
 
 /// Why a feed failed as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -75,9 +77,9 @@ enum FeedError {
 /// What became of one source entry.
 #[derive(Debug)]
 enum Outcome {
-    Stored(Upsert),
+    Stored(Written),
     /// Stored from the entry's own content; the page was not fetched (`fetch`).
-    FromFeed(Upsert),
+    FromFeed(Written),
     Unchanged,
     /// Not stored, or stored as a teaser fallback; why.
     Failed(String),
@@ -103,6 +105,8 @@ struct Entry<'a> {
     /// See [`policy::source_sig`].
     sig: String,
     first_seen: chrono::DateTime<Utc>,
+    /// The run's item writer.
+    writes: &'a ItemWrites,
 }
 
 impl Entry<'_> {
@@ -325,14 +329,18 @@ impl Pipeline {
         let concurrency = self.settings.fetch.concurrency.max(1);
         let total = entries.len();
         report.rules_login = self.login_hosts(&entries);
+        let writes = ItemWrites::start(self.store.clone());
         let stream = futures_util::stream::iter(entries.into_iter().enumerate())
             .map(|(pos, c)| {
                 // Entries without a date keep the source's order: earlier in the listing = newer.
                 let first_seen = run_start - chrono::Duration::milliseconds(pos as i64);
-                self.process_entry(feed, c, first_seen)
+                self.process_entry(feed, c, first_seen, &writes)
             })
             .buffer_unordered(concurrency);
         let (outcomes, cut) = bounds.drain(Box::pin(stream)).await;
+        // What the entries handed to the writer is committed before the run goes on, also when
+        // it was cut short.
+        writes.finish().await;
         if let Some(cut) = cut {
             let left = total - outcomes.len();
             tracing::warn!(feed = %feed.id, left, "{cut}: stopped fetching; publishing what was read");
@@ -345,12 +353,19 @@ impl Pipeline {
                 report.rules_applied += 1;
                 report.rules_missed += usize::from(!matched);
             }
+            let from_feed = matches!(outcome, Outcome::FromFeed(_));
             match outcome {
-                Outcome::Stored(upsert) => report.count_stored(upsert),
-                Outcome::FromFeed(upsert) => {
-                    report.from_feed += 1;
-                    report.count_stored(upsert);
-                }
+                // An item handed to the writer counts once its batch is committed.
+                Outcome::Stored(w) | Outcome::FromFeed(w) => match w.outcome().await {
+                    Ok(upsert) => {
+                        report.from_feed += usize::from(from_feed);
+                        report.count_stored(upsert);
+                    }
+                    Err(err) => {
+                        report.failed += 1;
+                        store_failure.get_or_insert(err);
+                    }
+                },
                 Outcome::Unchanged => report.unchanged += 1,
                 Outcome::Failed(why) => {
                     report.failed += 1;
@@ -376,8 +391,9 @@ impl Pipeline {
         feed: &FeedConfig,
         c: Candidate,
         first_seen: chrono::DateTime<Utc>,
+        writes: &ItemWrites,
     ) -> Done {
-        match self.try_entry(feed, &c, first_seen).await {
+        match self.try_entry(feed, &c, first_seen, writes).await {
             Ok(done) => done,
             Err(err) => {
                 tracing::error!(feed = %feed.id, url = %c.url, "{err}");
@@ -393,6 +409,7 @@ impl Pipeline {
         feed: &FeedConfig,
         c: &Candidate,
         first_seen: chrono::DateTime<Utc>,
+        writes: &ItemWrites,
     ) -> Result<Done, StoreError> {
         if let Some(why) = feed.filters.judge(&Subject::Listed(c)) {
             tracing::info!(feed = %feed.id, url = %c.url, "{why}");
@@ -421,6 +438,7 @@ impl Pipeline {
             canonical,
             sig,
             first_seen,
+            writes,
         };
         let (chosen, extractor) = match self.site_rules(feed, &c.url) {
             Ok(site) => site,
@@ -532,7 +550,10 @@ impl Pipeline {
         };
         let site_body = article.site_body;
         if self.native_ad_dropped(entry, &mut article).await? {
-            return Ok(Ok((Outcome::Stored(Upsert::Unchanged), site_body)));
+            return Ok(Ok((
+                Outcome::Stored(Written::Done(Upsert::Unchanged)),
+                site_body,
+            )));
         }
         if let Some(why) = entry.feed.filters.judge(&Subject::Extracted(c, &article)) {
             return Ok(Ok((self.drop_filtered(entry, why).await?, site_body)));
@@ -547,11 +568,8 @@ impl Pipeline {
             entry.first_seen,
         );
         let meta = entry.meta((etag, last_modified), false);
-        let upsert = self
-            .store
-            .call(move |s| s.upsert_item(&item, &meta))
-            .await?;
-        Ok(Ok((Outcome::Stored(upsert), site_body)))
+        let written = entry.writes.write(item, meta);
+        Ok(Ok((Outcome::Stored(written), site_body)))
     }
 
     /// A fetch with its metrics and fetch-log row.

@@ -110,37 +110,32 @@ impl Store {
     /// listed link) keeps its guid and `first_seen`; its content is replaced and `updated` set
     /// only when the content hash differs.
     pub fn upsert_item(&self, item: &Item, meta: &ItemMeta) -> Result<Upsert, StoreError> {
-        if let Some(pg) = self.pg() {
-            return pg
-                .upsert_item(item, meta)
-                .inspect(|outcome| self.count_upsert(&item.feed, *outcome));
-        }
-        let write = ItemWrite {
-            item,
-            meta,
-            bullets: serde_json::to_string(&item.bullets).expect("strings serialize"),
-            now: ts(Utc::now()),
+        let outcomes = self.upsert_items(&[(item, meta)])?;
+        Ok(outcomes[0])
+    }
+
+    /// Writes several items (of one feed run or several) in one transaction: all of them or,
+    /// when it fails, none. Each is written as [`Store::upsert_item`] writes one, in order, so a
+    /// later item of the batch sees the earlier ones (the same article twice is stored once).
+    /// Returns what each write did, in the same order.
+    pub fn upsert_items(&self, writes: &[(&Item, &ItemMeta)]) -> Result<Vec<Upsert>, StoreError> {
+        let outcomes = match self.pg() {
+            Some(pg) => pg.upsert_items(writes)?,
+            None => self.with(|conn| {
+                let tx = conn.transaction()?;
+                let now = ts(Utc::now());
+                let outcomes = writes
+                    .iter()
+                    .map(|&(item, meta)| ItemWrite::new(item, meta, &now).upsert(&tx))
+                    .collect::<Result<Vec<_>, _>>()?;
+                tx.commit()?;
+                Ok(outcomes)
+            })?,
         };
-        self.with(|conn| {
-            let tx = conn.transaction()?;
-            let outcome = match write.existing(&tx)? {
-                None => {
-                    write.insert(&tx)?;
-                    Upsert::New
-                }
-                Some((id, hash, _)) if hash == item.content_hash => {
-                    write.refresh(&tx, id)?;
-                    Upsert::Unchanged
-                }
-                Some((id, _, was_fallback)) => {
-                    write.replace(&tx, id, was_fallback)?;
-                    Upsert::Updated
-                }
-            };
-            tx.commit()?;
-            Ok(outcome)
-        })
-        .inspect(|outcome| self.count_upsert(&item.feed, *outcome))
+        for (&(item, _), outcome) in writes.iter().zip(&outcomes) {
+            self.count_upsert(&item.feed, *outcome);
+        }
+        Ok(outcomes)
     }
 
     /// Counts an item write that changed what its feed publishes.
@@ -316,7 +311,34 @@ struct ItemWrite<'a> {
     now: String,
 }
 
-impl ItemWrite<'_> {
+impl<'a> ItemWrite<'a> {
+    fn new(item: &'a Item, meta: &'a ItemMeta, now: &str) -> ItemWrite<'a> {
+        ItemWrite {
+            item,
+            meta,
+            bullets: serde_json::to_string(&item.bullets).expect("strings serialize"),
+            now: now.to_string(),
+        }
+    }
+
+    /// The write: insert, refresh or replace, depending on the stored row it matches.
+    fn upsert(&self, conn: &Connection) -> Result<Upsert, StoreError> {
+        Ok(match self.existing(conn)? {
+            None => {
+                self.insert(conn)?;
+                Upsert::New
+            }
+            Some((id, hash, _)) if hash == self.item.content_hash => {
+                self.refresh(conn, id)?;
+                Upsert::Unchanged
+            }
+            Some((id, _, was_fallback)) => {
+                self.replace(conn, id, was_fallback)?;
+                Upsert::Updated
+            }
+        })
+    }
+
     /// The stored row this item is: same guid (preferred), canonical URL or listed link. Returns
     /// its id, content hash and whether it is a fallback.
     fn existing(&self, conn: &Connection) -> Result<Option<(i64, String, bool)>, StoreError> {

@@ -10,8 +10,9 @@
 //! runs the closure on tokio's blocking pool. A reader elsewhere in the process (the web server)
 //! can open its own `Store` on the same file: WAL mode lets it read while a run writes.
 //!
-//! Durability: WAL with `synchronous = NORMAL` and every item write in its own transaction, so a
-//! crash or kill loses at most the write in flight, never a committed item.
+//! Durability: WAL with `synchronous = NORMAL`; the item writes of a feed run are committed in
+//! batches ([`Store::upsert_items`], one transaction each), so a crash or kill loses at most the
+//! batch in flight, never a committed item, and a batch is stored whole or not at all.
 //!
 //! Times are stored as RFC 3339 UTC text with milliseconds (sortable, readable in the sqlite shell).
 //!
@@ -34,7 +35,7 @@ use rusqlite::Connection;
 
 pub use crate::model::Item;
 pub use items::{ItemMeta, Known, Upsert};
-pub use state::{FeedState, FetchLogEntry, RulesHealth};
+pub use state::{FeedState, FetchLogEntry, HostHold, RulesHealth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

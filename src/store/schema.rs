@@ -87,6 +87,9 @@ ALTER TABLE feeds ADD COLUMN rules_applied_total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN rules_missed_total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN rules_login TEXT;
 "#,
+    r#"
+ALTER TABLE host_holds ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// The database's schema version, refused when it is newer than the migrations we know.

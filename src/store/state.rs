@@ -113,6 +113,16 @@ pub struct FetchLogEntry {
     pub bytes: u64,
 }
 
+/// A host on hold: requests to it wait until `until` (a long Retry-After, a failure streak).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostHold {
+    pub host: String,
+    pub until: DateTime<Utc>,
+    /// Why, as the fetcher said it (e.g. `HTTP 429 with Retry-After 120s`); empty for a hold
+    /// kept by a version that did not record reasons.
+    pub reason: String,
+}
+
 impl Store {
     pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
         Ok(self.feed_states_where(Some(feed))?.into_iter().next())
@@ -280,24 +290,22 @@ impl Store {
         })
     }
 
-    /// Keeps hosts on hold until the given times (a later hold wins over an earlier one for the
-    /// same host) and forgets holds that ended before `now`.
-    pub fn hold_hosts(
-        &self,
-        holds: &[(String, DateTime<Utc>)],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    /// Keeps hosts on hold until the given times, with why (a later hold wins over an earlier one
+    /// for the same host, with its reason) and forgets holds that ended before `now`.
+    pub fn hold_hosts(&self, holds: &[HostHold], now: DateTime<Utc>) -> Result<(), StoreError> {
         if let Some(pg) = self.pg() {
             return pg.hold_hosts(holds, now);
         }
         self.with(|conn| {
             let tx = conn.transaction()?;
             tx.execute("DELETE FROM host_holds WHERE until < ?1", params![ts(now)])?;
-            for (host, until) in holds {
+            for h in holds {
                 tx.execute(
-                    "INSERT INTO host_holds (host, until) VALUES (?1, ?2)
-                     ON CONFLICT (host) DO UPDATE SET until = MAX(until, ?2)",
-                    params![host, ts(*until)],
+                    "INSERT INTO host_holds (host, until, reason) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (host) DO UPDATE SET
+                        reason = CASE WHEN ?2 > until THEN ?3 ELSE reason END,
+                        until = MAX(until, ?2)",
+                    params![h.host, ts(h.until), h.reason],
                 )?;
             }
             tx.commit()?;
@@ -305,24 +313,26 @@ impl Store {
         })
     }
 
-    /// The hosts on hold after `now`, with the time each hold ends.
-    pub fn host_holds(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    /// The hosts on hold after `now`, with the time each hold ends and why.
+    pub fn host_holds(&self, now: DateTime<Utc>) -> Result<Vec<HostHold>, StoreError> {
         if let Some(pg) = self.pg() {
             return pg.host_holds(now);
         }
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT host, until FROM host_holds WHERE until > ?1 ORDER BY host",
+                "SELECT host, until, reason FROM host_holds WHERE until > ?1 ORDER BY host",
             )?;
             let rows = stmt.query_map(params![ts(now)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
             })?;
             rows.map(|row| {
-                let (host, until) = row?;
-                Ok((host, req_ts("until", until)?))
+                let (host, until, reason) = row?;
+                let until = req_ts("until", until)?;
+                Ok(HostHold {
+                    host,
+                    until,
+                    reason,
+                })
             })
             .collect()
         })

@@ -53,45 +53,20 @@ impl PgStore {
         })
     }
 
-    pub(in crate::store) fn upsert_item(
+    /// Several item writes in one transaction (see `Store::upsert_items`).
+    pub(in crate::store) fn upsert_items(
         &self,
-        item: &Item,
-        meta: &ItemMeta,
-    ) -> Result<Upsert, StoreError> {
-        let bullets = serde_json::to_string(&item.bullets).expect("strings serialize");
+        writes: &[(&Item, &ItemMeta)],
+    ) -> Result<Vec<Upsert>, StoreError> {
         let now = ms(Utc::now());
         self.with(async |c| {
             let tx = c.transaction().await?;
-            let existing = tx
-                .query_opt(
-                    "SELECT id, content_hash, fallback FROM items
-                     WHERE feed = $1 AND (guid = $2 OR url = $3 OR ($4 <> '' AND link = $4))
-                     ORDER BY guid = $2 DESC LIMIT 1 FOR UPDATE",
-                    &[&item.feed, &item.guid, &item.url, &meta.link],
-                )
-                .await?;
-            let w = Write {
-                item,
-                meta,
-                bullets: &bullets,
-                now,
-            };
-            let outcome = match existing {
-                None => {
-                    w.insert(&tx).await?;
-                    Upsert::New
-                }
-                Some(r) if r.get::<_, String>(1) == item.content_hash => {
-                    w.refresh(&tx, r.get(0)).await?;
-                    Upsert::Unchanged
-                }
-                Some(r) => {
-                    w.replace(&tx, r.get(0), r.get(2)).await?;
-                    Upsert::Updated
-                }
-            };
+            let mut outcomes = Vec::with_capacity(writes.len());
+            for &(item, meta) in writes {
+                outcomes.push(upsert_in(&tx, item, meta, now).await?);
+            }
             tx.commit().await?;
-            Ok(outcome)
+            Ok(outcomes)
         })
     }
 
@@ -201,6 +176,45 @@ fn item_of(r: &Row) -> Result<Item, StoreError> {
         content_hash: r.get(12),
         first_seen: r.get(13),
         language: r.get(14),
+    })
+}
+
+/// One item write in the transaction `tx`: the stored row it matches (locked), then insert,
+/// refresh or replace.
+async fn upsert_in(
+    tx: &impl GenericClient,
+    item: &Item,
+    meta: &ItemMeta,
+    now: DateTime<Utc>,
+) -> Result<Upsert, StoreError> {
+    let bullets = serde_json::to_string(&item.bullets).expect("strings serialize");
+    let existing = tx
+        .query_opt(
+            "SELECT id, content_hash, fallback FROM items
+             WHERE feed = $1 AND (guid = $2 OR url = $3 OR ($4 <> '' AND link = $4))
+             ORDER BY guid = $2 DESC LIMIT 1 FOR UPDATE",
+            &[&item.feed, &item.guid, &item.url, &meta.link],
+        )
+        .await?;
+    let w = Write {
+        item,
+        meta,
+        bullets: &bullets,
+        now,
+    };
+    Ok(match existing {
+        None => {
+            w.insert(tx).await?;
+            Upsert::New
+        }
+        Some(r) if r.get::<_, String>(1) == item.content_hash => {
+            w.refresh(tx, r.get(0)).await?;
+            Upsert::Unchanged
+        }
+        Some(r) => {
+            w.replace(tx, r.get(0), r.get(2)).await?;
+            Upsert::Updated
+        }
     })
 }
 

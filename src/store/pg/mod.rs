@@ -112,6 +112,9 @@ ALTER TABLE feeds ADD COLUMN rules_applied_total BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN rules_missed_total BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN rules_login TEXT;
 "#,
+    r#"
+ALTER TABLE host_holds ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// One PostgreSQL connection (opened again when the server dropped it).

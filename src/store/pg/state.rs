@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{FeedState, FetchLogEntry, RulesHealth, StoreError};
+use super::super::{FeedState, FetchLogEntry, HostHold, RulesHealth, StoreError};
 use super::{PgStore, int, ms, uint};
 
 impl PgStore {
@@ -164,18 +164,20 @@ impl PgStore {
 
     pub(in crate::store) fn hold_hosts(
         &self,
-        holds: &[(String, DateTime<Utc>)],
+        holds: &[HostHold],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with(async |c| {
             let tx = c.transaction().await?;
             tx.execute("DELETE FROM host_holds WHERE until < $1", &[&ms(now)])
                 .await?;
-            for (host, until) in holds {
+            for h in holds {
                 tx.execute(
-                    "INSERT INTO host_holds (host, until) VALUES ($1, $2)
-                     ON CONFLICT (host) DO UPDATE SET until = GREATEST(host_holds.until, $2)",
-                    &[host, &ms(*until)],
+                    "INSERT INTO host_holds (host, until, reason) VALUES ($1, $2, $3)
+                     ON CONFLICT (host) DO UPDATE SET
+                        reason = CASE WHEN $2 > host_holds.until THEN $3 ELSE host_holds.reason END,
+                        until = GREATEST(host_holds.until, $2)",
+                    &[&h.host, &ms(h.until), &h.reason],
                 )
                 .await?;
             }
@@ -187,15 +189,22 @@ impl PgStore {
     pub(in crate::store) fn host_holds(
         &self,
         now: DateTime<Utc>,
-    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    ) -> Result<Vec<HostHold>, StoreError> {
         self.with(async |c| {
             let rows = c
                 .query(
-                    "SELECT host, until FROM host_holds WHERE until > $1 ORDER BY host",
+                    "SELECT host, until, reason FROM host_holds WHERE until > $1 ORDER BY host",
                     &[&ms(now)],
                 )
                 .await?;
-            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            Ok(rows
+                .iter()
+                .map(|r| HostHold {
+                    host: r.get(0),
+                    until: r.get(1),
+                    reason: r.get(2),
+                })
+                .collect())
         })
     }
 
