@@ -449,3 +449,36 @@ fn articles_left_for_later_are_read_once_the_hold_ends() {
     all.sort();
     assert_eq!(full_articles(dir.path(), "later"), all, "{}", text(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drip_is_cut_by_read_idle_long_before_the_timeout() {
+    use clearfeed::fetch::{FetchConfig, FetchError, FetchRequest, Fetcher};
+    let site = Server::start();
+    // A byte a second: the whole `timeout` would take a minute.
+    site.set("/news/slow", Reply::Trickle);
+    let cfg = FetchConfig {
+        allow_private_networks: true,
+        per_host_delay: Duration::ZERO,
+        timeout: Duration::from_secs(60),
+        read_idle: Duration::from_secs(3),
+        ..FetchConfig::default()
+    };
+    let fetcher = Fetcher::new(&cfg, "clearfeed-test").unwrap();
+    let url = url::Url::parse(&site.url("/news/slow")).unwrap();
+    let started = Instant::now();
+    let err = fetcher.fetch(&FetchRequest::new(&url)).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
+    assert!(
+        (Duration::from_secs(3)..Duration::from_secs(20)).contains(&took),
+        "cut after {took:?}"
+    );
+    // One that sends its body at once is read as before.
+    site.page(
+        "/news/quick",
+        "<html><body><p>Quick.</p></body></html>",
+        "q",
+    );
+    let url = url::Url::parse(&site.url("/news/quick")).unwrap();
+    assert!(fetcher.fetch(&FetchRequest::new(&url)).await.is_ok());
+}

@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 pub use error::FetchError;
 use error::{RedirectRefused, classify, status_error};
 use guard::{Access, GuardedResolver};
-pub use options::{DEFAULT_USER_AGENT, FetchConfig, de_duration};
+pub use options::{DEFAULT_USER_AGENT, FetchConfig, SLOW_BODY_BYTES, de_duration};
 use polite::HostGates;
 use robots::{RobotsCache, Rules};
 
@@ -397,7 +397,7 @@ impl Fetcher {
         if let Some(err) = status_error(url, &response) {
             return Err(err);
         }
-        read_page(url, response, limit, truncate).await
+        read_page(url, response, (limit, truncate), self.inner.cfg.read_idle).await
     }
 
     /// The host's gate: waits for its slot, or fails at once while the host is backing off.
@@ -452,8 +452,8 @@ fn conditional_get(
 async fn read_page(
     url: &url::Url,
     mut response: reqwest::Response,
-    limit: u64,
-    truncate: bool,
+    (limit, truncate): (u64, bool),
+    idle: Duration,
 ) -> Result<Fetched, FetchError> {
     let status = response.status().as_u16();
     let header = |name: reqwest::header::HeaderName| {
@@ -467,7 +467,7 @@ async fn read_page(
     let etag = header(reqwest::header::ETAG);
     let last_modified = header(reqwest::header::LAST_MODIFIED);
     let final_url = response.url().clone();
-    let body = read_body(url, &mut response, limit, truncate).await?;
+    let body = read_body(url, &mut response, (limit, truncate), idle).await?;
     Ok(Fetched::Page(Page {
         url: Some(final_url),
         status,
@@ -480,11 +480,12 @@ async fn read_page(
 }
 
 /// The body, capped at `limit` bytes: over it is an error, or with `truncate` the cut-off part.
+/// Less than [`SLOW_BODY_BYTES`] within an `idle` period is a timeout.
 async fn read_body(
     url: &url::Url,
     response: &mut reqwest::Response,
-    limit: u64,
-    truncate: bool,
+    (limit, truncate): (u64, bool),
+    idle: Duration,
 ) -> Result<Vec<u8>, FetchError> {
     let too_large = || FetchError::TooLarge {
         url: url.to_string(),
@@ -495,8 +496,23 @@ async fn read_body(
         return Err(too_large());
     }
     let mut body = Vec::new();
+    let (mut period_end, mut period_bytes) = (tokio::time::Instant::now() + idle, 0);
     // Chunks arrive decompressed, so the cap also stops gzip and brotli bombs.
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, e))? {
+    loop {
+        let next = tokio::time::timeout_at(period_end, response.chunk()).await;
+        let Ok(next) = next else {
+            tracing::debug!(%url, "under {SLOW_BODY_BYTES} bytes in {idle:?}: given up");
+            return Err(FetchError::Timeout {
+                url: url.to_string(),
+            });
+        };
+        let Some(chunk) = next.map_err(|e| classify(url, e))? else {
+            break;
+        };
+        period_bytes += chunk.len();
+        if period_bytes >= SLOW_BODY_BYTES {
+            (period_end, period_bytes) = (tokio::time::Instant::now() + idle, 0);
+        }
         if body.len() as u64 + chunk.len() as u64 > limit {
             if truncate {
                 let room = limit as usize - body.len();

@@ -13,6 +13,9 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
     " (+https://github.com/clearfeed/clearfeed; feed reader)"
 );
 
+/// What must arrive within each `read_idle` period of a body read (see [`FetchConfig::read_idle`]).
+pub const SLOW_BODY_BYTES: usize = 1024;
+
 /// The `[fetch]` table: how clearfeed talks to other people's servers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -30,6 +33,11 @@ pub struct FetchConfig {
     /// Whole-request budget, body included (a server that drips bytes hits this).
     #[serde(deserialize_with = "de_duration")]
     pub timeout: Duration,
+    /// A body read is cut (as a timeout, not retried within the run) when less than
+    /// [`SLOW_BODY_BYTES`] arrive within this time: a server that stalls, or drips a byte every
+    /// few seconds, is given up long before `timeout`.
+    #[serde(deserialize_with = "de_duration")]
+    pub read_idle: Duration,
     /// Body size cap, applied to the decompressed bytes while they stream in.
     pub max_page_bytes: u64,
     pub max_redirects: usize,
@@ -71,6 +79,7 @@ impl Default for FetchConfig {
             per_host_delay: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            read_idle: Duration::from_secs(10),
             max_page_bytes: 5 * 1024 * 1024,
             max_redirects: 5,
             allow_private_networks: false,

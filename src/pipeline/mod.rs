@@ -338,9 +338,7 @@ impl Pipeline {
             })
             .buffer_unordered(concurrency);
         let (outcomes, cut) = bounds.drain(Box::pin(stream)).await;
-        // What the entries handed to the writer is committed before the run goes on, also when
-        // it was cut short.
-        writes.finish().await;
+        writes.finish().await; // commits what is left, also after a cut
         if let Some(cut) = cut {
             let left = total - outcomes.len();
             tracing::warn!(feed = %feed.id, left, "{cut}: stopped fetching; publishing what was read");
@@ -355,7 +353,6 @@ impl Pipeline {
             }
             let from_feed = matches!(outcome, Outcome::FromFeed(_));
             match outcome {
-                // An item handed to the writer counts once its batch is committed.
                 Outcome::Stored(w) | Outcome::FromFeed(w) => match w.outcome().await {
                     Ok(upsert) => {
                         report.from_feed += usize::from(from_feed);
