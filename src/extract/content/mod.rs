@@ -216,16 +216,23 @@ fn text_len(blocks: &[RawBlock]) -> usize {
 /// Appends `s` escaped for HTML element content and quoted attributes (the one escaper every
 /// stage that writes HTML uses).
 pub(crate) fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    // The five characters are ASCII, so a byte scan finds them and the runs between them are
+    // copied whole.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(entity);
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
 }
 
 #[cfg(test)]

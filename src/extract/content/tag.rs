@@ -189,13 +189,13 @@ impl<'a> Attrs<'a> {
 /// Whether an element is hidden from sighted readers: the `hidden` attribute, `aria-hidden`,
 /// an inline `display:none`/`visibility:hidden`, or a hiding class (`sr-only`, `visually-hidden`,
 /// ... in `rules/cruft.toml`).
-pub(super) fn is_hidden(el: &Attrs) -> bool {
+pub(super) fn is_hidden<'a>(el: &Attrs<'a>, hints: &mut HintCache<'a>) -> bool {
     if el.hidden {
         return true;
     }
     if el
         .class
-        .is_some_and(|c| c.split_ascii_whitespace().any(is_hidden_class))
+        .is_some_and(|c| hints.value(c) & V_HIDING_CLASS != 0)
     {
         return true;
     }
@@ -241,8 +241,63 @@ pub(super) struct ClassHints {
     pub(super) hidden: bool,
 }
 
+/// What one class or id value says (the `V_*` bits), read once per distinct value of a document:
+/// pages repeat the same few class strings on most of their elements.
+const V_BOILER: u8 = 1;
+const V_CONTENT: u8 = 2;
+const V_BULLET: u8 = 4;
+const V_DEK: u8 = 8;
+const V_HOVER: u8 = 16;
+/// One of the value's whitespace-separated class names hides its element.
+const V_HIDING_CLASS: u8 = 32;
+
+/// The `V_*` bits of each class and id value met so far in one document.
+#[derive(Debug, Default)]
+pub(super) struct HintCache<'a> {
+    seen: std::collections::HashMap<&'a str, u8>,
+}
+
+impl<'a> HintCache<'a> {
+    fn value(&mut self, v: &'a str) -> u8 {
+        *self.seen.entry(v).or_insert_with(|| value_hints(v))
+    }
+}
+
+/// The `V_*` bits of one class or id value, from its tokens and its class names.
+fn value_hints(v: &str) -> u8 {
+    let mut bad = false;
+    let mut neg = false;
+    let mut bits = 0u8;
+    let mut prev_key = false;
+    for_each_token(v, |t| {
+        let k = token_kind(t);
+        bad |= k & TOKEN_BOILER != 0;
+        neg |= k & TOKEN_NEGATE != 0;
+        if k & TOKEN_CONTENT != 0 {
+            bits |= V_CONTENT;
+        }
+        if k & TOKEN_BULLET != 0 || (prev_key && (t == "points" || t == "facts")) {
+            bits |= V_BULLET;
+        }
+        if k & TOKEN_DEK != 0 {
+            bits |= V_DEK;
+        }
+        if k & TOKEN_HIDDEN != 0 {
+            bits |= V_HOVER;
+        }
+        prev_key = t == "key";
+    });
+    if bad && !neg {
+        bits |= V_BOILER;
+    }
+    if v.split_ascii_whitespace().any(is_hidden_class) {
+        bits |= V_HIDING_CLASS;
+    }
+    bits
+}
+
 /// The hints an element's class, id and role give it (see [`ClassHints`]).
-pub(super) fn class_weight(el: &Attrs) -> ClassHints {
+pub(super) fn class_weight<'a>(el: &Attrs<'a>, cache: &mut HintCache<'a>) -> ClassHints {
     let mut weight = 0i16;
     let mut boiler = false;
     let mut bullet = false;
@@ -250,27 +305,17 @@ pub(super) fn class_weight(el: &Attrs) -> ClassHints {
     let mut hidden = false;
     for v in [el.class, el.id] {
         let Some(v) = v else { continue };
-        let mut bad = false;
-        let mut neg = false;
-        let mut good = false;
-        let mut prev_key = false;
-        for_each_token(v, |t| {
-            let k = token_kind(t);
-            bad |= k & TOKEN_BOILER != 0;
-            neg |= k & TOKEN_NEGATE != 0;
-            good |= k & TOKEN_CONTENT != 0;
-            bullet |= k & TOKEN_BULLET != 0 || (prev_key && (t == "points" || t == "facts"));
-            dek |= k & TOKEN_DEK != 0;
-            hidden |= k & TOKEN_HIDDEN != 0;
-            prev_key = t == "key";
-        });
-        if bad && !neg {
+        let bits = cache.value(v);
+        if bits & V_BOILER != 0 {
             weight -= 25;
             boiler = true;
         }
-        if good {
+        if bits & V_CONTENT != 0 {
             weight += 25;
         }
+        bullet |= bits & V_BULLET != 0;
+        dek |= bits & V_DEK != 0;
+        hidden |= bits & V_HOVER != 0;
     }
     if let Some(role) = el.role {
         match role {

@@ -6,7 +6,7 @@
 use scraper::{ElementRef, Html};
 
 use super::ContentRules;
-use super::tag::{Attrs, Tag, class_weight, is_hidden, is_tracking_pixel};
+use super::tag::{Attrs, HintCache, Tag, class_weight, is_hidden, is_tracking_pixel};
 
 pub(super) const F_REMOVED: u16 = 1;
 pub(super) const F_BOILER: u16 = 2;
@@ -111,8 +111,22 @@ fn measure(s: &str) -> (u32, u32) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut ws = true;
-    for c in s.chars() {
-        if c.is_whitespace() {
+    let mut i = 0;
+    while i < s.len() {
+        let b = s.as_bytes()[i];
+        // ASCII without decoding (`char::is_whitespace` there is tab to carriage return and space).
+        let (white, comma, len) = if b.is_ascii() {
+            (matches!(b, b'\t'..=b'\r' | b' '), b == b',', 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (
+                c.is_whitespace(),
+                matches!(c, '，' | '、' | '،'),
+                c.len_utf8(),
+            )
+        };
+        i += len;
+        if white {
             if !ws {
                 n += 1;
             }
@@ -120,7 +134,7 @@ fn measure(s: &str) -> (u32, u32) {
         } else {
             n += 1;
             ws = false;
-            if matches!(c, ',' | '，' | '、' | '،') {
+            if comma {
                 commas += 1;
             }
         }
@@ -144,6 +158,7 @@ impl<'a> Arena<'a> {
             block_stack: Vec::with_capacity(64),
             link_depth: 0,
             space_pending: false,
+            hints: HintCache::default(),
         };
         // Iterative depth-first walk with explicit open/close so sums flow to parents on close.
         let mut cur = Some(*root);
@@ -289,16 +304,19 @@ impl Iterator for Children<'_, '_> {
 }
 
 pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
-    for c in s.chars() {
-        if c.is_whitespace() {
+    // Word by word: every piece after the first has whitespace before it.
+    for (k, word) in s.split(char::is_whitespace).enumerate() {
+        if k > 0 {
             *space = true;
-        } else {
-            if *space && !out.is_empty() {
-                out.push(' ');
-            }
-            *space = false;
-            out.push(c);
         }
+        if word.is_empty() {
+            continue;
+        }
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.push_str(word);
     }
 }
 
@@ -318,6 +336,8 @@ struct Builder<'a, 'r> {
     block_stack: Vec<u32>,
     link_depth: u32,
     space_pending: bool,
+    /// What each class and id value of the page says, read once per distinct value.
+    hints: HintCache<'a>,
 }
 
 impl<'a> Builder<'a, '_> {
@@ -367,13 +387,17 @@ impl<'a> Builder<'a, '_> {
         let idx = self.items.len() as u32;
         let e = el.value();
         let attrs = Attrs::of(e);
+        let space_before = std::mem::take(&mut self.space_pending);
         let (mut tag, weight, mut flags) =
-            element_hints(e.name(), &attrs, std::mem::take(&mut self.space_pending));
+            element_hints(e.name(), &attrs, space_before, &mut self.hints);
         if tag == Tag::Img && is_tracking_pixel(&attrs) {
             tag = Tag::Drop;
         }
         // Hidden text is not body text, except a key-points box collapsed behind a button.
-        if is_hidden(&attrs) && tag != Tag::Body && tag != Tag::Other && !self.in_bullet_box(flags)
+        if is_hidden(&attrs, &mut self.hints)
+            && tag != Tag::Body
+            && tag != Tag::Other
+            && !self.in_bullet_box(flags)
         {
             tag = Tag::Drop;
         }
@@ -465,13 +489,18 @@ impl<'a> Builder<'a, '_> {
 
 /// An element's tag and the flags and weight its name, class, id, role and `itemprop` give it
 /// (`space_before`: whitespace came right before it).
-fn element_hints(name: &str, e: &Attrs, space_before: bool) -> (Tag, i16, u16) {
+fn element_hints<'a>(
+    name: &str,
+    e: &Attrs<'a>,
+    space_before: bool,
+    cache: &mut HintCache<'a>,
+) -> (Tag, i16, u16) {
     let tag = Tag::of(name);
     let mut flags = 0u16;
     if space_before {
         flags |= F_SPACE_BEFORE;
     }
-    let hints = class_weight(e);
+    let hints = class_weight(e, cache);
     let (weight, boiler, bullet) = (hints.weight, hints.boiler, hints.bullet);
     if hints.dek {
         flags |= F_DEK_HINT;
