@@ -151,7 +151,10 @@ impl Extractor {
         {
             body_blocks = b;
         }
-        let blocks = self.clean_blocks(body_blocks, &title, !bullets.is_empty());
+        let mut blocks = self.clean_blocks(body_blocks, &title, !bullets.is_empty());
+        if let Some(d) = dek.as_deref() {
+            lead_with_dek(&mut blocks, d);
+        }
         let html: String = blocks.iter().map(|b| b.html.as_str()).collect();
         let content_html = self.sanitizer.clean(&html, meta.base.as_ref());
         // Without a declared lead image, the article's first figure is its picture.
@@ -277,6 +280,26 @@ impl Extractor {
         content::drop_preamble(&mut out);
         out
     }
+}
+
+/// Opens the body with the page's dek when the body does not hold it already: the standfirst is
+/// part of the story as the page shows it (the summary still never takes it for the lead).
+fn lead_with_dek(blocks: &mut Vec<Block>, dek: &str) {
+    let key = dedupe_hash(dek);
+    if key.is_none() || blocks.iter().any(|b| dedupe_hash(&b.text) == key) {
+        return;
+    }
+    let mut html = String::from("<p>");
+    content::escape_into(&mut html, dek);
+    html.push_str("</p>");
+    blocks.insert(
+        0,
+        Block {
+            kind: BlockKind::Paragraph,
+            text: dek.to_string(),
+            html,
+        },
+    );
 }
 
 /// The `src` of the first `<img>` in HTML the body engine emitted (attributes double-quoted and

@@ -488,3 +488,26 @@ fn assembly_keeps_a_long_paragraph_the_body_repeats_but_drops_a_short_one() {
     let texts: Vec<&str> = cleaned.iter().map(|b| b.text.as_str()).collect();
     assert_eq!(texts, vec![long.as_str(), short, long.as_str()]);
 }
+
+#[test]
+fn a_dek_outside_the_body_opens_the_text_but_is_never_the_lead() {
+    let dek = "Three new routes will run until 3 a.m. on weekends from June, in a trial the city will review in the autumn.";
+    let lead = "The city council approved the night bus trial on Tuesday by a wide margin, after two years of requests from shift workers, students and the owners of late-night venues in the centre.";
+    let more = "The routes will link the station with the hospital, the university and the harbour district, and each bus will run every twenty minutes between midnight and three in the morning.";
+    let html = format!(
+        r#"<html><head><title>Night buses return to the city</title></head><body>
+        <header class="article-header"><h1>Night buses return to the city</h1><p class="standfirst">{dek}</p></header>
+        <article><div class="article-body"><p>{lead}</p><p>{more}</p><p>{more} {lead}</p></div></article>
+        </body></html>"#
+    );
+    let a = extractor().article(&page(html.as_bytes(), None)).unwrap();
+    assert_eq!(a.dek.as_deref(), Some(dek));
+    assert!(a.text.starts_with(dek), "{}", a.text);
+    assert_eq!(a.text.matches(dek).count(), 1);
+    assert!(
+        a.content_html.starts_with("<p>Three new routes"),
+        "{}",
+        a.content_html
+    );
+    assert_eq!(summarize(&a).lead, lead);
+}

@@ -49,6 +49,40 @@ pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
     });
 }
 
+/// Longest label (in characters) that can open a trailing section (see `cut_trailing_section`).
+const SECTION_LABEL_MAX: usize = 80;
+
+/// Longest block (in characters) a trailing section may hold: a headline, a teaser, a short bio.
+const SECTION_BLOCK_MAX: usize = 300;
+
+/// Cuts the body at a trailing section that a heading or a bare label names as boilerplate ("Related
+/// posts", "About the author", "Comments", "Ähnliche Beiträge"): the label and everything after it
+/// go, when they come after the first half of the body's text. Boxes found in the tree are removed
+/// before scoring; this catches the sections that are not a box of their own.
+fn cut_trailing_section(out: &mut Vec<Block>, cruft: &CruftRules) {
+    let total: usize = out.iter().map(|b| b.text.len()).sum();
+    let mut seen = 0;
+    for (i, b) in out.iter().enumerate() {
+        let label = b.kind == BlockKind::Heading
+            || b.kind == BlockKind::Paragraph
+                && b.text.chars().count() <= SECTION_LABEL_MAX
+                && !b.text.trim_end().ends_with(['.', '!', '?']);
+        if seen * 2 >= total && label && cruft.is_cruft_box_heading(&b.text) {
+            // What follows must read like a list of pointers or a short note, not the story
+            // going on after an inserted label.
+            let rest = &out[i + 1..];
+            if rest
+                .iter()
+                .all(|r| r.text.chars().count() <= SECTION_BLOCK_MAX)
+            {
+                out.truncate(i);
+            }
+            return;
+        }
+        seen += b.text.len();
+    }
+}
+
 /// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
 /// bullets themselves.
 pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
@@ -90,6 +124,7 @@ pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String
         }
         out.push(b);
     }
+    cut_trailing_section(&mut out, cruft);
     // Headings left dangling at the end (a "Related" section header whose list was dropped).
     while out.last().is_some_and(|b| b.kind == BlockKind::Heading) {
         out.pop();

@@ -9,6 +9,13 @@ use super::tree::{Arena, F_ARTICLE_HINT, F_BODY_PROP, F_REMOVED, Item};
 /// Most commas one block can score (see `choose_containers`).
 const COMMA_CAP: f32 = 8.0;
 
+/// A block scoring at least this share of the best is a rival candidate (see
+/// `prefer_common_ancestor`); the best `RIVALS` are looked at, and an ancestor holding
+/// `RIVALS_NEEDED` of them holds the article.
+const RIVAL_SHARE: f32 = 0.75;
+const RIVALS: usize = 5;
+const RIVALS_NEEDED: usize = 3;
+
 impl Arena<'_> {
     /// Picks the article container(s): Readability-style scores from paragraph text, commas and
     /// class hints, propagated to ancestors, discounted by link density; then qualified siblings.
@@ -17,6 +24,7 @@ impl Arena<'_> {
         let Some((top, top_score)) = self.best_scored(&mut score) else {
             return vec![0];
         };
+        let top = self.prefer_common_ancestor(top, top_score, &score);
         let top = self.prefer_declared_body(top);
         let top = self.prefer_enclosing_article(top);
         self.with_siblings(top, top_score, &score)
@@ -80,6 +88,38 @@ impl Arena<'_> {
             }
         }
         best
+    }
+
+    /// Moves up to the nearest ancestor that holds several of the best-scoring blocks: an article
+    /// split into sections (each with its own wrapper, figures between them) scores on one section,
+    /// and the others are its cousins, not its siblings.
+    fn prefer_common_ancestor(&self, top: u32, top_score: f32, score: &[f32]) -> u32 {
+        let holds = |a: u32, d: u32| a < d && d < self.items[a as usize].end;
+        // Rivals are other blocks: not the top's own ancestors or descendants.
+        let mut rivals: Vec<(u32, f32)> = score
+            .iter()
+            .enumerate()
+            .filter(|&(j, &sc)| {
+                let j = j as u32;
+                j != top && !holds(j, top) && !holds(top, j) && sc >= top_score * RIVAL_SHARE
+            })
+            .map(|(j, &sc)| (j as u32, sc))
+            .collect();
+        rivals.sort_by(|a, b| b.1.total_cmp(&a.1));
+        rivals.truncate(RIVALS);
+        if rivals.len() < RIVALS_NEEDED {
+            return top;
+        }
+        let mut p = self.items[top as usize].parent;
+        while p != u32::MAX && p != 0 && self.items[p as usize].tag != Tag::Body {
+            let held = rivals.iter().filter(|&&(r, _)| holds(p, r)).count();
+            if held >= RIVALS_NEEDED {
+                // The ancestor must not be mostly links (a page wrapper with its menus).
+                return if self.link_density(p) < 0.3 { p } else { top };
+            }
+            p = self.items[p as usize].parent;
+        }
+        top
     }
 
     /// The page's own articleBody wins when it holds real text next to the scored guess.

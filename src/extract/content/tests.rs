@@ -289,3 +289,43 @@ fn deep_nesting_does_not_overflow() {
     let body = run(&html);
     assert_eq!(paragraphs(&body), vec![P1]);
 }
+
+#[test]
+fn invisible_characters_are_not_text() {
+    // Soft hyphens and zero-width spaces mark where a word may break; they are not letters.
+    let body = run(&article_page(
+        "<article><p>The har\u{AD}bour autho\u{AD}rity con\u{200B}firmed on Monday that the old pier will close for repairs, a decision that fishermen, shop owners and visitors had feared for months.</p></article>",
+    ));
+    assert_eq!(paragraphs(&body), vec![P1]);
+}
+
+#[test]
+fn a_hover_card_class_on_the_root_element_hides_nothing() {
+    // A script's feature classes on <html> ("…-plugin-tooltip") are not a hover card.
+    let page = article_page(&format!(
+        "<article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"
+    ))
+    .replacen("<html>", r#"<html class="js stencil-plugin-tooltip">"#, 1);
+    assert_eq!(paragraphs(&run(&page)), vec![P1, P2, P3]);
+    // Inside the article a tooltip card is still dropped.
+    let card = article_page(&format!(
+        r#"<article><p>{P1}</p><p>Minister <span class="author-tooltip">Ada Lindqvist, minister since 2021</span>said so.</p><p>{P2}</p></article>"#
+    ));
+    assert!(!all_text(&run(&card)).contains("minister since 2021"));
+}
+
+#[test]
+fn a_trailing_related_section_ends_the_body() {
+    let page = article_page(&format!(
+        "<article><p>{P1}</p><p>{P2}</p><p>{P3}</p><p><strong>Related posts</strong></p>\
+         <ul><li><a href=\"/x\">Pier repairs begin next month</a></li><li><a href=\"/y\">Harbour fund opens</a></li></ul>\
+         <h3>About the author</h3><p>Ola Berg covers the harbour for the paper.</p></article>"
+    ));
+    let text = all_text(&run(&page));
+    assert!(text.ends_with(P3), "{text}");
+    // A label the story goes on after is not an end.
+    let page = article_page(&format!(
+        "<article><p>{P1}</p><p>{P2}</p><p><strong>Related posts:</strong></p><p>{P3} {P3}</p></article>"
+    ));
+    assert!(all_text(&run(&page)).contains(P3));
+}

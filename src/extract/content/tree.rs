@@ -303,12 +303,22 @@ impl Iterator for Children<'_, '_> {
     }
 }
 
+/// Appends `s` with whitespace runs collapsed to one space; invisible characters (soft hyphens,
+/// zero-width spaces, word joiners, byte-order marks) are dropped, so that plain text reads and
+/// matches as the page shows it.
 pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
     // Word by word: every piece after the first has whitespace before it.
     for (k, word) in s.split(char::is_whitespace).enumerate() {
         if k > 0 {
             *space = true;
         }
+        let cleaned;
+        let word = if word.contains(is_invisible) {
+            cleaned = word.replace(is_invisible, "");
+            cleaned.as_str()
+        } else {
+            word
+        };
         if word.is_empty() {
             continue;
         }
@@ -318,6 +328,10 @@ pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
         *space = false;
         out.push_str(word);
     }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// The walk's state while the arena is built: the items so far, the open elements, and what the
@@ -505,12 +519,14 @@ fn element_hints<'a>(
     if hints.dek {
         flags |= F_DEK_HINT;
     }
-    // A hover card is hidden until pointed at.
-    let tag = if hints.hidden && tag != Tag::Body {
-        Tag::Drop
-    } else {
-        tag
-    };
+    // A hover card is hidden until pointed at; the page's root elements never are one (a
+    // script's `…-tooltip` class on `<html>`).
+    let tag =
+        if hints.hidden && !matches!(tag, Tag::Body | Tag::Main | Tag::Article) && name != "html" {
+            Tag::Drop
+        } else {
+            tag
+        };
     // Class names on inline wrappers inside a paragraph are too noisy to trust (tracking and
     // widget classes on spans around real text): only boxes go.
     if boiler && !tag.is_inline() {
