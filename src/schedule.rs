@@ -120,6 +120,9 @@ pub struct DaemonOptions {
     pub grace: Duration,
     /// Receives every finished feed run's report (for status displays and tests).
     pub reports: Option<tokio::sync::mpsc::UnboundedSender<FeedReport>>,
+    /// Called on the blocking pool whenever the last feed pass in flight ends (the binary
+    /// returns memory freed by the passes to the system there).
+    pub idle: Option<fn()>,
 }
 
 impl Default for DaemonOptions {
@@ -128,6 +131,7 @@ impl Default for DaemonOptions {
             concurrency: DEFAULT_CONCURRENCY,
             grace: SHUTDOWN_GRACE,
             reports: None,
+            idle: None,
         }
     }
 }
@@ -276,7 +280,7 @@ async fn feed_loop(
             tracing::info!(feed = %feed.id, %until, "backing off after failures; run skipped");
             continue;
         }
-        let _permit = tokio::select! {
+        let permit = tokio::select! {
             p = permits.acquire() => match p { Ok(p) => p, Err(_) => return },
             _ = stopped(&mut rx) => return,
         };
@@ -295,6 +299,11 @@ async fn feed_loop(
                 }
             }
             None => tracing::warn!(feed = %feed.id, "run abandoned at shutdown"),
+        }
+        drop(permit);
+        let quiet = permits.available_permits() == options.concurrency.max(1);
+        if let Some(idle) = options.idle.filter(|_| quiet) {
+            tokio::task::spawn_blocking(idle);
         }
         if *rx.borrow() {
             return;

@@ -1059,3 +1059,50 @@ async fn a_feed_is_never_run_twice_at_once() {
     site.feed("/rss.xml", &rss(&[]), "empty", "application/rss+xml");
     ok(&pipeline.run_feed(&feeds[0]).await);
 }
+
+/// Counts the daemon's calls of its idle hook.
+static IDLE_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_idle() {
+    IDLE_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[tokio::test]
+async fn the_daemon_calls_its_idle_hook_once_no_run_is_in_flight() {
+    let site = Server::start();
+    site.feed("/rss.xml", &rss(&[]), "empty", "application/rss+xml");
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = vec![feed(&site, "gazette", "/rss.xml")];
+    let pipeline =
+        Pipeline::new(app_config(dir.path(), feeds.clone(), fetch_config(true))).unwrap();
+    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let options = clearfeed::schedule::DaemonOptions {
+        reports: Some(report_tx),
+        idle: Some(count_idle),
+        ..Default::default()
+    };
+    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
+        pipeline,
+        feeds,
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let report = tokio::time::timeout(Duration::from_secs(60), report_rx.recv())
+        .await
+        .expect("the start-up run within a minute")
+        .unwrap();
+    ok(&report);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while IDLE_CALLS.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle hook was not called"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop_tx.send(()).unwrap();
+    daemon.await.unwrap().unwrap();
+}

@@ -86,6 +86,7 @@ pub async fn run(config: AppConfig, listen: Option<SocketAddr>) -> anyhow::Resul
     // requests.
     let options = DaemonOptions {
         concurrency: pipeline.settings().fetch.concurrency,
+        idle: Some(super::release_free_memory),
         ..Default::default()
     };
     let token = crate::serve::access_token_from_env();

@@ -70,6 +70,20 @@ fn limit_malloc_arenas() {
     }
 }
 
+/// Drops what extraction keeps for the next page (the cruft sets' search caches) and gives the
+/// memory malloc holds free back to the system (glibc keeps freed memory in its arenas for reuse;
+/// after a burst of feed runs that is megabytes of pages no one uses until the next burst). The
+/// daemon calls it whenever its last feed run in flight ends.
+pub(crate) fn release_free_memory() {
+    crate::extract::cruft::release_caches();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of malloc's own arenas to the kernel; it takes
+    // the arenas' locks like any allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Whether `err` is, at bottom, a write to a closed pipe.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {

@@ -11,14 +11,18 @@
 //! lookup plus one pass of a [`RegexSet`]. This module owns no structure: which
 //! element or line a block is, is decided by `content` and `plain`.
 
+mod matcher;
 pub(crate) mod phrases;
 mod tables;
 mod tokens;
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex::RegexSet;
+
+use matcher::PhraseSet;
 
 use crate::extract::ExtractError;
 use crate::extract::SiteRules;
@@ -50,37 +54,49 @@ pub struct CruftRules {
 #[derive(Debug)]
 struct Builtin {
     labels: HashSet<&'static str>,
-    block: RegexSet,
-    short: RegexSet,
-    caption: RegexSet,
-    box_heading: RegexSet,
-    consent: RegexSet,
+    block: PhraseSet,
+    short: PhraseSet,
+    caption: PhraseSet,
+    box_heading: PhraseSet,
+    consent: PhraseSet,
 }
 
-static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| Builtin {
-    labels: CRUFT.labels.iter().map(String::as_str).collect(),
-    block: compile(&CRUFT.block_patterns),
-    short: compile(&CRUFT.short_patterns),
-    caption: compile(&CRUFT.caption_patterns),
-    box_heading: compile(&CRUFT.box_heading_patterns),
-    consent: compile(&CRUFT.consent_patterns),
+static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
+    BUILTIN_COMPILED.store(true, Ordering::Release);
+    Builtin {
+        labels: CRUFT.labels.iter().map(String::as_str).collect(),
+        block: compile(&CRUFT.block_patterns),
+        short: compile(&CRUFT.short_patterns),
+        caption: compile(&CRUFT.caption_patterns),
+        box_heading: compile(&CRUFT.box_heading_patterns),
+        consent: compile(&CRUFT.consent_patterns),
+    }
 });
 
-fn compile(patterns: &[String]) -> RegexSet {
+/// Whether [`BUILTIN`] was compiled (so that releasing its caches does not compile it).
+static BUILTIN_COMPILED: AtomicBool = AtomicBool::new(false);
+
+/// Drops the search caches of the built-in sets, kept for the next text: once grown they take
+/// megabytes per thread that used them. For a process going quiet between bursts of extraction;
+/// the next texts grow them again as far as they need.
+pub fn release_caches() {
+    if BUILTIN_COMPILED.load(Ordering::Acquire) {
+        let b = &*BUILTIN;
+        for set in [&b.block, &b.short, &b.caption, &b.box_heading, &b.consent] {
+            set.release();
+        }
+    }
+}
+
+fn compile(patterns: &[String]) -> PhraseSet {
     // ASCII word boundaries keep the set on the fast DFA engines (a Unicode `\b` forces the
     // slow NFA simulation); the phrases they delimit are ASCII anyway.
     let anchored: Vec<String> = patterns
         .iter()
         .map(|p| format!("(?i){}", p.replace(r"\b", r"(?-u:\b)")))
         .collect();
-    // The sets' bounded repeats (`.{0,80}`) make many DFA states: a larger lazy-DFA cache keeps
-    // the search on the DFA instead of falling back to the much slower NFA simulation. The cache
-    // grows only as far as the texts need.
     // The built-in patterns are constants covered by tests; failing here is a programming error.
-    RegexSetBuilder::new(anchored)
-        .dfa_size_limit(32 << 20)
-        .build()
-        .expect("built-in cruft patterns compile")
+    PhraseSet::new(&anchored).expect("built-in cruft patterns compile")
 }
 
 impl CruftRules {
