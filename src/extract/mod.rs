@@ -286,7 +286,9 @@ impl Extractor {
 /// part of the story as the page shows it (the summary still never takes it for the lead).
 fn lead_with_dek(blocks: &mut Vec<Block>, dek: &str) {
     let key = dedupe_hash(dek);
-    if key.is_none() || blocks.iter().any(|b| dedupe_hash(&b.text) == key) {
+    // A page with no body text is not made an article by its dek alone.
+    let no_body = blocks.iter().all(|b| b.kind == BlockKind::Figure);
+    if no_body || key.is_none() || blocks.iter().any(|b| dedupe_hash(&b.text) == key) {
         return;
     }
     let mut html = String::from("<p>");
