@@ -1075,22 +1075,12 @@ async fn the_daemon_calls_its_idle_hook_once_no_run_is_in_flight() {
     let feeds = vec![feed(&site, "gazette", "/rss.xml")];
     let pipeline =
         Pipeline::new(app_config(dir.path(), feeds.clone(), fetch_config(true))).unwrap();
-    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let options = clearfeed::schedule::DaemonOptions {
-        reports: Some(report_tx),
         idle: Some(count_idle),
         ..Default::default()
     };
-    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
-        pipeline,
-        feeds,
-        options,
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let report = tokio::time::timeout(Duration::from_secs(60), report_rx.recv())
+    let mut daemon = common::Daemon::start(pipeline, feeds, options);
+    let report = tokio::time::timeout(Duration::from_secs(60), daemon.reports.recv())
         .await
         .expect("the start-up run within a minute")
         .unwrap();
@@ -1103,6 +1093,5 @@ async fn the_daemon_calls_its_idle_hook_once_no_run_is_in_flight() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop_tx.send(()).unwrap();
-    daemon.await.unwrap().unwrap();
+    daemon.stop().await;
 }

@@ -857,29 +857,15 @@ async fn the_daemons_feeds_of_one_pass_share_an_articles_fetch() {
         })
         .collect();
     let pipeline = Pipeline::new(settings).unwrap();
-    let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let options = clearfeed::schedule::DaemonOptions {
-        reports: Some(report_tx),
-        ..Default::default()
-    };
-    let daemon = tokio::spawn(clearfeed::schedule::run_daemon(
-        pipeline,
-        feeds,
-        options,
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let mut daemon = common::Daemon::start(pipeline, feeds, Default::default());
     // Nothing is published yet: both feeds run at start-up, one pass.
     for _ in 0..2 {
-        let r = tokio::time::timeout(std::time::Duration::from_secs(60), report_rx.recv())
+        let r = tokio::time::timeout(std::time::Duration::from_secs(60), daemon.reports.recv())
             .await
             .expect("a feed run within a minute")
             .unwrap();
         assert_eq!((r.new, r.error.as_deref()), (1, None), "{r:?}");
     }
-    stop_tx.send(()).unwrap();
-    daemon.await.unwrap().unwrap();
+    daemon.stop().await;
     assert_eq!(site.hits("/news/market"), 1, "one fetch for both feeds");
 }

@@ -838,3 +838,45 @@ pub fn run_chromium(chromium: &Path, url: &str, args: &[&str]) -> String {
     assert!(status.success(), "chromium failed: {status}\n{stderr}");
     out.join().unwrap().expect("the DOM is UTF-8")
 }
+
+/// A daemon (`schedule::run_daemon`) running in the background with its feed-run reports sent
+/// to [`Daemon::reports`]; [`Daemon::stop`] asks it to stop and waits until it has.
+pub struct Daemon {
+    pub reports: tokio::sync::mpsc::UnboundedReceiver<clearfeed::pipeline::FeedReport>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Daemon {
+    /// Starts `feeds` on `pipeline` with `options` (their `reports` channel is set here).
+    pub fn start(
+        pipeline: clearfeed::pipeline::Pipeline,
+        feeds: Vec<clearfeed::config::FeedConfig>,
+        options: clearfeed::schedule::DaemonOptions,
+    ) -> Daemon {
+        let (report_tx, reports) = tokio::sync::mpsc::unbounded_channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let options = clearfeed::schedule::DaemonOptions {
+            reports: Some(report_tx),
+            ..options
+        };
+        let handle = tokio::spawn(clearfeed::schedule::run_daemon(
+            pipeline,
+            feeds,
+            options,
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        Daemon {
+            reports,
+            stop,
+            handle,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.handle.await.unwrap().unwrap();
+    }
+}
