@@ -313,7 +313,8 @@ pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
             *space = true;
         }
         let cleaned;
-        let word = if word.contains(is_invisible) {
+        // The invisible characters are all outside ASCII: most words need no second look.
+        let word = if !word.is_ascii() && word.contains(is_invisible) {
             cleaned = word.replace(is_invisible, "");
             cleaned.as_str()
         } else {
