@@ -27,6 +27,7 @@ impl Arena<'_> {
         let top = self.prefer_common_ancestor(top, top_score, &score);
         let top = self.prefer_declared_body(top);
         let top = self.prefer_enclosing_article(top);
+        let top = self.lift_only_child(top);
         self.with_siblings(top, top_score, &score)
     }
 
@@ -173,6 +174,29 @@ impl Arena<'_> {
         top
     }
 
+    /// Climbs from the top candidate through wrappers it is the only content of: the siblings
+    /// that belong with the article (an intro box, the story's other sections) are the
+    /// wrapper's, not the inner box's.
+    fn lift_only_child(&self, top: u32) -> u32 {
+        let mut top = top;
+        loop {
+            let p = self.items[top as usize].parent;
+            if p == u32::MAX || p == 0 || matches!(self.items[p as usize].tag, Tag::Body) {
+                return top;
+            }
+            let mut content = self.children(p).filter(|&c| {
+                let it = &self.items[c as usize];
+                it.flags & F_REMOVED == 0
+                    && it.tag != Tag::Drop
+                    && (it.tag != Tag::Text || !it.text.trim().is_empty())
+            });
+            if content.next() != Some(top) || content.next().is_some() {
+                return top;
+            }
+            top = p;
+        }
+    }
+
     /// The top candidate with the siblings that belong to the article too, in document order.
     fn with_siblings(&self, top: u32, top_score: f32, score: &[f32]) -> Vec<u32> {
         let parent = self.items[top as usize].parent;
@@ -199,7 +223,9 @@ impl Arena<'_> {
             }
             let sc = score[s as usize];
             let ld = self.link_density(s);
-            let ok = (!sc.is_nan() && sc + bonus >= threshold)
+            // Another section of the story, its paragraphs too deep inside it to be scored.
+            let deep_prose = sc.is_nan() && it.p_text >= 200 && ld < 0.3;
+            let ok = deep_prose || (!sc.is_nan() && sc + bonus >= threshold)
                 || (it.tag == Tag::P && it.text_len > 80 && ld < 0.25)
                 || (it.tag == Tag::P && it.text_len > 0 && ld == 0.0 && {
                     let t = self.plain_text(s);
