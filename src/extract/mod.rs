@@ -241,13 +241,13 @@ impl Extractor {
     }
 
     /// The body's blocks as they will be published: empty blocks, stray captions outside figures
-    /// (by their "Photo:"/"Credit:" markers), repeated blocks, and a leading copy of the headline
-    /// removed, and, when the key points were taken out as bullets, their "Key points" heading.
-    /// Phrase-level cruft is the body engine's job (it applies [`cruft::CruftRules`]); this pass
-    /// only adds the structural checks that need the headline, the bullets or the whole body.
+    /// (by their "Photo:"/"Credit:" markers) and a leading copy of the headline removed, and,
+    /// when the key points were taken out as bullets, their "Key points" heading. Phrase-level
+    /// cruft and template repeats are the body engine's job (it applies [`cruft::CruftRules`]; a
+    /// declared body drops its own repeats); this pass only adds the structural checks that need
+    /// the headline, the bullets or the whole body.
     fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
         let title_key = dedupe_hash(title);
-        let mut seen = HashSet::new();
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
         for block in blocks {
             if block.kind == BlockKind::Figure {
@@ -257,11 +257,7 @@ impl Extractor {
             let Some(key) = dedupe_hash(&block.text) else {
                 continue;
             };
-            // The engine has already dropped template repeats (those from another box); a long
-            // paragraph it kept twice was repeated by the author inside the body and stays.
-            let repeat = !seen.insert(key) && block.text.chars().count() <= LONG_REPEAT;
             if cruft::phrases::is_caption_line(&block.text)
-                || repeat
                 || (has_bullets
                     && block.kind == BlockKind::Heading
                     && self.content.cruft.is_bullet_heading(&block.text))
@@ -317,9 +313,6 @@ fn first_img_src(html: &str) -> Option<String> {
     (!src.trim().is_empty()).then_some(src)
 }
 
-/// Characters above which a repeated paragraph counts as long (see the engine's `finalize`).
-const LONG_REPEAT: usize = 300;
-
 /// The largest char boundary of `s` at or below byte `i` (`s.len()` past the end).
 pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
@@ -362,7 +355,7 @@ pub(crate) fn dedupe_key(s: &str) -> String {
 
 /// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
 /// `None` when the text has no letters or digits at all.
-fn dedupe_hash(s: &str) -> Option<u64> {
+pub(crate) fn dedupe_hash(s: &str) -> Option<u64> {
     use std::hash::Hasher;
     let mut h = cruft::Fnv::default();
     let mut any = false;

@@ -1,5 +1,5 @@
 //! Tests of the extraction sequence: decoding errors, the plain-text path end to end, and the
-//! assembly of body blocks into an article (headline copy, captions, repeats, sanitizing).
+//! assembly of body blocks into an article (headline copy, captions, sanitizing).
 
 use super::*;
 use crate::summarize::summarize;
@@ -126,7 +126,7 @@ fn windows_1252_plain_text_decodes() {
 }
 
 #[test]
-fn assembly_drops_headline_copy_captions_and_repeats() {
+fn assembly_drops_headline_copy_and_captions() {
     let x = extractor();
     let blocks = vec![
         block(
@@ -143,7 +143,6 @@ fn assembly_drops_headline_copy_captions_and_repeats() {
             "What comes next",
             "<h2>What comes next</h2>",
         ),
-        para("The quay reopened on Monday after a month of repairs, the port said."),
         block(
             BlockKind::ListItem,
             "Fees stay the same",
@@ -476,17 +475,6 @@ fn headings_over_figures_are_an_article_but_a_lone_figure_is_not() {
         x.finish(Article::default(), &[figure]),
         Err(ExtractError::NoContent)
     ));
-}
-
-#[test]
-fn assembly_keeps_a_long_paragraph_the_body_repeats_but_drops_a_short_one() {
-    let x = extractor();
-    let long = "The council met for six hours on Tuesday. ".repeat(10);
-    let short = "Read the full report on the council website.";
-    let blocks = vec![para(&long), para(short), para(&long), para(short)];
-    let cleaned = x.clean_blocks(blocks, "Council meets", false);
-    let texts: Vec<&str> = cleaned.iter().map(|b| b.text.as_str()).collect();
-    assert_eq!(texts, vec![long.as_str(), short, long.as_str()]);
 }
 
 #[test]

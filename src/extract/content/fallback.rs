@@ -1,12 +1,14 @@
 //! The declared-body fallback: the page's own plain-text copy of the article (JSON-LD
 //! `articleBody`) replaces the engine's body when that body is empty, short next to it, or opens
 //! with a consent or copyright notice (the engine picked the page's chrome). Owns that decision
-//! and the splitting of the declared text into paragraphs; finding the text is `meta`'s job.
+//! and the splitting of the declared text into paragraphs (less its template repeats); finding
+//! the text is `meta`'s job.
 
 use scraper::{Html, Selector};
 
+use super::repeats::template_copies;
 use super::{Block, BlockKind, escape_into};
-use crate::extract::collapse_whitespace;
+use crate::extract::{collapse_whitespace, dedupe_hash};
 use crate::extract::cruft::CruftRules;
 
 /// Fewest characters a declared body needs to be trusted over the page's markup.
@@ -36,9 +38,16 @@ pub(crate) fn declared_body(
     if cut && !chrome && ours > 0 || !(short || chrome) {
         return None;
     }
-    let out = declared
+    let declared: Vec<String> = declared
         .into_iter()
         .filter(|p| !cruft.is_cruft_text(p))
+        .collect();
+    let keys: Vec<Option<u64>> = declared.iter().map(|p| dedupe_hash(p)).collect();
+    let chars: Vec<usize> = declared.iter().map(|p| p.chars().count()).collect();
+    let mut copies = template_copies(&keys, &chars, None).into_iter();
+    let out = declared
+        .into_iter()
+        .filter(|_| !copies.next().unwrap_or(false))
         .map(|p| {
             let mut html = String::from("<p>");
             escape_into(&mut html, &p);

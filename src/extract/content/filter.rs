@@ -2,11 +2,13 @@
 //! repeats and the bullets themselves, and the short preamble fragments before the lead. Owns the
 //! decisions made on whole blocks; it never looks at the tree.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::emit::RawBlock;
+use super::repeats::template_copies;
 use super::{Block, BlockKind};
 use crate::extract::cruft::CruftRules;
+use crate::extract::dedupe_hash;
 
 /// Most words a block before the lead may have and still be dropped as page furniture.
 const PREAMBLE_MAX_WORDS: usize = 20;
@@ -83,47 +85,45 @@ fn cut_trailing_section(out: &mut Vec<Block>, cruft: &CruftRules) {
     }
 }
 
-/// Final filters over the emitted blocks: cruft text, captions, link-only lines, repeats, the
-/// bullets themselves.
+/// Final filters over the emitted blocks: cruft text, captions, link-only lines, the bullets
+/// themselves, template repeats (see [`template_copies`]).
 pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String]) -> Vec<Block> {
-    let mut seen: HashMap<String, u32> = bullets
-        .iter()
-        .map(|b| (b.to_lowercase(), u32::MAX))
-        .collect();
+    let bullets: HashSet<u64> = bullets.iter().filter_map(|b| dedupe_hash(b)).collect();
     let mut out = Vec::with_capacity(raw.len());
+    let mut sections = Vec::with_capacity(raw.len());
+    let mut chars = Vec::with_capacity(raw.len());
     for r in raw {
         let b = r.block;
-        if b.kind == BlockKind::Figure {
-            out.push(b);
-            continue;
-        }
-        if cruft.is_cruft_text(&b.text)
-            || cruft.is_caption(&b.text)
-            || cruft.is_read_also_line(&b.text, r.chars, r.link_chars)
+        if b.kind != BlockKind::Figure
+            && (cruft.is_cruft_text(&b.text)
+                || cruft.is_caption(&b.text)
+                || cruft.is_read_also_line(&b.text, r.chars, r.link_chars)
+                // A line that is nothing but a link ("Related story headline").
+                || b.kind != BlockKind::Heading
+                    && r.link_chars * 10 >= r.chars * 9
+                    && r.chars < 200
+                || dedupe_hash(&b.text).is_some_and(|k| bullets.contains(&k)))
         {
             continue;
         }
-        // A line that is nothing but a link ("Related story headline").
-        if b.kind != BlockKind::Heading && r.link_chars * 10 >= r.chars * 9 && r.chars < 200 {
-            continue;
-        }
-        if b.kind != BlockKind::Preformatted {
-            // Template repeats (teaser and lead, captions, a second copy of the article for
-            // another screen size) are dropped: they come from another box. A long paragraph
-            // repeated within the same box is the author's own repetition and stays.
-            match seen.entry(b.text.to_lowercase()) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(r.section);
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    if !(r.chars > 300 && *o.get() == r.section) {
-                        continue;
-                    }
-                }
-            }
-        }
+        sections.push(r.section);
+        chars.push(r.chars);
         out.push(b);
     }
+    // Preformatted text repeats on purpose (code, verse), and is never compared.
+    let keys: Vec<Option<u64>> = out
+        .iter()
+        .map(|b| {
+            if matches!(b.kind, BlockKind::Figure | BlockKind::Preformatted) {
+                None
+            } else {
+                dedupe_hash(&b.text)
+            }
+        })
+        .collect();
+    let copies = template_copies(&keys, &chars, Some(&sections));
+    let mut copy = copies.into_iter();
+    out.retain(|_| !copy.next().unwrap_or(false));
     cut_trailing_section(&mut out, cruft);
     // Headings left dangling at the end (a "Related" section header whose list was dropped).
     while out.last().is_some_and(|b| b.kind == BlockKind::Heading) {

@@ -15,6 +15,7 @@ mod fallback;
 mod filter;
 mod keypoints;
 mod prune;
+mod repeats;
 mod score;
 mod tag;
 mod tree;

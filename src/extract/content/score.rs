@@ -27,7 +27,6 @@ impl Arena<'_> {
         let top = self.prefer_common_ancestor(top, top_score, &score);
         let top = self.prefer_declared_body(top);
         let top = self.prefer_enclosing_article(top);
-        let top = self.lift_only_child(top);
         self.with_siblings(top, top_score, &score)
     }
 
@@ -198,10 +197,13 @@ impl Arena<'_> {
     }
 
     /// The top candidate with the siblings that belong to the article too, in document order.
-    fn with_siblings(&self, top: u32, top_score: f32, score: &[f32]) -> Vec<u32> {
+    /// The siblings are those of the outermost wrapper the candidate is the only content of; the
+    /// candidate itself is emitted, not its wrappers (which add nothing but depth).
+    fn with_siblings(&self, inner: u32, top_score: f32, score: &[f32]) -> Vec<u32> {
+        let top = self.lift_only_child(inner);
         let parent = self.items[top as usize].parent;
         if parent == u32::MAX {
-            return vec![top];
+            return vec![inner];
         }
         let threshold = (top_score * 0.2).max(10.0);
         let top_class = self.items[top as usize]
@@ -211,7 +213,7 @@ impl Arena<'_> {
         for s in self.children(parent) {
             let it = &self.items[s as usize];
             if s == top {
-                out.push(s);
+                out.push(inner);
                 continue;
             }
             if it.tag == Tag::Text || it.flags & F_REMOVED != 0 || it.tag == Tag::Drop {

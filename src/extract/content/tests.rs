@@ -329,3 +329,22 @@ fn a_trailing_related_section_ends_the_body() {
     ));
     assert!(all_text(&run(&page)).contains(P3));
 }
+
+/// A story split into sections of one template, the first wrapped so deep that its paragraphs
+/// score nothing at the level where the sections meet, and a lead paragraph beside the wrappers of
+/// the best-scoring box: all of it is the body.
+#[test]
+fn sections_too_deep_to_score_and_an_intro_beside_a_wrapper_are_the_body() {
+    let deep = "Before the ferry there was a rowing boat, and before the rowing boat the islanders walked across the sands at the lowest tides, guided by a line of wooden posts that the storms took away every winter.";
+    let intro = "Island commuters will lose four ferry crossings a day from next month, the operator said.";
+    let html = article_page(&format!(
+        r#"<div class="post"><p>{intro}</p>
+        <div class="part"><div class="a"><div class="b"><div class="c"><div class="d"><div class="e"><p>{deep}</p></div></div></div></div></div></div>
+        <div class="part"><div class="more"><div class="more-inner"><div class="more-content">
+        <p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P1} {P2}</p><p>{P2} {P3}</p></div></div></div></div></div>"#
+    ));
+    let text = all_text(&run(&html));
+    for p in [deep, intro, P1, P3] {
+        assert!(text.contains(p), "{p:?} missing from:\n{text}");
+    }
+}
