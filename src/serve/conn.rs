@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1::Builder;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -29,8 +29,9 @@ use super::service::AppService;
 
 /// How long the accept loop waits after an accept error before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-/// Descriptors kept free for everything else the process opens (database, fetches, files).
-const RESERVED_FDS: u64 = 128;
+/// Descriptors kept free for everything else the process opens (database, fetches, files, and
+/// the memory files large cached bodies are sent from).
+const RESERVED_FDS: u64 = 128 + super::zerocopy::MAX_MAPPINGS as u64;
 
 /// Limits on the server's connections. The defaults follow common web-server practice
 /// (nginx: `client_header_timeout` 60 s, `keepalive_timeout` 75 s, `send_timeout` 60 s), a little
@@ -378,11 +379,10 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> io::Result<()> {
-    // HTTP/1.1 only: feed readers speak it, and it spares every connection a protocol sniff.
-    let mut builder = Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(opts.header_timeout);
+    // HTTP/1.1 only: feed readers speak it, and it spares every connection a protocol sniff. No
+    // timer for hyper: the watchdog times request heads itself, which spares every request a
+    // timer of its own.
+    let builder = Builder::new();
     let shared = Arc::new(Shared {
         builder,
         service,

@@ -16,6 +16,9 @@ use axum::body::Bytes;
 /// Buffers smaller than this are copied as usual: for them the copy costs less than the extra
 /// system call.
 const MIN_BYTES: usize = 16 * 1024;
+/// Most memory files at once: each holds a descriptor (counted in the server's reserve, see
+/// `conn`). Bodies cached beyond them are copied as usual.
+pub(super) const MAX_MAPPINGS: usize = 64;
 
 /// `data` as shared bytes, backed by a sealed memory file when it is large enough and the system
 /// allows it (else by the vector itself).
@@ -38,7 +41,7 @@ mod linux {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::sync::{Arc, RwLock};
 
-    use super::MIN_BYTES;
+    use super::{MAX_MAPPINGS, MIN_BYTES};
 
     /// One listed mapping: its address range and its memory file.
     struct Region {
@@ -79,6 +82,9 @@ mod linux {
     impl Mapped {
         /// `None` when the system refuses any step (no memfd, no seals, no memory).
         pub(super) fn new(data: &[u8]) -> Option<Self> {
+            if regions().len() >= MAX_MAPPINGS {
+                return None;
+            }
             let fd = sealed_copy(data).ok()?;
             // SAFETY: maps `data.len()` bytes of a file of exactly that size, read-only and
             // shared; the result is checked before use.
@@ -95,16 +101,21 @@ mod linux {
             if ptr == libc::MAP_FAILED {
                 return None;
             }
-            let ptr = ptr as *const u8;
-            regions_mut().push(Region {
+            let mapped = Mapped {
+                ptr: ptr as *const u8,
+                len: data.len(),
+            };
+            let mut regions = regions_mut();
+            if regions.len() >= MAX_MAPPINGS {
+                drop(regions);
+                return None; // dropping `mapped` unmaps it
+            }
+            regions.push(Region {
                 start: ptr as usize,
                 len: data.len(),
                 fd: Arc::new(fd),
             });
-            Some(Mapped {
-                ptr,
-                len: data.len(),
-            })
+            Some(mapped)
         }
     }
 
