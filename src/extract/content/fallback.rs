@@ -8,8 +8,8 @@ use scraper::{Html, Selector};
 
 use super::repeats::template_copies;
 use super::{Block, BlockKind, escape_into};
-use crate::extract::{collapse_whitespace, dedupe_hash};
 use crate::extract::cruft::CruftRules;
+use crate::extract::{collapse_whitespace, dedupe_hash};
 
 /// Fewest characters a declared body needs to be trusted over the page's markup.
 const DECLARED_MIN: usize = 300;

@@ -63,9 +63,7 @@ mod tests {
     use super::template_copies;
 
     fn keys(s: &str) -> Vec<Option<u64>> {
-        s.chars()
-            .map(|c| (c != '_').then_some(c as u64))
-            .collect()
+        s.chars().map(|c| (c != '_').then_some(c as u64)).collect()
     }
 
     fn dropped(s: &str, sections: Option<&[u32]>) -> String {

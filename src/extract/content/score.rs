@@ -227,7 +227,8 @@ impl Arena<'_> {
             let ld = self.link_density(s);
             // Another section of the story, its paragraphs too deep inside it to be scored.
             let deep_prose = sc.is_nan() && it.p_text >= 200 && ld < 0.3;
-            let ok = deep_prose || (!sc.is_nan() && sc + bonus >= threshold)
+            let ok = deep_prose
+                || (!sc.is_nan() && sc + bonus >= threshold)
                 || (it.tag == Tag::P && it.text_len > 80 && ld < 0.25)
                 || (it.tag == Tag::P && it.text_len > 0 && ld == 0.0 && {
                     let t = self.plain_text(s);

@@ -336,7 +336,8 @@ fn a_trailing_related_section_ends_the_body() {
 #[test]
 fn sections_too_deep_to_score_and_an_intro_beside_a_wrapper_are_the_body() {
     let deep = "Before the ferry there was a rowing boat, and before the rowing boat the islanders walked across the sands at the lowest tides, guided by a line of wooden posts that the storms took away every winter.";
-    let intro = "Island commuters will lose four ferry crossings a day from next month, the operator said.";
+    let intro =
+        "Island commuters will lose four ferry crossings a day from next month, the operator said.";
     let html = article_page(&format!(
         r#"<div class="post"><p>{intro}</p>
         <div class="part"><div class="a"><div class="b"><div class="c"><div class="d"><div class="e"><p>{deep}</p></div></div></div></div></div></div>
