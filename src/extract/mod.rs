@@ -134,7 +134,7 @@ impl Extractor {
         let mut meta = self.meta.extract(&doc, page_url);
         self.site.apply_meta(&doc, &mut meta);
         let native_ad = self.site.is_native_ad(&doc);
-        let body = content::extract_body(&doc, &self.content);
+        let body = content::extract_body(&doc, &self.content, &meta.descriptions);
         let site_body = self.content.has_body_rule().then_some(body.site_body);
         let title = meta.title.clone().unwrap_or_default();
         let bullets = dedupe_strings(body.bullets);

@@ -511,3 +511,44 @@ fn a_dek_outside_the_body_opens_the_text_but_is_never_the_lead() {
     );
     assert_eq!(summarize(&a).lead, lead);
 }
+
+/// A page whose header paragraph repeats its declared description, in a box of its own before
+/// the story, and one whose description is the story's own first paragraph.
+fn described_page(description: &str, header_p: Option<&str>, body: &[&str]) -> Article {
+    let header_p = header_p.map_or(String::new(), |p| format!(r#"<p class="text-xl">{p}</p>"#));
+    let body: String = body.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        r#"<html><head><title>Tram line extended</title><meta property="og:description" content="{description}"></head><body>
+        <div class="mx-auto"><h1 class="text-5xl">Tram line extended</h1>{header_p}</div>
+        <div class="prose">{body}</div></body></html>"#
+    );
+    extractor().article(&page(html.as_bytes(), None)).unwrap()
+}
+
+const TRAM_LEAD: &str = "The regional transport authority will extend the harbour tram line by four stops, its board decided on Thursday, after a study found that the new district would add eight thousand daily riders.";
+const TRAM_MORE: &str = "Construction is due to start next spring and the first trams should reach the new terminus two years later, if the national grant the authority applied for in January is approved.";
+
+#[test]
+fn a_header_paragraph_repeating_the_declared_description_is_the_dek() {
+    let dek = "Four new stops will link the harbour district to the centre from 2029, at a cost of 140 million euros shared by the city, the region and the state.";
+    let a = described_page(dek, Some(dek), &[TRAM_LEAD, TRAM_MORE, TRAM_MORE]);
+    assert_eq!(a.dek.as_deref(), Some(dek));
+    assert!(a.text.starts_with(dek), "{}", a.text);
+    assert_eq!(summarize(&a).lead, TRAM_LEAD);
+    // Cut short in the declaration ("…"), the same paragraph is still the dek.
+    let cut = format!("{}…", &dek[..80]);
+    let a = described_page(&cut, Some(dek), &[TRAM_LEAD, TRAM_MORE, TRAM_MORE]);
+    assert_eq!(a.dek.as_deref(), Some(dek));
+}
+
+#[test]
+fn a_description_repeating_the_first_story_paragraph_leaves_it_the_lead() {
+    let a = described_page(TRAM_LEAD, None, &[TRAM_LEAD, TRAM_MORE, TRAM_MORE]);
+    assert_eq!(a.dek, None);
+    assert_eq!(summarize(&a).lead, TRAM_LEAD);
+    // A short first paragraph, a sibling of the story's paragraphs, stays the story's too.
+    let short = "The harbour tram will grow by four stops, the authority said.";
+    let a = described_page(short, None, &[short, TRAM_LEAD, TRAM_MORE]);
+    assert_eq!(a.dek, None);
+    assert_eq!(summarize(&a).lead, short);
+}

@@ -1,7 +1,8 @@
 //! The page's own summary line under the headline (a dek, standfirst, subtitle or strapline):
-//! found by its class or id, or by its place (an `<h2>`/`<h3>` right after the `<h1>`, a short
-//! paragraph in the article's `<header>` after it), before the body's first paragraph. It is
-//! recorded beside the body and never taken as the lead. Owns only that choice.
+//! found by its class or id, by its place (an `<h2>`/`<h3>` right after the `<h1>`, a short
+//! paragraph in the article's `<header>` after it), or by repeating the page's declared
+//! description outside the story's paragraphs, before the body's first paragraph. It is recorded
+//! beside the body and never taken as the lead. Owns only that choice.
 
 use super::tag::Tag;
 use super::tree::{Arena, F_ARTICLE_HINT, F_BOILER, F_DEK_HINT, F_REMOVED};
@@ -14,9 +15,13 @@ const DEK_CHARS: std::ops::RangeInclusive<usize> = 20..=400;
 const BODY_PARAGRAPH: u32 = 150;
 
 impl Arena<'_> {
-    /// The dek (its element and text), when the page has one before its body.
-    pub(super) fn find_dek(&self) -> Option<(u32, String)> {
+    /// The dek (its element and text), when the page has one before its body; `descriptions` are
+    /// the page's declared summaries.
+    pub(super) fn find_dek(&self, descriptions: &[String]) -> Option<(u32, String)> {
         let mut seen_heading = false;
+        // An element repeating a declared description: a dek when the paragraph that starts the
+        // body turns out to sit in another box (the same box would make it the story's opening).
+        let mut declared: Option<(u32, String)> = None;
         // Where the element right after the last `<h1>` sits, and that heading's parent.
         let mut after_h1: Option<(u32, u32)> = None;
         let mut i = 0u32;
@@ -36,6 +41,16 @@ impl Arena<'_> {
             {
                 return Some((i, dek));
             }
+            if seen_heading
+                && declared.is_none()
+                && self.may_repeat(i, descriptions)
+                && let Some(dek) = self.dek_text(i)
+                && repeats_description(&dek, descriptions)
+            {
+                declared = Some((i, dek));
+                i = it.end;
+                continue;
+            }
             match it.tag {
                 Tag::H(level) => {
                     seen_heading = true;
@@ -49,13 +64,24 @@ impl Arena<'_> {
                     if it.own_text.saturating_sub(it.own_link) >= BODY_PARAGRAPH
                         && !self.in_header(i) =>
                 {
-                    return None;
+                    return declared.filter(|&(d, _)| self.items[d as usize].parent != it.parent);
                 }
                 _ => {}
             }
             i += 1;
         }
         None
+    }
+
+    /// Whether `i` may hold a declared description: a block whose length is about that of one.
+    fn may_repeat(&self, i: u32, descriptions: &[String]) -> bool {
+        let it = &self.items[i as usize];
+        let len = it.text_len as usize;
+        matches!(it.tag, Tag::P | Tag::H(2..=4) | Tag::Div)
+            && descriptions.iter().any(|d| {
+                let n = d.chars().count();
+                len + 3 >= n && len <= 2 * n + 3
+            })
     }
 
     /// A subtitle heading right after the headline, or a paragraph right after it inside the
@@ -117,4 +143,13 @@ impl Arena<'_> {
             && !opens_stamp_or_byline(&lower))
         .then_some(text)
     }
+}
+
+/// Whether `text` is one of the page's declared descriptions, or begins with one the page cut
+/// short ("…").
+fn repeats_description(text: &str, descriptions: &[String]) -> bool {
+    descriptions.iter().any(|d| {
+        let stem = d.trim_end_matches(['…', '.', ' ']);
+        text == d || d.len() > stem.len() + 2 && stem.len() >= 40 && text.starts_with(stem)
+    })
 }

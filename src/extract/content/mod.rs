@@ -109,8 +109,9 @@ impl ContentRules {
     }
 }
 
-/// Finds the article body and its key points in a parsed document.
-pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
+/// Finds the article body, its key points and its dek in a parsed document; `descriptions` are
+/// the page's declared summaries (see [`crate::extract::meta::Meta::descriptions`]).
+pub fn extract_body(doc: &Html, rules: &ContentRules, descriptions: &[String]) -> Body {
     let mut arena = Arena::build(doc, rules);
 
     // Key points first: site rules, then a list under a "Key points" heading or in a
@@ -135,7 +136,7 @@ pub fn extract_body(doc: &Html, rules: &ContentRules) -> Body {
     // The dek often sits in the article's header, which goes as boilerplate next. When the body
     // container holds it too it stays there (the page shows it above the story), but the summary
     // never takes it for the lead.
-    let dek = arena.find_dek().map(|(_, text)| text);
+    let dek = arena.find_dek(descriptions).map(|(_, text)| text);
     // Boilerplate after the key points: they often sit in an <aside> or a box removed as such.
     if prune {
         arena.remove_boilerplate();

@@ -10,7 +10,7 @@ fn run(html: &str) -> Body {
 fn run_with(html: &str, site: &SiteRules) -> Body {
     let doc = Html::parse_document(html);
     let rules = ContentRules::new(site).unwrap();
-    extract_body(&doc, &rules)
+    extract_body(&doc, &rules, &[])
 }
 
 fn paragraphs(body: &Body) -> Vec<&str> {

@@ -84,6 +84,14 @@ const IMAGE_KEYS: &[&str] = &[
     "thumbnailurl",
 ];
 
+/// `<meta>` keys that hold the page's summary line.
+const DESCRIPTION_KEYS: &[&str] = &[
+    "og:description",
+    "description",
+    "twitter:description",
+    "dc.description",
+];
+
 /// `<meta>` keys that declare the language, in order of trust.
 const LANGUAGE_KEYS: &[&str] = &["content-language", "language", "dc.language", "og:locale"];
 
@@ -115,6 +123,9 @@ pub struct Meta {
     pub site_name: Option<String>,
     /// The JSON-LD `articleBody`: the page's own plain-text copy of the article, when declared.
     pub article_body: Option<String>,
+    /// The page's declared summaries (`og:description`, `description`, …), distinct, whitespace
+    /// collapsed: the body engine knows a dek shown above the story by them.
+    pub descriptions: Vec<String>,
 }
 
 impl MetaRules {
@@ -144,6 +155,7 @@ impl MetaRules {
         let site_name = src.site_name();
         let byline = src.byline();
         let title = self.title(doc, &src, &site_name, &byline, page_url);
+        let descriptions = src.descriptions();
         Meta {
             title: title.filter(|t| !t.is_empty()),
             byline,
@@ -155,6 +167,7 @@ impl MetaRules {
             base,
             site_name,
             article_body,
+            descriptions,
         }
     }
 
@@ -205,6 +218,17 @@ impl Sources<'_> {
             .get(k)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    fn descriptions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for d in DESCRIPTION_KEYS.iter().filter_map(|k| self.m(k)) {
+            let d = collapse_whitespace(d);
+            if !d.is_empty() && !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        out
     }
 
     fn site_name(&self) -> Option<String> {
