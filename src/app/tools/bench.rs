@@ -162,7 +162,7 @@ fn time_passes(extractor: &Extractor, pages: &[CorpusPage], passes: usize) -> (D
     for _ in 0..passes {
         let start = Instant::now();
         for page in pages {
-            std::hint::black_box(extractor.article(&page_of(page)));
+            let _ = std::hint::black_box(extractor.article(&page_of(page)));
         }
         extract = extract.min(start.elapsed());
         let start = Instant::now();

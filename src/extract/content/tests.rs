@@ -346,7 +346,15 @@ fn ascii_text_collapses_as_any_text_does() {
         }
     };
     let pieces = [
-        "", " ", "a", " lead", "trail ", "\tx\x0by\x0cz\r\n", "  two  words  ", "end.", "\x0b",
+        "",
+        " ",
+        "a",
+        " lead",
+        "trail ",
+        "\tx\x0by\x0cz\r\n",
+        "  two  words  ",
+        "end.",
+        "\x0b",
     ];
     for a in pieces {
         for b in pieces {
@@ -357,7 +365,11 @@ fn ascii_text_collapses_as_any_text_does() {
                     super::tree::push_collapsed(&mut fast, &mut fs, s);
                     general(&mut slow, &mut ss, s);
                 }
-                assert_eq!((fast.as_str(), fs), (slow.as_str(), ss), "{a:?} {b:?} {start:?}");
+                assert_eq!(
+                    (fast.as_str(), fs),
+                    (slow.as_str(), ss),
+                    "{a:?} {b:?} {start:?}"
+                );
             }
         }
     }
