@@ -284,6 +284,65 @@ async fn brotli_is_preferred_and_neither_variant_is_compressed_per_request() {
     server.stop().await;
 }
 
+/// Large files leave from memory the kernel sends without copying; what arrives must still be
+/// the file byte for byte, in every encoding, on a reused connection, for HEAD, and after the file
+/// is republished.
+#[tokio::test]
+async fn large_files_arrive_byte_for_byte_in_every_encoding() {
+    let (_dir, public) = published();
+    let text = |version: &str| -> Vec<u8> {
+        let lines: String = (0..20_000)
+            .map(|i| {
+                format!(
+                    "{version} line {i:06} of a large feed {}\n",
+                    i * 7919 % 1000
+                )
+            })
+            .collect();
+        format!("{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Big\",\"items\":[],\"x\":\"{}\"}}", lines.replace('\n', " ")).into_bytes()
+    };
+    let path = public.join("big.json");
+    let first = text("first");
+    assert!(first.len() > 500_000);
+    publish::write_published(&path, &first).unwrap();
+    let server = AppServer::start(&public).await;
+    let c = client();
+    let url = server.url("/feeds/big.json");
+    for _ in 0..3 {
+        let res = c.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.bytes().await.unwrap() == first, "plain bytes differ");
+        for encoding in publish::Encoding::ALL {
+            let res = c
+                .get(&url)
+                .header(header::ACCEPT_ENCODING, encoding.token())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.headers()[header::CONTENT_ENCODING], encoding.token());
+            let body = res.bytes().await.unwrap();
+            assert!(encoding.decode(&body).unwrap() == first, "{encoding:?}");
+        }
+    }
+    let head = c.head(&url).send().await.unwrap();
+    assert_eq!(
+        head.headers()[header::CONTENT_LENGTH],
+        first.len().to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+    let second = text("second");
+    publish::write_published(&path, &second).unwrap();
+    let res = c.get(&url).send().await.unwrap();
+    assert!(
+        res.bytes().await.unwrap() == second,
+        "republished bytes differ"
+    );
+    let (status, raw) = raw_get(server.addr, "/feeds/big.json").await;
+    assert_eq!(status, 200);
+    assert!(raw.ends_with(std::str::from_utf8(&second).unwrap()));
+    server.stop().await;
+}
+
 /// The server answers from memory; a file replaced by another process (which does not move this
 /// process's publish counter) is noticed by the watcher within a couple of seconds.
 #[tokio::test]

@@ -4,8 +4,7 @@
 //! Owns: token parsing and matching, and reading the token from the environment. Does not own:
 //! where the check runs among the request limits (`serve`), nor the 401 response (`AppError`).
 
-use axum::extract::Request;
-use axum::http::header;
+use axum::http::{HeaderMap, Uri, header};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of a non-empty access token; an empty or missing token means no protection.
@@ -15,20 +14,17 @@ pub(super) fn token_digest(token: Option<&str>) -> Option<[u8; 32]> {
         .map(|t| Sha256::digest(t.as_bytes()).into())
 }
 
-/// Whether the request presents a token matching `digest`.
-pub(super) fn authorized(digest: &[u8; 32], req: &Request) -> bool {
-    presented_tokens(req)
+/// Whether the request (its target and headers) presents a token matching `digest`.
+pub(super) fn authorized(digest: &[u8; 32], uri: &Uri, headers: &HeaderMap) -> bool {
+    presented_tokens(uri, headers)
         .iter()
         .any(|t| token_matches(digest, t))
 }
 
 /// Tokens a request presents: `?token=`, `Authorization: Bearer`, or basic auth's password.
-fn presented_tokens(req: &Request) -> Vec<String> {
-    let mut tokens = query_token(req.uri().query())
-        .into_iter()
-        .collect::<Vec<_>>();
-    if let Some(auth) = req
-        .headers()
+fn presented_tokens(uri: &Uri, headers: &HeaderMap) -> Vec<String> {
+    let mut tokens = query_token(uri.query()).into_iter().collect::<Vec<_>>();
+    if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {

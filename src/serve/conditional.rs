@@ -108,6 +108,8 @@ fn conditional_response(
         Response::new(Body::from(variant.bytes.clone()))
     };
     let h = res.headers_mut();
+    // Room for these and the security headers, so that the map grows once.
+    h.reserve(12);
     h.insert(header::ETAG, variant.etag.clone());
     h.insert(header::LAST_MODIFIED, file.last_modified.clone());
     h.insert(
@@ -137,33 +139,39 @@ fn parse_feed_file(file: &str) -> Option<(&str, Format)> {
     publish::valid_feed_id(id).then_some((id, format))
 }
 
+/// The media type of the OPML list of feeds.
+pub(super) const OPML_TYPE: &str = "text/x-opml; charset=utf-8";
+
+/// The media type of `file` when it names a feed file (`<id>.<ext>`, both valid).
+pub(super) fn feed_type(file: &str) -> Option<&'static str> {
+    parse_feed_file(file).map(|(_, format)| format.content_type())
+}
+
+/// The published file `name` as the request's headers ask for it (a variant, a 304).
+pub(super) async fn published(
+    state: &AppState,
+    name: &str,
+    content_type: &'static str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let cached = state.files.file(name).await?;
+    Ok(conditional_response(headers, &cached, content_type))
+}
+
 pub(super) async fn feed(
     State(state): State<AppState>,
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (id, format) = parse_feed_file(&file).ok_or(AppError::NotFound)?;
-    let cached = state
-        .files
-        .file(&format!("{id}.{}", format.extension()))
-        .await?;
-    Ok(conditional_response(
-        &headers,
-        &cached,
-        format.content_type(),
-    ))
+    let content_type = feed_type(&file).ok_or(AppError::NotFound)?;
+    published(&state, &file, content_type, &headers).await
 }
 
 pub(super) async fn opml(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let cached = state.files.file("feeds.opml").await?;
-    Ok(conditional_response(
-        &headers,
-        &cached,
-        "text/x-opml; charset=utf-8",
-    ))
+    published(&state, "feeds.opml", OPML_TYPE, &headers).await
 }
 
 #[cfg(test)]

@@ -16,21 +16,22 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::service::TowerToHyperService;
+use hyper::server::conn::http1::Builder;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
+use super::service::AppService;
+
 /// How long the accept loop waits after an accept error before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-/// Descriptors kept free for everything else the process opens (database, fetches, files).
-const RESERVED_FDS: u64 = 128;
+/// Descriptors kept free for everything else the process opens (database, fetches, files, and
+/// the memory files large cached bodies are sent from).
+const RESERVED_FDS: u64 = 128 + super::zerocopy::MAX_MAPPINGS as u64;
 
 /// Limits on the server's connections. The defaults follow common web-server practice
 /// (nginx: `client_header_timeout` 60 s, `keepalive_timeout` 75 s, `send_timeout` 60 s), a little
@@ -110,14 +111,40 @@ pub fn raise_fd_limit() -> Option<u64> {
     None
 }
 
-/// Milliseconds since the server started, plus one, so that zero can mean "never".
+/// Milliseconds since the server started, plus one, so that zero can mean "never". Read on every
+/// socket read and write, so on Linux it is the coarse monotonic clock (a few milliseconds'
+/// resolution, plenty for timeouts of seconds, and much cheaper to read than the precise one).
 #[derive(Clone, Copy)]
-struct Clock(Instant);
+struct Clock(u64);
 
 impl Clock {
-    fn now(&self) -> u64 {
-        self.0.elapsed().as_millis() as u64 + 1
+    fn start() -> Self {
+        Clock(monotonic_millis())
     }
+
+    fn now(&self) -> u64 {
+        monotonic_millis().saturating_sub(self.0) + 1
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn monotonic_millis() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the struct it is given, which lives for the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
+}
+
+#[cfg(not(target_os = "linux"))]
+fn monotonic_millis() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
 }
 
 /// What the watchdog knows of one connection.
@@ -246,6 +273,12 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        #[cfg(target_os = "linux")]
+        if let Some(plan) = super::zerocopy::plan(bufs) {
+            let result = self.poll_send(cx, |fd| plan.send(fd, bufs));
+            self.wrote(&result);
+            return result;
+        }
         let result = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
         self.wrote(&result);
         result
@@ -261,6 +294,29 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Watched {
+    /// One non-blocking send made by `send` on the socket, once it is writable.
+    fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        mut send: impl FnMut(std::os::fd::RawFd) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+        let fd = self.stream.as_raw_fd();
+        loop {
+            std::task::ready!(self.stream.poll_write_ready(cx))?;
+            match self
+                .stream
+                .try_io(tokio::io::Interest::WRITABLE, || send(fd))
+            {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return Poll::Ready(result),
+            }
+        }
     }
 }
 
@@ -318,22 +374,21 @@ impl Registry {
 /// to finish their requests before they are dropped.
 pub async fn serve_with(
     listener: TcpListener,
-    router: Router,
+    service: AppService,
     opts: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(opts.header_timeout);
+    // HTTP/1.1 only: feed readers speak it, and it spares every connection a protocol sniff. No
+    // timer for hyper: the watchdog times request heads itself, which spares every request a
+    // timer of its own.
+    let builder = Builder::new();
     let shared = Arc::new(Shared {
         builder,
-        router,
+        service,
         opts,
         registry: Registry::default(),
-        clock: Clock(Instant::now()),
+        clock: Clock::start(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -367,8 +422,8 @@ pub async fn serve_with(
 }
 
 struct Shared {
-    builder: Builder<TokioExecutor>,
-    router: Router,
+    builder: Builder,
+    service: AppService,
     opts: ServeOptions,
     registry: Registry,
     clock: Clock,
@@ -387,15 +442,15 @@ async fn serve_conn(
         conn: conn.clone(),
         clock: shared.clock,
     });
-    let inner = TowerToHyperService::new(shared.router.clone());
+    let inner = shared.service.clone();
     let service_conn = conn.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let guard = InFlight::start(&service_conn);
-        let response = hyper::service::Service::call(&inner, req);
+        let inner = inner.clone();
         async move {
-            let response = response.await;
+            let response = inner.handle(req).await;
             drop(guard);
-            response
+            Ok::<_, std::convert::Infallible>(response)
         }
     });
     let connection = shared.builder.serve_connection(io, service);

@@ -27,7 +27,7 @@ use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::AppError;
+use super::{AppError, zerocopy};
 use crate::publish::{self, Encoding, JsonFeed, ObjectInfo, PublishTarget, S3Prefix};
 
 /// How often the watcher looks for files replaced by another process.
@@ -216,7 +216,10 @@ impl PublicFiles {
 
     /// Starts the watcher on first use (it needs the server's runtime); it ends with the server.
     fn start_watcher(&self) {
-        if self.inner.watching.swap(true, Ordering::AcqRel) {
+        // Read first: every request passes here, and a read keeps the flag's cache line shared.
+        if self.inner.watching.load(Ordering::Acquire)
+            || self.inner.watching.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         match &self.inner.s3 {
@@ -333,11 +336,11 @@ fn cached(
                 return None;
             }
             let etag = format!("{}-{}\"", tag.trim_end_matches('"'), encoding.token());
-            Some((encoding, variant_of(Bytes::from(variant), &etag)))
+            Some((encoding, variant_of(zerocopy::shared(variant), &etag)))
         })
         .collect();
     CachedFile {
-        plain: variant_of(Bytes::from(bytes), &tag),
+        plain: variant_of(zerocopy::shared(bytes), &tag),
         encoded,
         last_modified: header_value(&http_date(modified)),
         etag: tag,

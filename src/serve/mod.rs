@@ -8,11 +8,13 @@
 //! index page's feed health also read the pipeline's feed state (`serve` may give the index page a
 //! read-only store for the health instead).
 //!
-//! Owns: the shared state, routes, request limits, security headers, the error type mapped to
-//! client-safe responses, and graceful shutdown. Its parts own the rest: the in-memory copy of the
-//! published files with their pre-compressed variants (`files`), conditional responses and
-//! content negotiation (`conditional`), access tokens (`auth`), the index page (`index`), `/metrics`
-//! (`metrics`), and the accept loop with its connection limits and timeouts (`conn`). Does not own: rendering the feeds (`publish`).
+//! Owns: the shared state, routes, the error type mapped to client-safe responses, and graceful
+//! shutdown. Its parts own the rest: the path of each request with its limits and security
+//! headers (`service`), the in-memory copy of the published files with their pre-compressed
+//! variants (`files`) and the sending of large ones without copying (`zerocopy`), conditional
+//! responses and content negotiation (`conditional`), access tokens (`auth`), the index page
+//! (`index`), `/metrics` (`metrics`), and the accept loop with its connection limits and timeouts
+//! (`conn`). Does not own: rendering the feeds (`publish`).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -20,9 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -35,20 +35,12 @@ mod conn;
 mod files;
 mod index;
 mod metrics;
+mod service;
+mod zerocopy;
 
 pub use auth::access_token_from_env;
 pub use conn::{ServeOptions, raise_fd_limit};
 use files::PublicFiles;
-
-/// Longest request target we accept; feed URLs are short, anything longer is abuse.
-const MAX_URI_BYTES: usize = 2048;
-/// Header limits: a reader sends a handful of headers; thousands of bytes of them is abuse.
-const MAX_HEADERS: usize = 64;
-const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// The index page loads nothing but its own inline style and the items' lead images (over http or
-/// https, sent without a referrer): no scripts, frames, forms or plugins.
-const INDEX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; \
-    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Shared state of the HTTP server. Cheap to clone: one reference count, since every request
 /// clones it for each layer that needs it.
@@ -201,10 +193,11 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The router: feeds, OPML, index page, health and metrics, behind request limits and security
-/// headers. Feeds and OPML are served from their pre-compressed variants; only the pages built
-/// per request (index, metrics) are gzipped on the fly.
-pub fn app(state: AppState) -> Router {
+/// The router: feeds, OPML, index page, health and metrics. Requests reach it through
+/// [`service::AppService`], which applies the request limits and security headers first and
+/// answers the plain feed requests itself. Feeds and OPML are served from their pre-compressed
+/// variants; only the pages built per request (index, metrics) are gzipped on the fly.
+fn app(state: AppState) -> Router {
     let gzip = tower_http::compression::CompressionLayer::new;
     Router::new()
         .route("/", get(index::index).layer(gzip()))
@@ -213,12 +206,6 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::metrics).layer(gzip()))
         .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            limit_requests,
-        ))
-        // Outside the limits, so that their refusals (401, 413, 414, 431) carry the headers too.
-        .layer(middleware::map_response(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -226,7 +213,7 @@ pub fn app(state: AppState) -> Router {
 /// How long open connections may take to finish after shutdown was requested.
 pub const CONNECTION_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Serves `app(state)` on `listener` until `shutdown` completes, then gives open requests
+/// Serves the feeds and pages of `state` on `listener` until `shutdown` completes, then gives open requests
 /// [`CONNECTION_GRACE`] to finish. The bound matters: a client that stalls half-way through its
 /// request would otherwise hold the process open forever. Connections are limited as
 /// [`ServeOptions::default`] says.
@@ -245,7 +232,8 @@ pub async fn serve_with(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    conn::serve_with(listener, app(state), options, shutdown, CONNECTION_GRACE).await
+    let service = service::AppService::new(state);
+    conn::serve_with(listener, service, options, shutdown, CONNECTION_GRACE).await
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).
@@ -275,66 +263,4 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown requested");
-}
-
-/// Refuses requests no feed reader sends: huge targets, floods of headers, bodies on GET.
-async fn limit_requests(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Result<Response, AppError> {
-    state.requests.fetch_add(1, Ordering::Relaxed);
-    if uri_len(req.uri()) > MAX_URI_BYTES {
-        return Err(AppError::UriTooLong);
-    }
-    let headers = req.headers();
-    let header_bytes: usize = headers
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len())
-        .sum();
-    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
-        return Err(AppError::HeadersTooLarge);
-    }
-    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
-        || headers
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
-    if has_body {
-        return Err(AppError::BodyNotAllowed);
-    }
-    if let Some(digest) = &state.token_digest
-        && req.uri().path() != "/healthz"
-        && !auth::authorized(digest, &req)
-    {
-        return Err(AppError::Unauthorized);
-    }
-    Ok(next.run(req).await)
-}
-
-/// The length of the request target as sent, without building it as a string.
-fn uri_len(uri: &axum::http::Uri) -> usize {
-    let scheme = uri.scheme_str().map_or(0, |s| s.len() + 3);
-    let authority = uri.authority().map_or(0, |a| a.as_str().len());
-    let rest = uri.path_and_query().map_or(0, |p| p.as_str().len());
-    scheme + authority + rest
-}
-
-/// Headers every response gets; the strict CSP matters for the HTML index page, which shows text
-/// taken from third-party pages.
-async fn security_headers(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(INDEX_CSP),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    res
 }

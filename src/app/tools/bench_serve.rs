@@ -238,7 +238,9 @@ async fn start_server(dir: &Path) -> anyhow::Result<(SocketAddr, std::process::C
     let config = dir.join("clearfeed.toml");
     std::fs::write(&config, "data_dir = \".\"\n")?;
     let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let mut child = std::process::Command::new(std::env::current_exe()?)
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    own_session(&mut command);
+    let mut child = command
         .arg("serve")
         .arg("--config")
         .arg(&config)
@@ -258,6 +260,33 @@ async fn start_server(dir: &Path) -> anyhow::Result<(SocketAddr, std::process::C
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok((addr, child))
+}
+
+/// Starts the server in a session of its own, as a daemon runs (nginx started by hand detaches
+/// into one too): with the kernel's autogroup scheduling each session gets its own share of a busy
+/// machine, so a server sharing the load generator's session would get half the share of one
+/// that does not, and the comparison would measure that instead of the servers. Out of the
+/// terminal's session it would miss a Ctrl-C, so on Linux it is told to stop when the benchmark
+/// ends, however it ends.
+fn own_session(command: &mut std::process::Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: setsid and prctl are async-signal-safe and change nothing but the child's own
+        // session and signal settings.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = command;
 }
 
 /// Writes the benchmark feed (RSS, Atom, JSON and their variants) into `public`.
