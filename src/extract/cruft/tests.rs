@@ -245,3 +245,43 @@ fn story_footers_and_closing_section_labels() {
         );
     }
 }
+
+#[test]
+fn credits_sources_and_read_also_pointers_in_more_languages() {
+    let r = rules();
+    for caption in [
+        "Der Hafen am Westufer des Sees. © Tourismusverband / Anna Berger",
+        "Titelbild: Muster/Agentur",
+        "Abbildung 4: Schichtaufbau einer Schneedecke.",
+        "Vergrößern Die neue Kamera sitzt in einer runden Aussparung.",
+    ] {
+        assert!(r.is_caption(caption), "{caption:?} should be a caption");
+    }
+    for source in ["Quelle: Landesregierung", "Źródło: agencja prasowa"] {
+        assert!(r.is_cruft_text(source), "{source:?} should be cruft");
+    }
+    // A label followed by a link to another story; the same words opening prose are kept.
+    for (line, link) in [
+        ("Czytaj też: Nowy most otwarty po remoncie", 32),
+        ("PUEDES VER: ¿Qué cambia en la ley de tránsito?", 34),
+        ("Le puede interesar: El nuevo puerto abrirá en mayo", 30),
+        ("Lesen Sie hier: Die Brücke bleibt bis Juni gesperrt", 36),
+    ] {
+        assert!(
+            r.is_read_also_line(line, line.chars().count(), link),
+            "{line:?}"
+        );
+    }
+    let prose = "Mira, the harbour pilot, said the crossing took four hours.";
+    assert!(!r.is_read_also_line(prose, prose.chars().count(), 4));
+    for kept in [
+        "Quellen zufolge soll der Vertrag im Mai unterschrieben werden, was beide Seiten bestätigten.",
+        "The council said the © notice on the old maps would be kept.",
+        "Abbildungen aus dem Archiv zeigen den Hafen um 1900.",
+    ] {
+        assert!(
+            !r.is_caption(kept) && !r.is_cruft_text(kept),
+            "{kept:?} should be kept"
+        );
+    }
+}
