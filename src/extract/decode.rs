@@ -72,12 +72,17 @@ pub fn decode(
     } else {
         meta_charset(body).map(|enc| (enc, Source::Meta))
     };
+    // Checked once: most pages are UTF-8, and then this is also the decoded text.
+    let utf8 = std::str::from_utf8(body).ok();
     let (encoding, source) = match declared {
-        Some((enc, source)) if declaration_fits(enc, body) => (enc, source),
-        _ => (detect(body, url_host), Source::Detected),
+        Some((enc, source)) if declaration_fits(enc, body, utf8.is_some()) => (enc, source),
+        _ => (detect(body, utf8.is_some(), url_host), Source::Detected),
     };
-    let (text, _) = encoding.decode_without_bom_handling(body);
-    finish(text.into_owned(), encoding, source)
+    let text = match utf8 {
+        Some(text) if encoding == UTF_8 => text.to_owned(),
+        _ => encoding.decode_without_bom_handling(body).0.into_owned(),
+    };
+    finish(text, encoding, source)
 }
 
 fn finish(
@@ -100,9 +105,9 @@ fn finish(
 /// the lie turns every accented letter into mojibake or U+FFFD. Two checks are certain enough to
 /// overrule a declaration: bytes declared UTF-8 that are not valid UTF-8, and bytes declared in
 /// another encoding that are valid UTF-8 with non-ASCII in them (legacy text is practically
-/// never valid UTF-8 by accident). Only the UTF-8 well-formedness of the body is looked at.
-fn declaration_fits(declared: &'static Encoding, body: &[u8]) -> bool {
-    let valid_utf8 = std::str::from_utf8(body).is_ok();
+/// never valid UTF-8 by accident). Only the UTF-8 well-formedness of the body (`valid_utf8`) is
+/// looked at.
+fn declaration_fits(declared: &'static Encoding, body: &[u8], valid_utf8: bool) -> bool {
     if declared == UTF_8 {
         // A UTF-8 page with a stray byte or two (a pasted legacy snippet) is still UTF-8: only
         // when broken sequences outnumber well-formed multi-byte characters is it another charset.
@@ -146,8 +151,8 @@ fn html_override(enc: &'static Encoding) -> &'static Encoding {
 
 /// Statistical detection for undeclared pages. Valid UTF-8 wins outright: legacy 8-bit text is
 /// practically never valid UTF-8 by accident, and the check is far cheaper than the detector.
-fn detect(body: &[u8], url_host: Option<&str>) -> &'static Encoding {
-    if std::str::from_utf8(body).is_ok() {
+fn detect(body: &[u8], valid_utf8: bool, url_host: Option<&str>) -> &'static Encoding {
+    if valid_utf8 {
         return UTF_8;
     }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);

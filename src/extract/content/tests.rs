@@ -349,3 +349,48 @@ fn sections_too_deep_to_score_and_an_intro_beside_a_wrapper_are_the_body() {
         assert!(text.contains(p), "{p:?} missing from:\n{text}");
     }
 }
+
+#[test]
+fn ascii_text_collapses_as_any_text_does() {
+    // The general rule, word by word over `char::is_whitespace`, as every non-ASCII text takes it.
+    let general = |out: &mut String, space: &mut bool, s: &str| {
+        for (k, word) in s.split(char::is_whitespace).enumerate() {
+            *space |= k > 0;
+            if !word.is_empty() {
+                if *space && !out.is_empty() {
+                    out.push(' ');
+                }
+                *space = false;
+                out.push_str(word);
+            }
+        }
+    };
+    let pieces = [
+        "",
+        " ",
+        "a",
+        " lead",
+        "trail ",
+        "\tx\x0by\x0cz\r\n",
+        "  two  words  ",
+        "end.",
+        "\x0b",
+    ];
+    for a in pieces {
+        for b in pieces {
+            for start in ["", "x"] {
+                let (mut fast, mut slow) = (start.to_string(), start.to_string());
+                let (mut fs, mut ss) = (false, false);
+                for s in [a, b] {
+                    super::tree::push_collapsed(&mut fast, &mut fs, s);
+                    general(&mut slow, &mut ss, s);
+                }
+                assert_eq!(
+                    (fast.as_str(), fs),
+                    (slow.as_str(), ss),
+                    "{a:?} {b:?} {start:?}"
+                );
+            }
+        }
+    }
+}

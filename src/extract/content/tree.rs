@@ -158,7 +158,7 @@ impl<'a> Arena<'a> {
             block_stack: Vec::with_capacity(64),
             link_depth: 0,
             space_pending: false,
-            hints: HintCache::default(),
+            hints: HintCache::new(),
         };
         // Iterative depth-first walk with explicit open/close so sums flow to parents on close.
         let mut cur = Some(*root);
@@ -307,6 +307,9 @@ impl Iterator for Children<'_, '_> {
 /// zero-width spaces, word joiners, byte-order marks) are dropped, so that plain text reads and
 /// matches as the page shows it.
 pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
+    if s.is_ascii() {
+        return push_collapsed_ascii(out, space, s);
+    }
     // Word by word: every piece after the first has whitespace before it.
     for (k, word) in s.split(char::is_whitespace).enumerate() {
         if k > 0 {
@@ -328,6 +331,30 @@ pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
         }
         *space = false;
         out.push_str(word);
+    }
+}
+
+/// [`push_collapsed`] for ASCII text, byte by byte (no invisible characters to look for; ASCII
+/// whitespace as `char::is_whitespace` has it: tab to carriage return, and space).
+fn push_collapsed_ascii(out: &mut String, space: &mut bool, s: &str) {
+    let bytes = s.as_bytes();
+    let white = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let mut i = 0;
+    while i < bytes.len() {
+        if white(bytes[i]) {
+            *space = true;
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !white(bytes[i]) {
+            i += 1;
+        }
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.push_str(&s[start..i]);
     }
 }
 

@@ -51,23 +51,7 @@ impl<'a> Scan<'a> {
     fn head_element(&mut self, e: ElementRef<'a>) -> bool {
         let el = e.value();
         match el.name() {
-            "meta" => {
-                let Some(content) = el.attr("content") else {
-                    return true;
-                };
-                for key_attr in ["property", "name", "itemprop", "http-equiv"] {
-                    // RDFa allows several properties in one attribute: "dc:creator og:author".
-                    for key in el
-                        .attr(key_attr)
-                        .into_iter()
-                        .flat_map(str::split_whitespace)
-                    {
-                        self.metas
-                            .entry(key.to_ascii_lowercase())
-                            .or_insert_with(|| content.trim().to_owned());
-                    }
-                }
-            }
+            "meta" => self.meta(el),
             "link" => {
                 if let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) {
                     for rel in rel.split_ascii_whitespace() {
@@ -93,6 +77,34 @@ impl<'a> Scan<'a> {
             _ => return false,
         }
         true
+    }
+
+    /// A `<meta>`: its `content` under each key its `property`, `name`, `itemprop` and
+    /// `http-equiv` give, in that order (the attributes read in one pass over the element's list).
+    fn meta(&mut self, el: &scraper::node::Element) {
+        let mut content = None;
+        let mut keys: [Option<&str>; 4] = [None; 4];
+        for (name, value) in el.attrs() {
+            let slot = match name {
+                "content" => {
+                    content = content.or(Some(value));
+                    continue;
+                }
+                "property" => 0,
+                "name" => 1,
+                "itemprop" => 2,
+                "http-equiv" => 3,
+                _ => continue,
+            };
+            keys[slot] = keys[slot].or(Some(value));
+        }
+        let Some(content) = content else { return };
+        // RDFa allows several properties in one attribute: "dc:creator og:author".
+        for key in keys.into_iter().flatten().flat_map(str::split_whitespace) {
+            self.metas
+                .entry(key.to_ascii_lowercase())
+                .or_insert_with(|| content.trim().to_owned());
+        }
     }
 
     /// Any other element: `<html lang>`, the first headings and title, `<time>`, and the first
