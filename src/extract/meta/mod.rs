@@ -1,5 +1,6 @@
-//! Metadata: headline, byline, publication and modification times, canonical URL, lead image, language and the base
-//! URL for resolving links, read from a parsed document.
+//! Metadata: headline, byline, publication and modification times, canonical URL, lead image,
+//! language, the declared descriptions (which let the body engine know the dek) and the base URL
+//! for resolving links, read from a parsed document.
 //!
 //! Sources are tried from the most deliberate to the most incidental: a site rule's title selector,
 //! JSON-LD (`NewsArticle`, `Article`, `BlogPosting`, … also inside `@graph` and arrays), OpenGraph,
