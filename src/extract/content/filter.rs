@@ -92,8 +92,12 @@ pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String
     let mut out = Vec::with_capacity(raw.len());
     let mut sections = Vec::with_capacity(raw.len());
     let mut chars = Vec::with_capacity(raw.len());
+    let mut keys = Vec::with_capacity(raw.len());
     for r in raw {
         let b = r.block;
+        let key = (b.kind != BlockKind::Figure)
+            .then(|| dedupe_hash(&b.text))
+            .flatten();
         if b.kind != BlockKind::Figure
             && (cruft.is_cruft_text(&b.text)
                 || cruft.is_caption(&b.text)
@@ -102,25 +106,16 @@ pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String
                 || b.kind != BlockKind::Heading
                     && r.link_chars * 10 >= r.chars * 9
                     && r.chars < 200
-                || dedupe_hash(&b.text).is_some_and(|k| bullets.contains(&k)))
+                || key.is_some_and(|k| bullets.contains(&k)))
         {
             continue;
         }
         sections.push(r.section);
         chars.push(r.chars);
+        // Preformatted text repeats on purpose (code, verse), and is never compared.
+        keys.push(key.filter(|_| b.kind != BlockKind::Preformatted));
         out.push(b);
     }
-    // Preformatted text repeats on purpose (code, verse), and is never compared.
-    let keys: Vec<Option<u64>> = out
-        .iter()
-        .map(|b| {
-            if matches!(b.kind, BlockKind::Figure | BlockKind::Preformatted) {
-                None
-            } else {
-                dedupe_hash(&b.text)
-            }
-        })
-        .collect();
     let copies = template_copies(&keys, &chars, Some(&sections));
     let mut copy = copies.into_iter();
     out.retain(|_| !copy.next().unwrap_or(false));
