@@ -33,7 +33,7 @@ use crate::model::Page;
 use content::{Block, BlockKind, ContentRules};
 use meta::MetaRules;
 pub use prose::is_real_paragraph;
-pub(crate) use prose::opens_body;
+pub(crate) use prose::{is_metadata_line, opens_body};
 pub use rules::{Chosen, HostExtras, SiteRules, choose};
 use sanitize::Sanitizer;
 pub use site::{PageLinks, canonical_url};

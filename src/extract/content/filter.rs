@@ -29,14 +29,16 @@ pub(crate) fn drop_preamble(blocks: &mut Vec<Block>) {
     // Details" is a sentence with a trailing link, prose that stays.
     // One that ends a sentence ("Broken bytes here.") is a short paragraph, not furniture.
     let fragment = |t: &str| {
+        let sentence = t.trim_end().ends_with(['.', '!', '?', '。', '！', '？']) || {
+            let t = t.trim_end().trim_end_matches(['。', '！', '？']);
+            [". ", "! ", "? ", "。", "！", "？"]
+                .iter()
+                .any(|p| t.contains(p))
+        };
+        // A row of metadata fields ("14. März 2024 @ 09:41 // Autor: …") holds full stops that
+        // end no sentence.
         crate::extract::word_count(t) <= PREAMBLE_MAX_WORDS
-            && !t.trim_end().ends_with(['.', '!', '?', '。', '！', '？'])
-            && !{
-                let t = t.trim_end().trim_end_matches(['。', '！', '？']);
-                [". ", "! ", "? ", "。", "！", "？"]
-                    .iter()
-                    .any(|p| t.contains(p))
-            }
+            && (!sentence || crate::extract::is_metadata_line(t))
     };
     let short = blocks[..lead]
         .iter()

@@ -6,7 +6,10 @@ use super::BlockKind;
 use super::ContentRules;
 use super::emit::RawBlock;
 use super::tag::Tag;
-use super::tree::{Arena, F_BULLET_HINT, F_DEK_HINT, F_REMOVED};
+use super::tree::{Arena, F_BOILER, F_BULLET_HINT, F_DEK_HINT, F_REMOVED};
+
+/// Key points open a story: past this many body paragraphs no box or heading introduces them.
+const KEY_POINTS_WITHIN: usize = 3;
 use crate::extract::cruft::CruftRules;
 use crate::extract::cruft::phrases::opens_stamp_or_byline;
 
@@ -47,7 +50,11 @@ impl Arena<'_> {
         let pointer = self.link_density(i) >= 0.8;
         let lower = t.to_lowercase();
         let stamp = opens_stamp_or_byline(&lower) && crate::extract::word_count(&t) <= 14;
-        (!t.is_empty() && !pointer && !stamp && !cruft.is_cruft_text(&t)).then_some(t)
+        // A figure with a label (a share price, a score, a count) is data, not a point: a point
+        // is mostly words.
+        let visible = t.chars().filter(|c| !c.is_whitespace()).count();
+        let figures = t.chars().filter(|c| c.is_alphabetic()).count() * 2 < visible;
+        (!t.is_empty() && !pointer && !stamp && !figures && !cruft.is_cruft_text(&t)).then_some(t)
     }
 
     /// Whether a list looks like key points: 1–12 items of prose, few links, and not a table of
@@ -64,13 +71,38 @@ impl Arena<'_> {
         let linked = items
             .iter()
             .filter(|&&c| {
-                self.link_density(c) >= 0.5 || self.links_to_anchor(c) || self.opens_with_link(c)
+                self.link_density(c) >= 0.5
+                    || self.links_to_anchor(c)
+                    || self.opens_with_link(c)
+                    || self.is_teaser_card(c)
             })
             .count();
         (1..=12).contains(&items.len())
             && it.text_len >= 20
             && self.link_density(list) < 0.5
             && linked * 2 <= items.len()
+    }
+
+    /// Whether an item is a teaser for another page: a picture that links somewhere, or the same
+    /// link twice (thumbnail and headline), as story cards have and key points never do.
+    fn is_teaser_card(&self, i: u32) -> bool {
+        let end = self.items[i as usize].end;
+        let mut hrefs: Vec<&str> = Vec::new();
+        for j in i..end {
+            let it = &self.items[j as usize];
+            if it.tag != Tag::A {
+                continue;
+            }
+            let pictured = (j + 1..it.end).any(|k| self.items[k as usize].tag == Tag::Img);
+            let Some(href) = it.el.and_then(|e| e.value().attr("href")) else {
+                continue;
+            };
+            if pictured || hrefs.contains(&href) {
+                return true;
+            }
+            hrefs.push(href);
+        }
+        false
     }
 
     /// Whether an item opens with a link (a pointer to another story, with a line about it).
@@ -106,16 +138,25 @@ impl Arena<'_> {
     /// ("In short: …"). Returns the points and the elements to take out of the body.
     pub(super) fn find_key_points(&self, cruft: &CruftRules) -> Option<(Vec<String>, Vec<u32>)> {
         let mut i = 0usize;
-        // Body paragraphs passed: a labelled paragraph counts only near the top.
+        // Body paragraphs passed (outside boilerplate boxes): a labelled paragraph counts only
+        // near the top, and past the first few paragraphs no box is the key points any more (a
+        // section headed "What we know" deep in the story, a styled list in the comments).
         let mut paragraphs = 0;
+        let mut boiler_end = 0usize;
         while i < self.items.len() {
             let it = &self.items[i];
             if it.flags & F_REMOVED != 0 || it.tag == Tag::Drop {
                 i = it.end as usize;
                 continue;
             }
-            if it.tag == Tag::P && it.own_text >= 150 {
+            if it.flags & F_BOILER != 0 {
+                boiler_end = boiler_end.max(it.end as usize);
+            }
+            if it.tag == Tag::P && it.own_text >= 150 && i >= boiler_end {
                 paragraphs += 1;
+                if paragraphs > KEY_POINTS_WITHIN {
+                    return None;
+                }
             }
             let found = if self.is_bullet_heading(i as u32, cruft) {
                 self.points_after_heading(i as u32, cruft)

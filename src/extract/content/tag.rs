@@ -356,7 +356,8 @@ pub(super) fn class_weight<'a>(el: &Attrs<'a>, cache: &mut HintCache<'a>) -> Cla
         if bits & V_CONTENT != 0 {
             weight += 25;
         }
-        bullet |= bits & V_BULLET != 0;
+        // A summary of something else (`rating-summary`, `related-highlights`) is no key-points box.
+        bullet |= bits & V_BULLET != 0 && bits & V_BOILER == 0;
         dek |= bits & V_DEK != 0;
         hidden |= bits & V_HOVER != 0;
     }

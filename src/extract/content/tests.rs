@@ -178,6 +178,18 @@ fn figures_keep_caption_as_text_not_paragraph() {
     assert_eq!(paragraphs(&body), vec![P1, P2]);
 }
 
+fn check_bullets(cases: &[(&str, String, Vec<&str>)]) {
+    for (name, html, want) in cases {
+        let body = run(&article_page(html));
+        assert_eq!(&body.bullets, want, "{name}");
+        let text = all_text(&body);
+        for b in want {
+            assert!(!text.contains(b), "{name}: bullet {b:?} repeated in body");
+        }
+        assert!(text.contains(P1), "{name}: body lost");
+    }
+}
+
 #[test]
 fn bullets_cases() {
     let cases = [
@@ -227,15 +239,39 @@ fn bullets_cases() {
             vec![],
         ),
     ];
-    for (name, html, want) in cases {
-        let body = run(&article_page(&html));
-        assert_eq!(body.bullets, want, "{name}");
-        let text = all_text(&body);
-        for b in &want {
-            assert!(!text.contains(b), "{name}: bullet {b:?} repeated in body");
-        }
-        assert!(text.contains(P1), "{name}: body lost");
-    }
+    check_bullets(&cases);
+}
+
+/// Lists in boxes named like a summary that hold no key points, and points in inline markup.
+#[test]
+fn boxes_that_only_look_like_key_points() {
+    let cases = [
+        (
+            "no bullets: share prices in a market summary",
+            format!(
+                r#"<div class="market-summary"><ul><li><span>HX 50</span><br><span>4,312.05</span> <span>-12.40 (-0.29%)</span></li><li><span>FR 20</span><br><span>1,908.77</span> <span>+3.15 (+0.17%)</span></li></ul></div><article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![],
+        ),
+        (
+            "no bullets: a rating summary",
+            format!(
+                r#"<article><p>{P1}</p><div class="shop-rating-summary"><ul><li><strong>48,210</strong> <strong>ratings</strong> <em>from our customers</em></li><li><strong>94 % of customers</strong> are satisfied with us</li></ul></div><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![],
+        ),
+        (
+            "points in inline markup keep their spaces",
+            format!(
+                r#"<article><div class="article-highlights"><ul><li><strong>Cracks</strong> <em>found in three columns</em></li><li>Work lasts until next summer</li></ul></div><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"#
+            ),
+            vec![
+                "Cracks found in three columns",
+                "Work lasts until next summer",
+            ],
+        ),
+    ];
+    check_bullets(&cases);
 }
 
 #[test]

@@ -276,7 +276,8 @@ impl<'a> Arena<'a> {
             }
             if it.tag == Tag::Text {
                 push_collapsed(&mut out, &mut space, it.text);
-            } else if !it.tag.is_inline() || it.tag == Tag::Br {
+            } else if !it.tag.is_inline() || it.tag == Tag::Br || it.flags & F_SPACE_BEFORE != 0 {
+                // Whitespace between two inline elements (`<b>12</b> <i>votes</i>`) is a space.
                 space = true;
             }
             j += 1;

@@ -285,3 +285,34 @@ fn credits_sources_and_read_also_pointers_in_more_languages() {
         );
     }
 }
+
+#[test]
+fn disclosures_reprint_notes_and_who_is_pictured() {
+    let r = rules();
+    for text in [
+        "Dieser Artikel enthält Affiliate-Links. Kaufst du darüber ein, erhalten wir eine Provision.",
+        "*Werbung. Dieser Beitrag enthält Werbung für einen Fahrradverleih.",
+        "Innlegget inneholder annonselenker til nettbutikker.",
+        "Danke an den Verlag für das Rezensionsexemplar. Das hat keinen Einfluss auf meine Meinung.",
+        "This article originally appeared on Harbour Weekly.",
+        "Der Beitrag erschien zuerst bei der Küstenpost.",
+    ] {
+        assert!(r.is_cruft_text(text), "{text:?} should be cruft");
+    }
+    for caption in [
+        "Von links nach rechts: Hannes, Wiebke und Oma Grete an der Brücke.",
+        "Pictured: the new ferry on its first crossing",
+        "На фото: новый паром в порту",
+    ] {
+        assert!(r.is_caption(caption), "{caption:?} should be a caption");
+    }
+    for kept in [
+        "Von links kam plötzlich ein Lieferwagen, der die Kreuzung bei Rot überquerte.",
+        "The article that first appeared in the council's newsletter drew hundreds of replies from readers.",
+    ] {
+        assert!(
+            !r.is_caption(kept) && !r.is_cruft_text(kept),
+            "{kept:?} should be kept"
+        );
+    }
+}
