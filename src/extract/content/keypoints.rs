@@ -10,6 +10,9 @@ use super::tree::{Arena, F_BULLET_HINT, F_DEK_HINT, F_REMOVED};
 use crate::extract::cruft::CruftRules;
 use crate::extract::cruft::phrases::opens_stamp_or_byline;
 
+/// Most body paragraphs (of some length) a key-points heading may follow.
+const KEY_POINTS_AFTER_PARAGRAPHS: usize = 3;
+
 impl Arena<'_> {
     pub(super) fn site_bullets(&mut self, rules: &ContentRules, out: &mut Vec<String>) {
         let lists = std::mem::take(&mut self.site_bullets);
@@ -117,7 +120,12 @@ impl Arena<'_> {
             if it.tag == Tag::P && it.own_text >= 150 {
                 paragraphs += 1;
             }
-            let found = if self.is_bullet_heading(i as u32, cruft) {
+            // Key points stand before the story: a heading like "Summary" or "What we know"
+            // deep in the body names one of its sections (a review's verdict, an explainer's
+            // part), and its list is the story's.
+            let found = if paragraphs <= KEY_POINTS_AFTER_PARAGRAPHS
+                && self.is_bullet_heading(i as u32, cruft)
+            {
                 self.points_after_heading(i as u32, cruft)
             } else if it.flags & F_BULLET_HINT != 0 && it.text_len < 3000 {
                 match self.first_list(i as u32) {

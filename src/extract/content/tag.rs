@@ -105,9 +105,15 @@ impl Tag {
             | "picture" | "data" | "bdi" | "bdo" | "dfn" | "samp" | "acronym" | "ruby" | "rb" => {
                 Tag::Inline
             }
-            // Ruby annotations (furigana) would double the text.
-            "rt" | "rp" => Tag::Drop,
-            "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "math" | "button"
+            // A formula (MathML) reads as its symbols, inline with the sentence around it.
+            "math" | "mi" | "mn" | "mo" | "ms" | "mtext" | "mrow" | "msup" | "msub" | "msubsup"
+            | "mfrac" | "msqrt" | "mroot" | "mover" | "munder" | "munderover" | "mtable"
+            | "mtr" | "mtd" | "mlabeledtr" | "mstyle" | "mpadded" | "menclose" | "mfenced"
+            | "mspace" | "semantics" | "mmultiscripts" | "mprescripts" => Tag::Inline,
+            // Ruby annotations (furigana) would double the text, and so would a formula's
+            // source kept beside it; a phantom is invisible spacing.
+            "rt" | "rp" | "annotation" | "annotation-xml" | "mphantom" => Tag::Drop,
+            "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "button"
             | "select" | "textarea" | "input" | "object" | "embed" | "canvas" | "video"
             | "audio" | "head" | "title" | "meta" | "link" | "map" | "dialog" | "option"
             | "frameset" | "frame" | "applet" | "source" | "track" | "amp-ad" | "amp-embed"
@@ -157,6 +163,7 @@ pub(super) struct Attrs<'a> {
     pub(super) width: Option<&'a str>,
     pub(super) height: Option<&'a str>,
     pub(super) alt: bool,
+    pub(super) href: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -179,6 +186,7 @@ impl<'a> Attrs<'a> {
                 "width" => a.width = Some(value),
                 "height" => a.height = Some(value),
                 "alt" => a.alt = true,
+                "href" => a.href = Some(value),
                 _ => {}
             }
         }
@@ -215,6 +223,26 @@ pub(super) fn is_hidden<'a>(el: &Attrs<'a>, hints: &mut HintCache<'a>) -> bool {
         }
     }
     false
+}
+
+/// Whether a link runs a script instead of leading anywhere (`href="javascript:…"`) and wraps
+/// whole blocks: a click handler around the story's paragraphs (an expandable article, a "tap to
+/// read on" wrapper). Their text is the page's own, not a pointer elsewhere, so the link is read
+/// as a plain wrapper. A script link around a few words ("back", "print"), or around a byline
+/// after an empty spacer box, stays a link.
+pub(super) fn is_script_wrapper(el: scraper::ElementRef, attrs: &Attrs) -> bool {
+    let script = attrs.href.is_some_and(|h| {
+        let h = h.trim_start().as_bytes();
+        h.len() >= 11 && h[..11].eq_ignore_ascii_case(b"javascript:")
+    });
+    script
+        && el.descendants().any(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| !Tag::of(e.name()).is_inline())
+                && scraper::ElementRef::wrap(n)
+                    .is_some_and(|b| b.text().any(|t| !t.trim().is_empty()))
+        })
 }
 
 pub(super) fn is_tracking_pixel(el: &Attrs) -> bool {

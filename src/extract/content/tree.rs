@@ -6,7 +6,9 @@
 use scraper::{ElementRef, Html};
 
 use super::ContentRules;
-use super::tag::{Attrs, HintCache, Tag, class_weight, is_hidden, is_tracking_pixel};
+use super::tag::{
+    Attrs, HintCache, Tag, class_weight, is_hidden, is_script_wrapper, is_tracking_pixel,
+};
 
 pub(super) const F_REMOVED: u16 = 1;
 pub(super) const F_BOILER: u16 = 2;
@@ -157,6 +159,7 @@ impl<'a> Arena<'a> {
             stack: Vec::with_capacity(64),
             block_stack: Vec::with_capacity(64),
             link_depth: 0,
+            pre_depth: 0,
             space_pending: false,
             hints: HintCache::new(),
         };
@@ -377,6 +380,9 @@ struct Builder<'a, 'r> {
     /// The open block elements (the nearest block ancestor last).
     block_stack: Vec<u32>,
     link_depth: u32,
+    /// Open `<pre>` elements: inside one, whitespace is text (the spaces and line breaks
+    /// between the highlighted tokens of a code listing).
+    pre_depth: u32,
     space_pending: bool,
     /// What each class and id value of the page says, read once per distinct value.
     hints: HintCache<'a>,
@@ -394,7 +400,7 @@ impl<'a> Builder<'a, '_> {
         let idx = self.items.len() as u32;
         let (n, commas) = measure(t);
         self.space_pending = n == 0 && !t.is_empty();
-        if n == 0 || parent == u32::MAX {
+        if parent == u32::MAX || n == 0 && (self.pre_depth == 0 || t.is_empty()) {
             return;
         }
         let in_link = self.link_depth > 0;
@@ -435,6 +441,9 @@ impl<'a> Builder<'a, '_> {
         if tag == Tag::Img && is_tracking_pixel(&attrs) {
             tag = Tag::Drop;
         }
+        if tag == Tag::A && is_script_wrapper(el, &attrs) {
+            tag = Tag::Inline;
+        }
         // Hidden text is not body text, except a key-points box collapsed behind a button.
         if is_hidden(&attrs, &mut self.hints)
             && tag != Tag::Body
@@ -460,6 +469,9 @@ impl<'a> Builder<'a, '_> {
         }
         if tag == Tag::A {
             self.link_depth += 1;
+        }
+        if tag == Tag::Pre {
+            self.pre_depth += 1;
         }
         true
     }
@@ -509,6 +521,9 @@ impl<'a> Builder<'a, '_> {
         if it.tag == Tag::A {
             self.link_depth = self.link_depth.saturating_sub(1);
             // Text inside the link was already counted as link text by its text nodes.
+        }
+        if it.tag == Tag::Pre {
+            self.pre_depth = self.pre_depth.saturating_sub(1);
         }
         if !it.tag.is_inline() {
             if self.block_stack.last() == Some(&i) {
