@@ -21,6 +21,7 @@ mod prose;
 mod rules;
 pub mod sanitize;
 mod site;
+mod strip;
 
 use std::collections::HashSet;
 
@@ -157,7 +158,7 @@ impl Extractor {
     }
 
     fn html_article(&self, html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
-        let doc = Html::parse_document(html);
+        let doc = Html::parse_document(&strip::strip_code(html));
         let mut meta = self.meta.extract(&doc, page_url);
         self.site.apply_meta(&doc, &mut meta);
         let native_ad = self.site.is_native_ad(&doc);
