@@ -176,6 +176,48 @@ async fn a_stale_body_rule_is_counted_and_a_feed_table_wins_over_host_rules() {
     assert_eq!(items[0].title, "Ada Marsh");
 }
 
+/// Rule files never cost the article: a removal that takes the story with it (here a stale
+/// `strip_id_or_class` that now names the story's own container) leaves the article found
+/// without the files, and a body rule that found nothing left is counted as missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_that_strip_the_story_fall_back_to_the_article_found_without_them() {
+    let site = Server::start();
+    site.ok(
+        "/rss.xml",
+        "application/rss+xml",
+        rss(&[(site.url("/news/pier"), "Pier")]),
+    );
+    let more = "<p>The board expects the cost to be shared between the port authority and the regional transport fund, which approved a first payment last month after a long debate.</p>\
+<p>Fishermen who moor along the northern side will be moved to temporary berths in the inner basin, where new floating pontoons are being laid this winter.</p>";
+    site.ok("/news/pier", "text/html; charset=utf-8", story_page(more));
+    let rules = tempfile::tempdir().unwrap();
+    rule_file(
+        rules.path(),
+        "127.0.0.1.txt",
+        "body: //div[@id='story-text']\nstrip_id_or_class: story-text\n",
+    );
+    let (report, items) = run(&site, rules.path(), NativeAds::Mark, |_| {}).await;
+    assert_eq!((report.rules_applied, report.rules_missed), (1, 1));
+    assert_eq!(items.len(), 1, "{report:?}");
+    assert!(items[0].content_html.contains("rebuild the northern pier"));
+
+    // Without a body rule: the removal leaves only the box of other stories, under a third of
+    // the story's text; the story is what the reader gets, and no body rule was missed.
+    rule_file(
+        rules.path(),
+        "127.0.0.1.txt",
+        "strip: //div[@id='story-text']\n",
+    );
+    let (report, items) = run(&site, rules.path(), NativeAds::Mark, |_| {}).await;
+    assert_eq!(
+        (report.rules_applied, report.rules_missed),
+        (0, 0),
+        "{report:?}"
+    );
+    let html = &items[0].content_html;
+    assert!(html.contains("rebuild the northern pier"), "{html}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_of_a_site_that_requires_a_login_are_not_applied() {
     let site = Server::start();

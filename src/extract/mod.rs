@@ -21,6 +21,7 @@ mod prose;
 mod rules;
 pub mod sanitize;
 mod site;
+mod strip;
 
 use std::collections::HashSet;
 
@@ -100,6 +101,9 @@ pub struct Extractor {
     meta: MetaRules,
     site: site::SiteExtras,
     sanitizer: Sanitizer,
+    /// The extractor without the rule files' rules, when files apply (see
+    /// [`HostExtras::without_files`]).
+    without_files: Option<Box<Extractor>>,
 }
 
 impl Extractor {
@@ -111,11 +115,35 @@ impl Extractor {
             meta: MetaRules::new(rules.title.as_deref())?,
             site: site::SiteExtras::new(&rules.host)?,
             sanitizer: Sanitizer::new(),
+            without_files: match &rules.host.without_files {
+                Some(r) => Some(Box::new(Extractor::new(r)?)),
+                None => None,
+            },
         })
     }
 
-    /// Extracts the article from one page.
+    /// Extracts the article from one page. Rule files never cost the article: when their rules
+    /// find none, or under a third of the text found without them (a stale body rule, a
+    /// removal that takes the story with it), the article found without them is taken, and
+    /// counts as a rule miss.
     pub fn article(&self, page: &Page) -> Result<Article, ExtractError> {
+        let ruled = self.article_by_rules(page);
+        let Some(plain) = &self.without_files else {
+            return ruled;
+        };
+        let ruled_len = ruled.as_ref().map_or(0, |a| a.text.len());
+        match plain.article(page) {
+            Ok(mut a) if ruled_len * 3 < a.text.len() => {
+                a.site_body = a
+                    .site_body
+                    .or(self.content.has_body_rule().then_some(false));
+                Ok(a)
+            }
+            _ => ruled,
+        }
+    }
+
+    fn article_by_rules(&self, page: &Page) -> Result<Article, ExtractError> {
         let page_url = page.url.as_ref();
         let decoded = decode::decode(
             &page.body,
@@ -130,7 +158,7 @@ impl Extractor {
     }
 
     fn html_article(&self, html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
-        let doc = Html::parse_document(html);
+        let doc = Html::parse_document(&strip::strip_code(html));
         let mut meta = self.meta.extract(&doc, page_url);
         self.site.apply_meta(&doc, &mut meta);
         let native_ad = self.site.is_native_ad(&doc);

@@ -51,6 +51,10 @@ pub struct HostExtras {
     /// that holds under a third of the text generic extraction finds is not taken (the rule
     /// counts as missed). A feed's own table is taken as it is.
     pub body_from_files: bool,
+    /// The rules before any rule file was merged in (the feed's own table), when a file
+    /// applies: what the article is extracted with when the files' rules find no article, or
+    /// under a third of the text these find (a stale body rule, a removal that takes the story).
+    pub without_files: Option<Box<SiteRules>>,
 }
 
 /// The rules one article gets, and what its host's rule files said beyond extraction.
@@ -89,6 +93,9 @@ pub fn choose(library: &RulesLibrary, feed: &SiteRules, url: Option<&url::Url>) 
         if file.requires_login {
             chosen.login_skipped.push(file.path.clone());
             continue;
+        }
+        if chosen.files.is_empty() {
+            chosen.rules.host.without_files = Some(Box::new(feed.clone()));
         }
         chosen.files.push(file.path.clone());
         merge(&mut chosen, file);

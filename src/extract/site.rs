@@ -121,7 +121,7 @@ fn first_value(doc: &Html, picks: &[Pick]) -> Option<String> {
 fn value_of(e: &ElementRef<'_>, attr: Option<&str>) -> Option<String> {
     let raw = match attr {
         Some(a) => collapse_whitespace(e.value().attr(a)?),
-        None => collapse_whitespace(&e.text().collect::<String>()),
+        None => collapse_whitespace(&super::strip::text_of(e)),
     };
     (!raw.is_empty()).then_some(raw)
 }

@@ -23,6 +23,9 @@ pub(super) struct RawBlock {
     pub(super) list: u32,
     /// The box the block sits in (parent of the element holding its text), for repeats.
     pub(super) section: u32,
+    /// The block is one cell of a table row (a cell holding no blocks of its own): in a data
+    /// table a cell that is all link is a value (a title, a name), not a pointer elsewhere.
+    pub(super) cell: bool,
 }
 
 pub(super) struct Emitter<'r, 'a> {
@@ -112,6 +115,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                     link_chars: self.link_chars,
                     list: self.list,
                     section: self.section(),
+                    cell: self.is_table_row(self.holder),
                 });
             }
         } else if self.imgs > 0 && !self.strict {
@@ -125,6 +129,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 link_chars: 0,
                 list: u32::MAX,
                 section: self.section(),
+                cell: false,
             });
         }
         self.reset_run();
@@ -163,8 +168,24 @@ impl<'r, 'a> Emitter<'r, 'a> {
         match it.tag {
             Tag::Ul | Tag::Ol | Tag::Dl => ld > 0.5,
             Tag::P | Tag::Blockquote | Tag::Pre => false,
+            // A data row or cell (a film's title, a team's name): the table is judged as a whole.
+            Tag::Tr if self.is_table_row(i) => false,
+            Tag::Td if it.flags & F_HAS_BLOCK == 0 && self.is_table_row(it.parent) => false,
             _ => ld > 0.5 && it.commas < 10 || ld > 0.35 && it.p_text * 4 < it.text_len,
         }
+    }
+
+    /// Whether `i` is a row of a data table: a `<tr>` of two cells or more (a lone cell across
+    /// the row is a layout table's band: a menu, a masthead).
+    fn is_table_row(&self, i: u32) -> bool {
+        i != u32::MAX
+            && self.item(i).tag == Tag::Tr
+            && self
+                .arena
+                .children(i)
+                .filter(|&c| self.item(c).tag == Tag::Td)
+                .nth(1)
+                .is_some()
     }
 
     /// Emits a node and its subtree.
@@ -302,6 +323,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
                 link_chars: self.link_chars,
                 list: u32::MAX,
                 section: self.section(),
+                cell: false,
             });
         }
         self.reset_run();
@@ -426,6 +448,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             link_chars: 0,
             list: u32::MAX,
             section: self.section(),
+            cell: false,
         });
     }
 
@@ -479,6 +502,7 @@ impl<'r, 'a> Emitter<'r, 'a> {
             link_chars: 0,
             list: u32::MAX,
             section: self.section(),
+            cell: false,
         });
     }
 }

@@ -104,8 +104,10 @@ pub(super) fn finalize(raw: Vec<RawBlock>, cruft: &CruftRules, bullets: &[String
             && (cruft.is_cruft_text(&b.text)
                 || cruft.is_caption(&b.text)
                 || cruft.is_read_also_line(&b.text, r.chars, r.link_chars)
-                // A line that is nothing but a link ("Related story headline").
+                // A line that is nothing but a link ("Related story headline"); a table's cell
+                // is the table's value.
                 || b.kind != BlockKind::Heading
+                    && !r.cell
                     && r.link_chars * 10 >= r.chars * 9
                     && r.chars < 200
                 || key.is_some_and(|k| bullets.contains(&k)))

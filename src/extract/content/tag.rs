@@ -237,11 +237,11 @@ pub(super) fn is_script_wrapper(el: scraper::ElementRef, attrs: &Attrs) -> bool 
     });
     script
         && el.descendants().any(|n| {
-            n.value()
-                .as_element()
-                .is_some_and(|e| !Tag::of(e.name()).is_inline())
-                && scraper::ElementRef::wrap(n)
-                    .is_some_and(|b| b.text().any(|t| !t.trim().is_empty()))
+            // Code is not text (and its contents may be cut before parsing).
+            n.value().as_element().is_some_and(|e| {
+                !Tag::of(e.name()).is_inline() && !matches!(e.name(), "script" | "style")
+            }) && scraper::ElementRef::wrap(n)
+                .is_some_and(|b| !crate::extract::strip::text_of(&b).trim().is_empty())
         })
 }
 

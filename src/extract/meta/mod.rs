@@ -354,7 +354,7 @@ fn base_url(base_href: Option<&str>, page_url: Option<&Url>) -> Option<Url> {
 }
 
 pub(super) fn element_text(e: &ElementRef) -> String {
-    collapse_whitespace(&e.text().collect::<String>())
+    collapse_whitespace(&crate::extract::strip::text_of(e))
 }
 
 pub(super) fn looks_like_url(s: &str) -> bool {

@@ -1,0 +1,476 @@
+//! Before parsing: the contents of `<style>` elements and of code `<script>` elements cut out of
+//! the page, since nothing downstream reads them and tokenizing them is a good part of a parse.
+//!
+//! The cut is exact by the HTML tokenizer's rules, so the parsed tree is the tree of the whole
+//! page less those elements' text (the elements themselves stay, empty): the scan follows the
+//! tokenizer's states that decide where an element's contents end — tags and their quoted
+//! attribute values, comments, doctypes and bogus comments, the RAWTEXT and RCDATA elements, and
+//! script data with its escaped and double-escaped states. A `<script>` whose start tag says
+//! `json` anywhere, or holds a character reference, keeps its contents (JSON-LD is metadata).
+//!
+//! Where the tree builder, not the tokenizer, decides how later input is read, the scan stops
+//! cutting and leaves the rest of the page as it is: inside `<select>` (which ignores most start
+//! tags), after `<frameset>` or `<plaintext>`, at a CDATA section, and in SVG or MathML at any
+//! element that can lead back into HTML (integration points, the tags that break out of foreign
+//! content, an end tag that is not one of the open foreign elements). Inside foreign content
+//! nothing is cut.
+//!
+//! Readers of element text skip these elements' contents ([`text_of`]), so what they read does
+//! not depend on the cut.
+//!
+//! Owns: the scan and the cut. Does not own: parsing.
+
+use std::borrow::Cow;
+
+use scraper::ElementRef;
+
+/// Elements whose contents the extractor never reads as text.
+fn is_code(name: &str) -> bool {
+    matches!(name, "script" | "style")
+}
+
+/// The plain text of an element as the extractor reads it: its text nodes in order, less the
+/// contents of `<script>` and `<style>` elements inside it (which [`strip_code`] may have cut).
+pub(crate) fn text_of(e: &ElementRef<'_>) -> String {
+    let root = **e;
+    let mut out = String::new();
+    let mut next = root.first_child();
+    while let Some(n) = next {
+        let descend = match n.value() {
+            scraper::Node::Text(t) => {
+                out.push_str(t);
+                false
+            }
+            scraper::Node::Element(el) => !is_code(el.name()),
+            _ => true,
+        };
+        next = if descend { n.first_child() } else { None };
+        let mut up = n;
+        while next.is_none() {
+            next = up.next_sibling();
+            match up.parent() {
+                Some(p) if next.is_none() && p.id() != root.id() => up = p,
+                _ => break,
+            }
+        }
+    }
+    out
+}
+
+/// `html` with the contents of its style and code script elements cut (borrowed when there is
+/// nothing to cut).
+pub(crate) fn strip_code(html: &str) -> Cow<'_, str> {
+    let cuts = Scan::new(html.as_bytes()).run();
+    if cuts.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let removed: usize = cuts.iter().map(|&(a, b)| b - a).sum();
+    let mut out = String::with_capacity(html.len() - removed);
+    let mut at = 0;
+    for (a, b) in cuts {
+        // Cuts start after a `>` and end before a `<`: both are char boundaries.
+        out.push_str(&html[at..a]);
+        at = b;
+    }
+    out.push_str(&html[at..]);
+    Cow::Owned(out)
+}
+
+/// Whitespace as the tokenizer sees it (a carriage return becomes a line feed first).
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+/// Start tags inside SVG or MathML after which the tree builder may read HTML again, or that
+/// switch the tokenizer when they are HTML elements: the scan stops there.
+fn leaves_foreign(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"foreignobject",
+        b"desc",
+        b"title",
+        b"mi",
+        b"mo",
+        b"mn",
+        b"ms",
+        b"mtext",
+        b"annotation-xml",
+        b"b",
+        b"big",
+        b"blockquote",
+        b"body",
+        b"br",
+        b"center",
+        b"code",
+        b"dd",
+        b"div",
+        b"dl",
+        b"dt",
+        b"em",
+        b"embed",
+        b"h1",
+        b"h2",
+        b"h3",
+        b"h4",
+        b"h5",
+        b"h6",
+        b"head",
+        b"hr",
+        b"i",
+        b"img",
+        b"li",
+        b"listing",
+        b"menu",
+        b"meta",
+        b"nobr",
+        b"ol",
+        b"p",
+        b"pre",
+        b"ruby",
+        b"s",
+        b"small",
+        b"span",
+        b"strong",
+        b"strike",
+        b"sub",
+        b"sup",
+        b"table",
+        b"tt",
+        b"u",
+        b"ul",
+        b"var",
+        b"font",
+        b"script",
+        b"style",
+        b"textarea",
+        b"xmp",
+        b"iframe",
+        b"noembed",
+        b"noframes",
+        b"noscript",
+        b"plaintext",
+        b"select",
+        b"frameset",
+        b"template",
+        b"html",
+    ];
+    NAMES.contains(&name)
+}
+
+/// How the tokenizer reads an HTML element's contents after its start tag.
+enum Contents {
+    /// As markup.
+    Markup,
+    /// As text up to the matching end tag (RAWTEXT and RCDATA read alike here).
+    Text,
+    Script,
+    /// The scan cannot follow what comes next.
+    Stop,
+}
+
+fn contents(name: &[u8]) -> Contents {
+    match name {
+        b"script" => Contents::Script,
+        b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed" | b"noframes"
+        | b"noscript" => Contents::Text,
+        b"plaintext" | b"select" | b"frameset" => Contents::Stop,
+        _ => Contents::Markup,
+    }
+}
+
+/// The scan's position and findings.
+struct Scan<'a> {
+    s: &'a [u8],
+    i: usize,
+    /// Open SVG/MathML elements, innermost last (lower-case names).
+    foreign: Vec<Vec<u8>>,
+    cuts: Vec<(usize, usize)>,
+}
+
+/// A tag name in lower case, inline when short (every name the scan looks for is).
+enum Name {
+    Short([u8; 16], u8),
+    Long(Vec<u8>),
+}
+
+impl Name {
+    fn of(raw: &[u8]) -> Name {
+        if raw.len() > 16 {
+            return Name::Long(raw.to_ascii_lowercase());
+        }
+        let mut buf = [0u8; 16];
+        buf[..raw.len()].copy_from_slice(raw);
+        buf.make_ascii_lowercase();
+        Name::Short(buf, raw.len() as u8)
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Name::Short(buf, len) => &buf[..*len as usize],
+            Name::Long(v) => v,
+        }
+    }
+}
+
+/// A tag read up to its `>`.
+struct TagRead {
+    name: Name,
+    /// Where the start tag began (its `<`) and just past its `>`.
+    start: usize,
+    end: usize,
+    self_closing: bool,
+}
+
+impl<'a> Scan<'a> {
+    fn new(s: &'a [u8]) -> Self {
+        Scan {
+            s,
+            i: 0,
+            foreign: Vec::new(),
+            cuts: Vec::new(),
+        }
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.s.get(i).copied()
+    }
+
+    /// The cuts, in order; scanning ends at the end of input or where it cannot follow.
+    fn run(mut self) -> Vec<(usize, usize)> {
+        while let Some(off) = memchr(b'<', &self.s[self.i..]) {
+            self.i += off;
+            if self.markup().is_none() {
+                break;
+            }
+        }
+        self.cuts
+    }
+
+    /// Reads what a `<` at `self.i` opens in the data state; `None` stops the scan.
+    fn markup(&mut self) -> Option<()> {
+        let i = self.i;
+        match self.at(i + 1) {
+            Some(b'!') => self.declaration(),
+            Some(b'/') => match self.at(i + 2) {
+                Some(b) if b.is_ascii_alphabetic() => {
+                    let tag = self.tag(i + 2)?;
+                    self.i = tag.end;
+                    self.end_tag(&tag.name)
+                }
+                Some(b'>') => {
+                    self.i = i + 3;
+                    Some(())
+                }
+                _ => self.skip_past(i + 2, b'>'),
+            },
+            Some(b'?') => self.skip_past(i + 1, b'>'),
+            Some(b) if b.is_ascii_alphabetic() => {
+                let tag = self.tag(i + 1)?;
+                self.i = tag.end;
+                self.start_tag(tag)
+            }
+            _ => {
+                self.i = i + 1;
+                Some(())
+            }
+        }
+    }
+
+    /// `<!`: a comment, a CDATA section (stops the scan), or a doctype or bogus comment.
+    fn declaration(&mut self) -> Option<()> {
+        let rest = &self.s[self.i + 2..];
+        if rest.starts_with(b"--") {
+            let body = &rest[2..];
+            let start = self.i + 4;
+            // `<!-->` and `<!--->` end at once; else the first `-->` or `--!>` ends it.
+            let end = if body.starts_with(b">") {
+                start + 1
+            } else if body.starts_with(b"->") {
+                start + 2
+            } else {
+                // `--!>` counts only before the first `-->` (a search to the end of the page
+                // for each comment would make the scan quadratic).
+                let plain = find(body, b"-->");
+                let upto = plain.map_or(body.len(), |k| k + 3);
+                match find(&body[..upto], b"--!>") {
+                    Some(k) => start + k + 4,
+                    None => start + plain? + 3,
+                }
+            };
+            self.i = end;
+            return Some(());
+        }
+        if rest.starts_with(b"[CDATA[") {
+            return None;
+        }
+        self.skip_past(self.i + 2, b'>')
+    }
+
+    fn skip_past(&mut self, from: usize, b: u8) -> Option<()> {
+        self.i = from + memchr(b, &self.s[from..])? + 1;
+        Some(())
+    }
+
+    fn end_tag(&mut self, name: &[u8]) -> Option<()> {
+        if self.foreign.is_empty() {
+            return Some(());
+        }
+        let open = self.foreign.iter().rposition(|n| n == name)?;
+        self.foreign.truncate(open);
+        Some(())
+    }
+
+    fn start_tag(&mut self, tag: TagRead) -> Option<()> {
+        if !self.foreign.is_empty() {
+            if leaves_foreign(&tag.name) {
+                return None;
+            }
+            if !tag.self_closing {
+                self.foreign.push(tag.name.to_vec());
+            }
+            return Some(());
+        }
+        match contents(&tag.name) {
+            Contents::Markup => {
+                if matches!(&tag.name[..], b"svg" | b"math") && !tag.self_closing {
+                    self.foreign.push(tag.name.to_vec());
+                }
+                Some(())
+            }
+            Contents::Stop => None,
+            Contents::Text => {
+                let close = self.text_end(&tag.name)?;
+                if &tag.name[..] == b"style" {
+                    self.cuts.push((tag.end, close));
+                }
+                self.after_end_tag(close, tag.name.len())
+            }
+            Contents::Script => {
+                let close = self.script_end(tag.end)?;
+                let head = &self.s[tag.start..tag.end];
+                let data = head.contains(&b'&') || find_ignore_case(head, b"json");
+                if !data {
+                    self.cuts.push((tag.end, close));
+                }
+                self.after_end_tag(close, tag.name.len())
+            }
+        }
+    }
+
+    /// Reads the rest of the end tag whose `</name` starts at `close`.
+    fn after_end_tag(&mut self, close: usize, name_len: usize) -> Option<()> {
+        let (end, _) = self.attributes(close + 2 + name_len)?;
+        self.i = end;
+        Some(())
+    }
+
+    /// Where the appropriate end tag of a RAWTEXT/RCDATA element `name` starts (its `<`).
+    fn text_end(&self, name: &[u8]) -> Option<usize> {
+        let mut i = self.i;
+        loop {
+            let k = i + find(&self.s[i..], b"</")?;
+            if self.closes(k + 2, name) {
+                return Some(k);
+            }
+            i = k + 2;
+        }
+    }
+
+    /// Whether `name` (case-insensitively) starts at `at` and ends there as a tag name does.
+    fn closes(&self, at: usize, name: &[u8]) -> bool {
+        let Some(got) = self.s.get(at..at + name.len()) else {
+            return false;
+        };
+        got.eq_ignore_ascii_case(name)
+            && self
+                .at(at + name.len())
+                .is_some_and(|b| is_space(b) || b == b'/' || b == b'>')
+    }
+
+    /// The tag whose name starts at `at` (after `<` or `</`), read up to its `>`.
+    fn tag(&self, at: usize) -> Option<TagRead> {
+        let len = self.s[at..]
+            .iter()
+            .position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+        let name = Name::of(&self.s[at..at + len]);
+        let (end, self_closing) = self.attributes(at + len)?;
+        Some(TagRead {
+            name,
+            start: self.i,
+            end,
+            self_closing,
+        })
+    }
+
+    /// From the end of a tag name: the attributes read as the tokenizer reads them; returns the
+    /// position just past the tag's `>` and whether the tag is self-closing.
+    fn attributes(&self, mut i: usize) -> Option<(usize, bool)> {
+        #[derive(Clone, Copy)]
+        enum St {
+            BeforeName,
+            Name,
+            AfterName,
+            BeforeValue,
+            Unquoted,
+            AfterQuoted,
+            SelfClosing,
+        }
+        let mut st = St::BeforeName;
+        loop {
+            // Inside a name or an unquoted value, the bytes that keep the state go in one run.
+            let stays = |b: u8| match st {
+                St::Name => !(is_space(b) || matches!(b, b'/' | b'=' | b'>')),
+                St::Unquoted => !(is_space(b) || b == b'>'),
+                _ => false,
+            };
+            i += self.s[i..].iter().position(|&b| !stays(b))?;
+            let b = self.at(i)?;
+            i += 1;
+            st = match (st, b) {
+                (St::SelfClosing, b'>') => return Some((i, true)),
+                (_, b'>') if !matches!(st, St::SelfClosing) => return Some((i, false)),
+                (St::BeforeName | St::AfterName | St::AfterQuoted, b'/') => St::SelfClosing,
+                (St::Name, b'/') => St::SelfClosing,
+                (St::BeforeName | St::AfterQuoted | St::SelfClosing, _) if is_space(b) => {
+                    St::BeforeName
+                }
+                (St::Name | St::AfterName, _) if is_space(b) => St::AfterName,
+                (St::Unquoted, _) if is_space(b) => St::BeforeName,
+                (St::Name | St::AfterName, b'=') => St::BeforeValue,
+                (St::BeforeValue, _) if is_space(b) => St::BeforeValue,
+                (St::BeforeValue, b'"' | b'\'') => {
+                    i += memchr(b, &self.s[i..])? + 1;
+                    St::AfterQuoted
+                }
+                (St::BeforeValue | St::Unquoted, _) => St::Unquoted,
+                (St::BeforeName | St::Name | St::AfterName | St::AfterQuoted, _) => St::Name,
+                // `/` then anything but `>`: read again as before an attribute name.
+                (St::SelfClosing, _) => {
+                    i -= 1;
+                    St::BeforeName
+                }
+            };
+        }
+    }
+}
+
+fn memchr(b: u8, s: &[u8]) -> Option<usize> {
+    memchr::memchr(b, s)
+}
+
+/// The first occurrence of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+fn find_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+mod script;
+
+#[cfg(test)]
+mod tests;
