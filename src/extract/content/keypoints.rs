@@ -7,14 +7,12 @@ use super::ContentRules;
 use super::emit::RawBlock;
 use super::tag::Tag;
 use super::tree::{Arena, F_BOILER, F_BULLET_HINT, F_DEK_HINT, F_REMOVED};
-
-/// Key points open a story: past this many body paragraphs no box or heading introduces them.
-const KEY_POINTS_WITHIN: usize = 3;
 use crate::extract::cruft::CruftRules;
 use crate::extract::cruft::phrases::opens_stamp_or_byline;
 
-/// Most body paragraphs (of some length) a key-points heading may follow.
-const KEY_POINTS_AFTER_PARAGRAPHS: usize = 3;
+/// Key points open a story: past this many body paragraphs (of some length) no box or heading
+/// introduces them.
+const KEY_POINTS_WITHIN: usize = 3;
 
 impl Arena<'_> {
     pub(super) fn site_bullets(&mut self, rules: &ContentRules, out: &mut Vec<String>) {
@@ -161,12 +159,10 @@ impl Arena<'_> {
                     return None;
                 }
             }
-            // Key points stand before the story: a heading like "Summary" or "What we know"
-            // deep in the body names one of its sections (a review's verdict, an explainer's
-            // part), and its list is the story's.
-            let found = if paragraphs <= KEY_POINTS_AFTER_PARAGRAPHS
-                && self.is_bullet_heading(i as u32, cruft)
-            {
+            // Only near the top (the count above ends the search): deeper in, a heading like
+            // "Summary" or "What we know" names one of the story's sections (a review's
+            // verdict, an explainer's part), and its list is the story's.
+            let found = if self.is_bullet_heading(i as u32, cruft) {
                 self.points_after_heading(i as u32, cruft)
             } else if it.flags & F_BULLET_HINT != 0 && it.text_len < 3000 {
                 match self.first_list(i as u32) {
