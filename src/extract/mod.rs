@@ -23,6 +23,7 @@ pub mod sanitize;
 mod site;
 mod strip;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset};
@@ -125,15 +126,44 @@ impl Extractor {
     /// Extracts the article from one page. Rule files never cost the article: when their rules
     /// find none, or under a third of the text found without them (a stale body rule, a
     /// removal that takes the story with it), the article found without them is taken, and
-    /// counts as a rule miss.
+    /// counts as a rule miss. The page is decoded once, and parsed once for both unless the
+    /// files' replacements changed it.
     pub fn article(&self, page: &Page) -> Result<Article, ExtractError> {
-        let ruled = self.article_by_rules(page);
-        let Some(plain) = &self.without_files else {
-            return ruled;
-        };
+        let page_url = page.url.as_ref();
+        let decoded = decode::decode(
+            &page.body,
+            page.content_type.as_deref(),
+            page_url.and_then(Url::host_str),
+        )?;
+        let text = &decoded.text;
+        if !plain::looks_like_html(text) {
+            let ruled = self.plain_article(text, page_url);
+            let unruled = self
+                .without_files
+                .as_ref()
+                .map(|x| x.plain_article(text, page_url));
+            return self.unless_files_cost(ruled, unruled);
+        }
+        let html = self.site.rewrite(text);
+        let doc = parse(&html);
+        let ruled = self.html_article(&doc, page_url);
+        let unruled = self.without_files.as_ref().map(|x| match html {
+            Cow::Borrowed(_) => x.html_article(&doc, page_url),
+            Cow::Owned(_) => x.html_article(&parse(text), page_url),
+        });
+        self.unless_files_cost(ruled, unruled)
+    }
+
+    /// The article found with the rule files, unless the one found without them (`unruled`)
+    /// holds over three times its text.
+    fn unless_files_cost(
+        &self,
+        ruled: Result<Article, ExtractError>,
+        unruled: Option<Result<Article, ExtractError>>,
+    ) -> Result<Article, ExtractError> {
         let ruled_len = ruled.as_ref().map_or(0, |a| a.text.len());
-        match plain.article(page) {
-            Ok(mut a) if ruled_len * 3 < a.text.len() => {
+        match unruled {
+            Some(Ok(mut a)) if ruled_len * 3 < a.text.len() => {
                 a.site_body = a
                     .site_body
                     .or(self.content.has_body_rule().then_some(false));
@@ -143,26 +173,11 @@ impl Extractor {
         }
     }
 
-    fn article_by_rules(&self, page: &Page) -> Result<Article, ExtractError> {
-        let page_url = page.url.as_ref();
-        let decoded = decode::decode(
-            &page.body,
-            page.content_type.as_deref(),
-            page_url.and_then(Url::host_str),
-        )?;
-        if plain::looks_like_html(&decoded.text) {
-            self.html_article(&self.site.rewrite(&decoded.text), page_url)
-        } else {
-            self.plain_article(&decoded.text, page_url)
-        }
-    }
-
-    fn html_article(&self, html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
-        let doc = Html::parse_document(&strip::strip_code(html));
-        let mut meta = self.meta.extract(&doc, page_url);
-        self.site.apply_meta(&doc, &mut meta);
-        let native_ad = self.site.is_native_ad(&doc);
-        let body = content::extract_body(&doc, &self.content, &meta.descriptions);
+    fn html_article(&self, doc: &Html, page_url: Option<&Url>) -> Result<Article, ExtractError> {
+        let mut meta = self.meta.extract(doc, page_url);
+        self.site.apply_meta(doc, &mut meta);
+        let native_ad = self.site.is_native_ad(doc);
+        let body = content::extract_body(doc, &self.content, &meta.descriptions);
         let site_body = self.content.has_body_rule().then_some(body.site_body);
         let title = meta.title.clone().unwrap_or_default();
         let bullets = dedupe_strings(body.bullets);
@@ -306,6 +321,11 @@ impl Extractor {
     }
 }
 
+/// The document the extractor reads: `html` parsed with the code of its style and script
+/// elements cut first (see [`strip`]).
+fn parse(html: &str) -> Html {
+    Html::parse_document(&strip::strip_code(html))
+}
 /// Opens the body with the page's dek when the body does not hold it already: the standfirst is
 /// part of the story as the page shows it (the summary still never takes it for the lead).
 fn lead_with_dek(blocks: &mut Vec<Block>, dek: &str) {
