@@ -201,6 +201,10 @@ impl Arena<'_> {
                 | Tag::Inline
                 | Tag::Other
         );
+        // The shape first: it rules out nearly every element without reading an attribute.
+        if !headingish || it.text_len == 0 || it.text_len > 40 {
+            return false;
+        }
         let tab = it.link_len * 2 > it.text_len
             || it.el.is_some_and(|e| e.value().attr("role") == Some("tab"))
             || self.items.get(it.parent as usize).is_some_and(|p| {
@@ -208,11 +212,7 @@ impl Arena<'_> {
                     || p.el
                         .is_some_and(|e| e.value().attr("role") == Some("tablist"))
             });
-        headingish
-            && it.text_len > 0
-            && it.text_len <= 40
-            && !tab
-            && cruft.is_bullet_heading(&self.plain_text(i))
+        !tab && cruft.is_bullet_heading(&self.plain_text(i))
     }
 
     /// The key points after a bullet heading: a list that follows it (a later sibling of the

@@ -54,6 +54,7 @@ pub struct CruftRules {
 #[derive(Debug)]
 struct Builtin {
     labels: HashSet<&'static str>,
+    bullet_headings: HashSet<&'static str>,
     block: PhraseSet,
     short: PhraseSet,
     caption: PhraseSet,
@@ -65,6 +66,7 @@ static BUILTIN: LazyLock<Builtin> = LazyLock::new(|| {
     BUILTIN_COMPILED.store(true, Ordering::Release);
     Builtin {
         labels: CRUFT.labels.iter().map(String::as_str).collect(),
+        bullet_headings: CRUFT.bullet_headings.iter().map(String::as_str).collect(),
         block: compile(&CRUFT.block_patterns),
         short: compile(&CRUFT.short_patterns),
         caption: compile(&CRUFT.caption_patterns),
@@ -199,7 +201,7 @@ impl CruftRules {
     pub fn is_bullet_heading(&self, text: &str) -> bool {
         text.len() <= 60 && {
             let label = normalize_label(text);
-            CRUFT.bullet_headings.contains(&label)
+            self.builtin.bullet_headings.contains(label.as_str())
         }
     }
 }
