@@ -6,6 +6,7 @@
 //! detection (chardetng). This is the order browsers use, so pages decode the way their authors
 //! saw them. This module does not parse HTML; it only decides how to turn bytes into text.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
@@ -30,10 +31,11 @@ pub enum Source {
     Detected,
 }
 
-/// Decoded text plus how its encoding was chosen.
+/// Decoded text plus how its encoding was chosen. The text borrows the page's bytes when they
+/// already are it (UTF-8, or ASCII in an ASCII-compatible encoding).
 #[derive(Debug, Clone)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static Encoding,
     pub source: Source,
 }
@@ -51,18 +53,18 @@ static HEADER_CHARSET: LazyLock<regex::Regex> = LazyLock::new(|| {
 
 /// Decodes a page body to UTF-8. `content_type` is the HTTP header as sent; `url_host` helps the
 /// detector guess regional legacy encodings (a `.ru` page is more likely windows-1251).
-pub fn decode(
-    body: &[u8],
+pub fn decode<'a>(
+    body: &'a [u8],
     content_type: Option<&str>,
     url_host: Option<&str>,
-) -> Result<Decoded, ExtractError> {
+) -> Result<Decoded<'a>, ExtractError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ExtractError::Empty);
     }
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         // A BOM is authoritative, and it also tells us UTF-16 NULs are text, not binary.
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
-        return finish(text.into_owned(), encoding, Source::Bom);
+        return finish(text, encoding, Source::Bom);
     }
     if let Some(kind) = sniff_binary(body) {
         return Err(ExtractError::Binary(kind.to_string()));
@@ -79,17 +81,17 @@ pub fn decode(
         _ => (detect(body, utf8.is_some(), url_host), Source::Detected),
     };
     let text = match utf8 {
-        Some(text) if encoding == UTF_8 => text.to_owned(),
-        _ => encoding.decode_without_bom_handling(body).0.into_owned(),
+        Some(text) if encoding == UTF_8 => Cow::Borrowed(text),
+        _ => encoding.decode_without_bom_handling(body).0,
     };
     finish(text, encoding, source)
 }
 
-fn finish(
-    text: String,
+fn finish<'a>(
+    text: Cow<'a, str>,
     encoding: &'static Encoding,
     source: Source,
-) -> Result<Decoded, ExtractError> {
+) -> Result<Decoded<'a>, ExtractError> {
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -258,7 +260,7 @@ mod tests {
         assert_eq!(d.source, Source::ContentType);
     }
 
-    fn dec(body: &[u8], ct: Option<&str>) -> Decoded {
+    fn dec<'a>(body: &'a [u8], ct: Option<&str>) -> Decoded<'a> {
         decode(body, ct, None).expect("decodes")
     }
 
@@ -366,6 +368,16 @@ mod tests {
         // Pure ASCII keeps its declared (compatible) encoding.
         let d = dec(b"<meta charset=windows-1252><p>plain</p>", None);
         assert_eq!(d.source, Source::Meta);
+    }
+
+    #[test]
+    fn text_that_is_already_the_bytes_is_borrowed() {
+        let utf8 = "<meta charset=utf-8><p>Grüße</p>".as_bytes();
+        assert!(matches!(dec(utf8, None).text, Cow::Borrowed(_)));
+        let ascii = b"<meta charset=windows-1252><p>plain</p>";
+        assert!(matches!(dec(ascii, None).text, Cow::Borrowed(_)));
+        let latin = b"<meta charset=windows-1252><p>caf\xe9</p>";
+        assert!(matches!(dec(latin, None).text, Cow::Owned(_)));
     }
 
     #[test]

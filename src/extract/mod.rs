@@ -292,14 +292,16 @@ impl Extractor {
     fn clean_blocks(&self, blocks: Vec<Block>, title: &str, has_bullets: bool) -> Vec<Block> {
         let title_key = dedupe_hash(title);
         let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+        // Only the blocks before the first text block kept are compared with the headline.
+        let mut nothing_but_figures_before = true;
         for block in blocks {
             if block.kind == BlockKind::Figure {
                 out.push(block);
                 continue;
             }
-            let Some(key) = dedupe_hash(&block.text) else {
+            if !block.text.chars().any(char::is_alphanumeric) {
                 continue;
-            };
+            }
             if cruft::phrases::is_caption_line(&block.text)
                 || (has_bullets
                     && block.kind == BlockKind::Heading
@@ -307,13 +309,13 @@ impl Extractor {
             {
                 continue;
             }
-            let nothing_but_figures_before = out.iter().all(|b| b.kind == BlockKind::Figure);
             if nothing_but_figures_before
                 && matches!(block.kind, BlockKind::Heading | BlockKind::Paragraph)
-                && title_key == Some(key)
+                && title_key == dedupe_hash(&block.text)
             {
                 continue;
             }
+            nothing_but_figures_before = false;
             out.push(block);
         }
         content::drop_preamble(&mut out);
@@ -402,17 +404,29 @@ pub(crate) fn dedupe_key(s: &str) -> String {
 }
 
 /// [`dedupe_key`] hashed, without building the key: this runs on every block of every page.
-/// `None` when the text has no letters or digits at all.
+/// `None` when the text has no letters or digits at all. ASCII bytes, most of any text, are
+/// looked up in a table; other characters take the Unicode rules, and the hash is the same.
 pub(crate) fn dedupe_hash(s: &str) -> Option<u64> {
     use std::hash::Hasher;
     let mut h = cruft::Fnv::default();
     let mut any = false;
     let mut buf = [0u8; 4];
-    for c in s.chars().filter(|c| c.is_alphanumeric()) {
-        any = true;
-        if c.is_ascii() {
-            h.write_u8(c.to_ascii_lowercase() as u8);
-        } else {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            let key = ASCII_KEY[usize::from(b)];
+            if key != 0 {
+                any = true;
+                h.write_u8(key);
+            }
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or_default();
+        i += c.len_utf8();
+        if c.is_alphanumeric() {
+            any = true;
             for l in c.to_lowercase() {
                 h.write(l.encode_utf8(&mut buf).as_bytes());
             }
@@ -420,6 +434,20 @@ pub(crate) fn dedupe_hash(s: &str) -> Option<u64> {
     }
     any.then(|| h.finish())
 }
+
+/// An ASCII byte as [`dedupe_key`] keeps it: lower-cased when a letter or digit, else 0.
+const ASCII_KEY: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 fn dedupe_strings(items: Vec<String>) -> Vec<String> {
     let mut seen = HashSet::new();

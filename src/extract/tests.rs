@@ -205,6 +205,28 @@ fn word_counts() {
     assert_eq!(word_count("iPhone发布会"), 4);
 }
 
+#[test]
+fn the_dedupe_hash_is_the_hash_of_the_dedupe_key() {
+    use std::hash::Hasher;
+    for s in [
+        "",
+        " - ",
+        "Hello, World!",
+        "  hello   WORLD ",
+        "Ünïcödé straße İstanbul ΣΊΣΥΦΟΣ",
+        "北码头 将关闭 iPhone发布会",
+        "10 000 € – «café» 3½",
+        "\u{a0}tab\tand\nline\u{2014}dash",
+    ] {
+        let key = dedupe_key(s);
+        let mut h = cruft::Fnv::default();
+        h.write(key.as_bytes());
+        let want = (!key.is_empty()).then(|| h.finish());
+        assert_eq!(dedupe_hash(s), want, "{s:?}");
+    }
+    assert_eq!(dedupe_hash("Hello, World!"), dedupe_hash("hello world"));
+}
+
 /// The example page shipped in the repository: its metadata comes out whole.
 #[test]
 fn example_page_metadata() {

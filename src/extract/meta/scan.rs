@@ -158,22 +158,73 @@ fn is_author_element(el: &scraper::node::Element) -> bool {
         "entry-author",
         "story-author",
     ];
-    let mut attrs = el.attrs().peekable();
-    if attrs.peek().is_none() {
-        return false;
-    }
     let has_token = |v: &str, token: &str| {
         v.split_ascii_whitespace()
             .any(|t| t.eq_ignore_ascii_case(token))
     };
-    attrs.any(|(name, value)| match name {
+    el.attrs().any(|(name, value)| match name {
         "rel" | "itemprop" => has_token(value, "author"),
-        "class" => value.split_ascii_whitespace().any(|c| {
-            c.as_bytes()
-                .windows(6)
-                .any(|w| w.eq_ignore_ascii_case(b"byline"))
-                || AUTHOR_CLASSES.iter().any(|a| a.eq_ignore_ascii_case(c))
-        }),
+        "class" => is_author_class(value, &AUTHOR_CLASSES),
         _ => false,
     })
+}
+
+/// Whether a class attribute holds "byline" in any token, or one of `classes` (each holding
+/// "author") as a token, in any ASCII case. "byline" holds no whitespace, so it is in a token
+/// exactly when it is in the value: one pass over the bytes finds both words.
+fn is_author_class(value: &str, classes: &[&str]) -> bool {
+    let bytes = value.as_bytes();
+    let at = |i: usize, word: &[u8]| {
+        bytes
+            .get(i..i + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    };
+    let mut author = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        // `| 0x20` lower-cases an ASCII letter, and maps no other byte to one.
+        match b | 0x20 {
+            b'b' if at(i, b"byline") => return true,
+            b'a' if !author && at(i, b"author") => author = true,
+            _ => {}
+        }
+    }
+    author
+        && value
+            .split_ascii_whitespace()
+            .any(|c| classes.iter().any(|a| a.eq_ignore_ascii_case(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_element(html: &str) -> bool {
+        let doc = Html::parse_fragment(html);
+        let el = doc.root_element().first_child().and_then(ElementRef::wrap);
+        is_author_element(el.expect("an element").value())
+    }
+
+    #[test]
+    fn author_elements_by_rel_itemprop_and_class() {
+        for yes in [
+            r#"<a rel="Author">x</a>"#,
+            r#"<span itemprop="name author">x</span>"#,
+            r#"<p class="c-ByLine__name">x</p>"#,
+            r#"<p class="meta articleBYLINE">x</p>"#,
+            r#"<p class="box   Author-Name">x</p>"#,
+            r#"<p class="story-author">x</p>"#,
+        ] {
+            assert!(first_element(yes), "{yes}");
+        }
+        for no in [
+            "<p>x</p>",
+            r#"<p class="">x</p>"#,
+            r#"<p class="authority author-box">x</p>"#,
+            r#"<p class="by line bylin">x</p>"#,
+            r#"<p class="bÿline">x</p>"#,
+            r#"<p title="author" class="b">x</p>"#,
+        ] {
+            assert!(!first_element(no), "{no}");
+        }
+    }
 }

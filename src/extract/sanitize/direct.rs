@@ -47,20 +47,20 @@ const INLINE: &[&str] = &[
 pub(super) fn clean(html: &str, base: Option<&Url>, schemes: &HashSet<&str>) -> Option<String> {
     // The parser drops a leading byte-order mark, turns carriage returns into line feeds and
     // drops NULs from text: markup with any of them goes the long way.
-    if html.starts_with('\u{FEFF}') || html.contains(['\r', '\0']) {
+    if html.starts_with('\u{FEFF}') || memchr::memchr2(b'\r', 0, html.as_bytes()).is_some() {
         return None;
     }
     let mut out = String::with_capacity(html.len() + html.len() / 8);
     let mut stack: Vec<&str> = Vec::with_capacity(8);
     let mut rest = html;
     while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
+        let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) else {
             text(&mut out, rest)?;
             break;
         };
         text(&mut out, &rest[..lt])?;
         rest = &rest[lt..];
-        let gt = rest.find('>')?;
+        let gt = memchr::memchr(b'>', rest.as_bytes())?;
         let tag = &rest[1..gt];
         rest = &rest[gt + 1..];
         if let Some(name) = tag.strip_prefix('/') {
@@ -81,11 +81,43 @@ pub(super) fn clean(html: &str, base: Option<&Url>, schemes: &HashSet<&str>) -> 
     stack.is_empty().then_some(out)
 }
 
-/// Text between tags: the five entities decoded, then escaped as the serializer escapes text.
+/// Text between tags (never holding a `<`: it ends at the next one), written as decoding the five
+/// entities and escaping the result as the serializer escapes text would write it, in one pass:
+/// the entities of `&`, `<` and `>` stay, those of `"` and `'` become the characters, a bare `>`
+/// and a no-break space become entities. `None` on any other `&`.
 fn text(out: &mut String, raw: &str) -> Option<()> {
-    escape(out, &decode(raw)?, false);
+    let bytes = raw.as_bytes();
+    let (mut run, mut from) = (0, 0);
+    while let Some(at) = memchr::memchr3(b'&', b'>', 0xC2, &bytes[from..]).map(|i| from + i) {
+        from = at + 1;
+        let (written, len) = match bytes[at] {
+            b'>' => ("&gt;", 1),
+            // U+00A0 in UTF-8; another character starting with 0xC2 is text like any other.
+            0xC2 if bytes.get(at + 1) == Some(&0xA0) => ("&nbsp;", 2),
+            0xC2 => continue,
+            _ => TEXT_ENTITIES
+                .iter()
+                .find(|(entity, _)| raw[at..].starts_with(entity))
+                .map(|(entity, written)| (*written, entity.len()))?,
+        };
+        out.push_str(&raw[run..at]);
+        out.push_str(written);
+        run = at + len;
+        from = run;
+    }
+    out.push_str(&raw[run..]);
     Some(())
 }
+
+/// The five entities the body engine writes in text, and what escaping their characters again
+/// writes in their place.
+const TEXT_ENTITIES: [(&str, &str); 5] = [
+    ("&amp;", "&amp;"),
+    ("&lt;", "&lt;"),
+    ("&gt;", "&gt;"),
+    ("&quot;", "\""),
+    ("&#39;", "'"),
+];
 
 /// An opening tag (its name and attributes, without `<` and `>`), checked against the shape and
 /// written out with its attributes sanitized.

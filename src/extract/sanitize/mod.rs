@@ -267,14 +267,18 @@ fn resolve<'u>(url: &'u str, base: Option<&Url>) -> Option<Cow<'u, str>> {
 /// have an allowed scheme and one that does not parse is dropped; tracking parameters go; what is
 /// then relative is resolved. `None`: the attribute is dropped.
 fn allowed_url(value: &str, base: Option<&Url>, schemes: &HashSet<&str>) -> Option<String> {
-    let relative = |u: &str| matches!(Url::parse(u), Err(url::ParseError::RelativeUrlWithoutBase));
-    match Url::parse(value) {
-        Ok(u) if schemes.contains(u.scheme()) => {}
-        Err(url::ParseError::RelativeUrlWithoutBase) => {}
+    let relative = match Url::parse(value) {
+        Ok(u) if schemes.contains(u.scheme()) => false,
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
         _ => return None,
-    }
+    };
     let stripped = strip_tracking_params(value);
-    if relative(&stripped) {
+    // Only a text the parameters were taken out of can parse differently.
+    let relative = match &stripped {
+        Cow::Borrowed(_) => relative,
+        Cow::Owned(s) => matches!(Url::parse(s), Err(url::ParseError::RelativeUrlWithoutBase)),
+    };
+    if relative {
         resolve(&stripped, base).map(Cow::into_owned)
     } else {
         Some(stripped.into_owned())

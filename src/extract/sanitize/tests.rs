@@ -307,6 +307,7 @@ const WORDS: &[&str] = &[
     "it's",
     "50\u{a0}km",
     "Müller",
+    "© 2024 «Zeit»",
     "—",
     "東京",
     "&amp;",
@@ -442,6 +443,28 @@ fn direct_path_writes_what_the_full_pass_writes() {
                 "round {round}, base {base:?}: {html}"
             );
         }
+    }
+}
+
+/// Text with every character the direct path rewrites (entities, a bare `>`, no-break spaces and
+/// their neighbours in UTF-8) comes out as the full pass writes it.
+#[test]
+fn direct_path_text_is_escaped_as_the_full_pass_escapes_it() {
+    let s = Sanitizer::new();
+    for html in [
+        "<p>a > b >> c</p>",
+        "<p>\u{a9} 2024 \u{ab}Zeit\u{bb}\u{a0}\u{a0}\u{bd}</p>",
+        "<p>\u{a0}</p><p>x\u{a0}</p><p>\u{c2}\u{a0}\u{a2}</p>",
+        "<p>&quot;q&quot; &#39;s&#39; &amp;amp; &amp;nbsp; &lt;b&gt;</p>",
+        "<p><em>&gt;</em>&amp;<strong>&lt;</strong></p>",
+        "<h2>&#39;</h2>",
+        "<p></p>",
+    ] {
+        assert_eq!(
+            direct::clean(html, None, &s.schemes).as_deref(),
+            Some(s.clean_parsed(html, None).as_str()),
+            "{html:?}"
+        );
     }
 }
 
