@@ -196,15 +196,9 @@ impl<'a> Attrs<'a> {
 
 /// Whether an element is hidden from sighted readers: the `hidden` attribute, `aria-hidden`,
 /// an inline `display:none`/`visibility:hidden`, or a hiding class (`sr-only`, `visually-hidden`,
-/// ... in `rules/cruft.toml`).
-pub(super) fn is_hidden<'a>(el: &Attrs<'a>, hints: &mut HintCache<'a>) -> bool {
-    if el.hidden {
-        return true;
-    }
-    if el
-        .class
-        .is_some_and(|c| hints.value(c) & V_HIDING_CLASS != 0)
-    {
+/// ... in `rules/cruft.toml`; its [`ClassHints::hiding_class`]).
+pub(super) fn is_hidden(el: &Attrs<'_>, hints: &ClassHints) -> bool {
+    if el.hidden || hints.hiding_class {
         return true;
     }
     if el.aria_hidden == Some("true") {
@@ -267,6 +261,8 @@ pub(super) struct ClassHints {
     pub(super) dek: bool,
     /// A hover card: hidden until pointed at.
     pub(super) hidden: bool,
+    /// One of its class names hides it (`sr-only`, ...: see [`is_hidden`]).
+    pub(super) hiding_class: bool,
 }
 
 /// What one class or id value says (the `V_*` bits), read once per distinct value of a document:
@@ -374,9 +370,11 @@ pub(super) fn class_weight<'a>(el: &Attrs<'a>, cache: &mut HintCache<'a>) -> Cla
     let mut bullet = false;
     let mut dek = false;
     let mut hidden = false;
-    for v in [el.class, el.id] {
+    let mut hiding_class = false;
+    for (v, is_class) in [(el.class, true), (el.id, false)] {
         let Some(v) = v else { continue };
         let bits = cache.value(v);
+        hiding_class |= is_class && bits & V_HIDING_CLASS != 0;
         if bits & V_BOILER != 0 {
             weight -= 25;
             boiler = true;
@@ -412,5 +410,6 @@ pub(super) fn class_weight<'a>(el: &Attrs<'a>, cache: &mut HintCache<'a>) -> Cla
         bullet,
         dek,
         hidden,
+        hiding_class,
     }
 }

@@ -7,7 +7,8 @@ use scraper::{ElementRef, Html};
 
 use super::ContentRules;
 use super::tag::{
-    Attrs, HintCache, Tag, class_weight, is_hidden, is_script_wrapper, is_tracking_pixel,
+    Attrs, ClassHints, HintCache, Tag, class_weight, is_hidden, is_script_wrapper,
+    is_tracking_pixel,
 };
 
 pub(super) const F_REMOVED: u16 = 1;
@@ -437,8 +438,8 @@ impl<'a> Builder<'a, '_> {
         let e = el.value();
         let attrs = Attrs::of(e);
         let space_before = std::mem::take(&mut self.space_pending);
-        let (mut tag, weight, mut flags) =
-            element_hints(e.name(), &attrs, space_before, &mut self.hints);
+        let hints = class_weight(&attrs, &mut self.hints);
+        let (mut tag, weight, mut flags) = element_hints(e.name(), &attrs, space_before, &hints);
         if tag == Tag::Img && is_tracking_pixel(&attrs) {
             tag = Tag::Drop;
         }
@@ -446,7 +447,7 @@ impl<'a> Builder<'a, '_> {
             tag = Tag::Inline;
         }
         // Hidden text is not body text, except a key-points box collapsed behind a button.
-        if is_hidden(&attrs, &mut self.hints)
+        if is_hidden(&attrs, &hints)
             && tag != Tag::Body
             && tag != Tag::Other
             && !self.in_bullet_box(flags)
@@ -545,20 +546,19 @@ impl<'a> Builder<'a, '_> {
     }
 }
 
-/// An element's tag and the flags and weight its name, class, id, role and `itemprop` give it
-/// (`space_before`: whitespace came right before it).
-fn element_hints<'a>(
+/// An element's tag and the flags and weight its name and `itemprop`, and the `hints` of its
+/// class, id and role, give it (`space_before`: whitespace came right before it).
+fn element_hints(
     name: &str,
-    e: &Attrs<'a>,
+    e: &Attrs<'_>,
     space_before: bool,
-    cache: &mut HintCache<'a>,
+    hints: &ClassHints,
 ) -> (Tag, i16, u16) {
     let tag = Tag::of(name);
     let mut flags = 0u16;
     if space_before {
         flags |= F_SPACE_BEFORE;
     }
-    let hints = class_weight(e, cache);
     let (weight, boiler, bullet) = (hints.weight, hints.boiler, hints.bullet);
     if hints.dek {
         flags |= F_DEK_HINT;

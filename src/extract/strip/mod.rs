@@ -1,19 +1,25 @@
-//! Before parsing: the contents of `<style>` elements and of code `<script>` elements cut out of
-//! the page, since nothing downstream reads them and tokenizing them is a good part of a parse.
+//! Before parsing: what nothing downstream reads cut out of the page — the contents of `<style>`
+//! elements, of code `<script>` elements, of comments and of inline `<svg>` images — since
+//! tokenizing them is a good part of a parse.
 //!
 //! The cut is exact by the HTML tokenizer's rules, so the parsed tree is the tree of the whole
-//! page less those elements' text (the elements themselves stay, empty): the scan follows the
-//! tokenizer's states that decide where an element's contents end — tags and their quoted
-//! attribute values, comments, doctypes and bogus comments, the RAWTEXT and RCDATA elements, and
-//! script data with its escaped and double-escaped states. A `<script>` whose start tag says
-//! `json` anywhere, or holds a character reference, keeps its contents (JSON-LD is metadata).
+//! page less that text and those SVG elements (the elements and comments themselves stay,
+//! empty): the scan follows the tokenizer's states that decide where an element's contents end
+//! — tags and their quoted attribute values, comments, doctypes and bogus comments, the RAWTEXT
+//! and RCDATA elements, and script data with its escaped and double-escaped states. A
+//! `<script>` whose start tag says `json` anywhere, or holds a character reference, keeps its
+//! contents (JSON-LD is metadata).
 //!
 //! Where the tree builder, not the tokenizer, decides how later input is read, the scan stops
-//! cutting and leaves the rest of the page as it is: inside `<select>` (which ignores most start
-//! tags), after `<frameset>` or `<plaintext>`, at a CDATA section, and in SVG or MathML at any
-//! element that can lead back into HTML (integration points, the tags that break out of foreign
-//! content, an end tag that is not one of the open foreign elements). Inside foreign content
-//! nothing is cut.
+//! cutting and leaves the rest of the page as it is: after `<frameset>` or `<plaintext>`, at a
+//! CDATA section, and in SVG or MathML at any element that can lead back into HTML (integration
+//! points, the tags that break out of foreign content, an end tag that is not one of the open
+//! foreign elements). The exceptions are an SVG `<title>` or `<desc>` that holds only text (its
+//! text is inserted where it stands, and changes nothing outside it) and an SVG `<style>` or
+//! `<script>` (in foreign content, plain elements whose contents are markup). An `<svg>` image is
+//! cut only once the scan has followed it to its end tag; inside MathML nothing is cut. A
+//! `<frameset>` start tag is honoured only while no text has been seen, so where one stops the
+//! scan, the SVG cuts are undone (an image's text counts as text).
 //!
 //! Readers of element text skip these elements' contents ([`text_of`]), so what they read does
 //! not depend on the cut.
@@ -26,11 +32,12 @@ use scraper::ElementRef;
 
 /// Elements whose contents the extractor never reads as text.
 fn is_code(name: &str) -> bool {
-    matches!(name, "script" | "style")
+    matches!(name, "script" | "style" | "svg")
 }
 
 /// The plain text of an element as the extractor reads it: its text nodes in order, less the
-/// contents of `<script>` and `<style>` elements inside it (which [`strip_code`] may have cut).
+/// contents of `<script>`, `<style>` and `<svg>` elements inside it (which [`strip_code`] may have
+/// cut).
 pub(crate) fn text_of(e: &ElementRef<'_>) -> String {
     let root = **e;
     let mut out = String::new();
@@ -57,8 +64,8 @@ pub(crate) fn text_of(e: &ElementRef<'_>) -> String {
     out
 }
 
-/// `html` with the contents of its style and code script elements cut (borrowed when there is
-/// nothing to cut).
+/// `html` with the contents of its style and code script elements, comments and SVG images cut
+/// (borrowed when there is nothing to cut).
 pub(crate) fn strip_code(html: &str) -> Cow<'_, str> {
     let cuts = Scan::new(html.as_bytes()).run();
     if cuts.is_empty() {
@@ -68,7 +75,7 @@ pub(crate) fn strip_code(html: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(html.len() - removed);
     let mut at = 0;
     for (a, b) in cuts {
-        // Cuts start after a `>` and end before a `<`: both are char boundaries.
+        // Cuts start after a `>` or `<!--` and end before a `<` or `-`: all char boundaries.
         out.push_str(&html[at..a]);
         at = b;
     }
@@ -172,7 +179,7 @@ fn contents(name: &[u8]) -> Contents {
         b"script" => Contents::Script,
         b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed" | b"noframes"
         | b"noscript" => Contents::Text,
-        b"plaintext" | b"select" | b"frameset" => Contents::Stop,
+        b"plaintext" | b"frameset" => Contents::Stop,
         _ => Contents::Markup,
     }
 }
@@ -183,7 +190,11 @@ struct Scan<'a> {
     i: usize,
     /// Open SVG/MathML elements, innermost last (lower-case names).
     foreign: Vec<Vec<u8>>,
+    /// Where the contents of the outermost open `<svg>` begin.
+    svg_from: usize,
     cuts: Vec<(usize, usize)>,
+    /// The contents of whole `<svg>` images, kept apart: a `<frameset>` undoes them.
+    svg_cuts: Vec<(usize, usize)>,
 }
 
 /// A tag name in lower case, inline when short (every name the scan looks for is).
@@ -229,7 +240,9 @@ impl<'a> Scan<'a> {
             s,
             i: 0,
             foreign: Vec::new(),
+            svg_from: 0,
             cuts: Vec::new(),
+            svg_cuts: Vec::new(),
         }
     }
 
@@ -241,11 +254,19 @@ impl<'a> Scan<'a> {
     fn run(mut self) -> Vec<(usize, usize)> {
         while let Some(off) = memchr(b'<', &self.s[self.i..]) {
             self.i += off;
+            let at = self.i;
             if self.markup().is_none() {
+                // A `<frameset>` ahead may be honoured or not by whether text came before it.
+                if find_ignore_case(&self.s[at..], b"<frameset") {
+                    self.svg_cuts.clear();
+                }
                 break;
             }
         }
-        self.cuts
+        let mut cuts = self.cuts;
+        cuts.append(&mut self.svg_cuts);
+        cuts.sort_unstable();
+        cuts
     }
 
     /// Reads what a `<` at `self.i` opens in the data state; `None` stops the scan.
@@ -257,7 +278,7 @@ impl<'a> Scan<'a> {
                 Some(b) if b.is_ascii_alphabetic() => {
                     let tag = self.tag(i + 2)?;
                     self.i = tag.end;
-                    self.end_tag(&tag.name)
+                    self.end_tag(&tag)
                 }
                 Some(b'>') => {
                     self.i = i + 3;
@@ -299,6 +320,12 @@ impl<'a> Scan<'a> {
                     None => start + plain? + 3,
                 }
             };
+            // The text between `<!--` and the `--` that ends it (none for `<!-->`, `<!--->`);
+            // inside an image, the image's own cut takes it.
+            let close = end - if self.s[end - 2] == b'!' { 4 } else { 3 };
+            if close > start && self.foreign.is_empty() {
+                self.cuts.push((start, close));
+            }
             self.i = end;
             return Some(());
         }
@@ -313,29 +340,27 @@ impl<'a> Scan<'a> {
         Some(())
     }
 
-    fn end_tag(&mut self, name: &[u8]) -> Option<()> {
+    fn end_tag(&mut self, tag: &TagRead) -> Option<()> {
         if self.foreign.is_empty() {
             return Some(());
         }
-        let open = self.foreign.iter().rposition(|n| n == name)?;
+        let open = self.foreign.iter().rposition(|n| n[..] == tag.name[..])?;
+        if open == 0 && &self.foreign[0][..] == b"svg" && tag.start > self.svg_from {
+            self.svg_cuts.push((self.svg_from, tag.start));
+        }
         self.foreign.truncate(open);
         Some(())
     }
 
     fn start_tag(&mut self, tag: TagRead) -> Option<()> {
         if !self.foreign.is_empty() {
-            if leaves_foreign(&tag.name) {
-                return None;
-            }
-            if !tag.self_closing {
-                self.foreign.push(tag.name.to_vec());
-            }
-            return Some(());
+            return self.foreign_start_tag(tag);
         }
         match contents(&tag.name) {
             Contents::Markup => {
                 if matches!(&tag.name[..], b"svg" | b"math") && !tag.self_closing {
                     self.foreign.push(tag.name.to_vec());
+                    self.svg_from = tag.end;
                 }
                 Some(())
             }
@@ -357,6 +382,28 @@ impl<'a> Scan<'a> {
                 self.after_end_tag(close, tag.name.len())
             }
         }
+    }
+
+    /// A start tag inside SVG or MathML; `None` where it can lead back into HTML.
+    fn foreign_start_tag(&mut self, tag: TagRead) -> Option<()> {
+        let in_svg = &self.foreign[0][..] == b"svg";
+        match &tag.name[..] {
+            b"title" | b"desc" if in_svg && !tag.self_closing => {
+                // An integration point: only text up to its end tag keeps the scan going.
+                let close = self.i + memchr(b'<', &self.s[self.i..])?;
+                if !(self.at(close + 1) == Some(b'/') && self.closes(close + 2, &tag.name)) {
+                    return None;
+                }
+                return self.after_end_tag(close, tag.name.len());
+            }
+            b"style" | b"script" if in_svg => {}
+            name if leaves_foreign(name) => return None,
+            _ => {}
+        }
+        if !tag.self_closing {
+            self.foreign.push(tag.name.to_vec());
+        }
+        Some(())
     }
 
     /// Reads the rest of the end tag whose `</name` starts at `close`.
@@ -391,9 +438,7 @@ impl<'a> Scan<'a> {
 
     /// The tag whose name starts at `at` (after `<` or `</`), read up to its `>`.
     fn tag(&self, at: usize) -> Option<TagRead> {
-        let len = self.s[at..]
-            .iter()
-            .position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+        let len = self.s[at..].iter().position(|&b| ends(b, TAG_NAME_END))?;
         let name = Name::of(&self.s[at..at + len]);
         let (end, self_closing) = self.attributes(at + len)?;
         Some(TagRead {
@@ -407,53 +452,62 @@ impl<'a> Scan<'a> {
     /// From the end of a tag name: the attributes read as the tokenizer reads them; returns the
     /// position just past the tag's `>` and whether the tag is self-closing.
     fn attributes(&self, mut i: usize) -> Option<(usize, bool)> {
-        #[derive(Clone, Copy)]
-        enum St {
-            BeforeName,
-            Name,
-            AfterName,
-            BeforeValue,
-            Unquoted,
-            AfterQuoted,
-            SelfClosing,
-        }
-        let mut st = St::BeforeName;
+        let s = self.s;
         loop {
-            // Inside a name or an unquoted value, the bytes that keep the state go in one run.
-            let stays = |b: u8| match st {
-                St::Name => !(is_space(b) || matches!(b, b'/' | b'=' | b'>')),
-                St::Unquoted => !(is_space(b) || b == b'>'),
-                _ => false,
-            };
-            i += self.s[i..].iter().position(|&b| !stays(b))?;
-            let b = self.at(i)?;
+            // Before an attribute name: also where a quoted value, an unquoted one and a `/`
+            // that is not followed by `>` go on.
+            let b = *s.get(i)?;
             i += 1;
-            st = match (st, b) {
-                (St::SelfClosing, b'>') => return Some((i, true)),
-                (_, b'>') if !matches!(st, St::SelfClosing) => return Some((i, false)),
-                (St::BeforeName | St::AfterName | St::AfterQuoted, b'/') => St::SelfClosing,
-                (St::Name, b'/') => St::SelfClosing,
-                (St::BeforeName | St::AfterQuoted | St::SelfClosing, _) if is_space(b) => {
-                    St::BeforeName
-                }
-                (St::Name | St::AfterName, _) if is_space(b) => St::AfterName,
-                (St::Unquoted, _) if is_space(b) => St::BeforeName,
-                (St::Name | St::AfterName, b'=') => St::BeforeValue,
-                (St::BeforeValue, _) if is_space(b) => St::BeforeValue,
-                (St::BeforeValue, b'"' | b'\'') => {
-                    i += memchr(b, &self.s[i..])? + 1;
-                    St::AfterQuoted
-                }
-                (St::BeforeValue | St::Unquoted, _) => St::Unquoted,
-                (St::BeforeName | St::Name | St::AfterName | St::AfterQuoted, _) => St::Name,
-                // `/` then anything but `>`: read again as before an attribute name.
-                (St::SelfClosing, _) => {
-                    i -= 1;
-                    St::BeforeName
-                }
-            };
+            match b {
+                b'>' => return Some((i, false)),
+                b'/' if *s.get(i)? == b'>' => return Some((i + 1, true)),
+                b'/' => continue,
+                _ if is_space(b) => continue,
+                // The name's first byte, `=` included.
+                _ => {}
+            }
+            i += s[i..].iter().position(|&b| ends(b, NAME_END))?;
+            // After the name: a `/`, a `>` and the next name are read as before a name.
+            i += s[i..].iter().position(|&b| !is_space(b))?;
+            if s[i] != b'=' {
+                continue;
+            }
+            i += 1;
+            i += s[i..].iter().position(|&b| !is_space(b))?;
+            match s[i] {
+                q @ (b'"' | b'\'') => i += 1 + memchr(q, &s[i + 1..])? + 1,
+                b'>' => return Some((i + 1, false)),
+                _ => i += s[i..].iter().position(|&b| ends(b, VALUE_END))?,
+            }
         }
     }
+}
+
+/// Byte classes of the tag states, for [`ends`]: whitespace, `/`, `=` and `>`.
+const SPACE: u8 = 1;
+const SLASH: u8 = 2;
+const EQUALS: u8 = 4;
+const GREATER: u8 = 8;
+/// What ends a tag name, an attribute name, and an unquoted attribute value.
+const TAG_NAME_END: u8 = SPACE | SLASH | GREATER;
+const NAME_END: u8 = TAG_NAME_END | EQUALS;
+const VALUE_END: u8 = SPACE | GREATER;
+
+/// Whether `b` is in one of the classes of `mask`.
+fn ends(b: u8, mask: u8) -> bool {
+    const CLASSES: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'\t' as usize] = SPACE;
+        t[b'\n' as usize] = SPACE;
+        t[0x0c] = SPACE;
+        t[b'\r' as usize] = SPACE;
+        t[b' ' as usize] = SPACE;
+        t[b'/' as usize] = SLASH;
+        t[b'=' as usize] = EQUALS;
+        t[b'>' as usize] = GREATER;
+        t
+    };
+    CLASSES[b as usize] & mask != 0
 }
 
 fn memchr(b: u8, s: &[u8]) -> Option<usize> {
