@@ -9,6 +9,10 @@
 //! progress) the PikeVM over the same automaton answers instead. Both accept exactly what the
 //! regex crate's engines accept, so matching is unchanged.
 //!
+//! The patterns that can only match at the start of a text (`^…`) are a set of their own,
+//! searched anchored at the start: for most texts the automaton is dead after a few bytes, where
+//! a search for them among the others would read every text to its end.
+//!
 //! The search caches (the lazy DFA's states, grown to what the texts needed: megabytes for the
 //! largest set) are kept for reuse, one per thread that searched at once, until [`PhraseSet::release`] drops
 //! them; the next search builds what it needs again.
@@ -18,9 +22,10 @@
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::{Hir, Look};
 use std::sync::Mutex;
-
-use regex_automata::{Input, MatchKind};
 
 /// A search cache of each engine, one per thread that searches at once.
 struct Caches {
@@ -30,11 +35,21 @@ struct Caches {
 
 /// A compiled pattern set answering only whether any pattern matches somewhere in a text.
 pub(super) struct PhraseSet {
+    /// The patterns that can only match at the start of a text (`^…`), searched anchored there:
+    /// the search ends as soon as no pattern can go on, instead of reading the whole text.
+    anchored: Option<Engine>,
+    /// The others, searched everywhere.
+    floating: Option<Engine>,
+    patterns: usize,
+}
+
+/// One automaton, its fallback, and how it is searched.
+struct Engine {
     dfa: DFA,
     vm: PikeVM,
+    anchored: Anchored,
     /// Caches not in use just now; a search takes one (or makes one) and puts it back.
     spare: Mutex<Vec<Caches>>,
-    patterns: usize,
 }
 
 impl std::fmt::Debug for PhraseSet {
@@ -53,9 +68,43 @@ const DFA_CACHE: usize = 32 << 20;
 impl PhraseSet {
     /// Compiles `patterns` (regex crate syntax); the error names what failed to compile.
     pub(super) fn new(patterns: &[String]) -> Result<Self, String> {
+        let hirs = syntax::parse_many(patterns).map_err(|e| e.to_string())?;
+        let (starts, floats): (Vec<Hir>, Vec<Hir>) = hirs
+            .into_iter()
+            .partition(|h| h.properties().look_set_prefix().contains(Look::Start));
+        Ok(PhraseSet {
+            anchored: Engine::new(&starts, Anchored::Yes)?,
+            floating: Engine::new(&floats, Anchored::No)?,
+            patterns: patterns.len(),
+        })
+    }
+
+    /// Whether any pattern matches somewhere in `text`.
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        [&self.anchored, &self.floating]
+            .into_iter()
+            .flatten()
+            .any(|e| e.is_match(text))
+    }
+
+    /// Drops the caches not in use (a search running just now keeps its own).
+    pub(super) fn release(&self) {
+        for e in [&self.anchored, &self.floating].into_iter().flatten() {
+            let spare = std::mem::take(&mut *e.spare.lock().unwrap_or_else(|p| p.into_inner()));
+            drop(spare);
+        }
+    }
+}
+
+impl Engine {
+    /// The engine of `hirs`, `None` when there are none.
+    fn new(hirs: &[Hir], anchored: Anchored) -> Result<Option<Self>, String> {
+        if hirs.is_empty() {
+            return Ok(None);
+        }
         let nfa = thompson::Compiler::new()
             .configure(thompson::Config::new().which_captures(WhichCaptures::None))
-            .build_many(patterns)
+            .build_many_from_hir(hirs)
             .map_err(|e| e.to_string())?;
         // The settings of the regex crate's own lazy DFA: give up after three clears that each
         // made fewer than ten bytes of progress per state, rather than crawl.
@@ -74,17 +123,16 @@ impl PhraseSet {
             .configure(PikeVM::config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
-        Ok(PhraseSet {
+        Ok(Some(Engine {
             dfa,
             vm,
+            anchored,
             spare: Mutex::new(Vec::new()),
-            patterns: patterns.len(),
-        })
+        }))
     }
 
-    /// Whether any pattern matches somewhere in `text`.
-    pub(super) fn is_match(&self, text: &str) -> bool {
-        let input = Input::new(text).earliest(true);
+    fn is_match(&self, text: &str) -> bool {
+        let input = Input::new(text).earliest(true).anchored(self.anchored);
         let spare = self.spare.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut caches = spare.unwrap_or_else(|| Caches {
             dfa: self.dfa.create_cache(),
@@ -100,12 +148,6 @@ impl PhraseSet {
             .push(caches);
         found
     }
-
-    /// Drops the caches not in use (a search running just now keeps its own).
-    pub(super) fn release(&self) {
-        let spare = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|p| p.into_inner()));
-        drop(spare);
-    }
 }
 
 #[cfg(test)]
@@ -119,6 +161,10 @@ mod tests {
             r"(?i)^why you can trust(?-u:\b).{0,60}$",
             r"(?i)(?-u:\b)(photo|foto)\s*/\s*\w[\w .'-]{1,40}$",
             r"(?i)^(read|listen) (in|on) (the|our) [\w]{0,20} ?app(?-u:\b)",
+            // Anchored only in one branch, anchored in both, anchored at line starts.
+            r"(?i)^sponsored|paid (post|content)$",
+            r"(?i)(^gallery|^slideshow) \d+$",
+            r"(?im)^more:$",
         ]
         .map(String::from)
         .to_vec();
@@ -133,6 +179,12 @@ mod tests {
             "Listen on the Ledger application",
             "",
             "ünïcödé only",
+            "Sponsored by the harbour board",
+            "A story about sponsored content",
+            "This is paid content",
+            "Gallery 12",
+            "The gallery 12",
+            "first line\nMORE:",
         ];
         let set = PhraseSet::new(&patterns).unwrap();
         let reference = regex::RegexSet::new(&patterns).unwrap();
@@ -145,7 +197,9 @@ mod tests {
                 );
             }
             set.release();
-            assert!(set.spare.lock().unwrap().is_empty());
+            for e in [&set.anchored, &set.floating].into_iter().flatten() {
+                assert!(e.spare.lock().unwrap().is_empty());
+            }
         }
         assert!(PhraseSet::new(&["(unclosed".to_string()]).is_err());
     }
