@@ -25,12 +25,15 @@ fn reads_as_prose(p: &str, strict: bool) -> bool {
     if words == 0 || is_caption_line(p) {
         return false;
     }
-    let lower = p.to_lowercase();
-    let stamp = opens_stamp_or_byline(&lower);
-    if stamp && words <= 14 {
+    // The checks below that read the text again apply to short paragraphs only, and run on those.
+    if words <= 14 && opens_stamp_or_byline(&p.to_lowercase()) {
         return false;
     }
     if words <= 30 && is_metadata_line(p) {
+        return false;
+    }
+    // An all-capitals fragment is a dateline or a label, whatever its punctuation.
+    if words <= 6 && is_shouting(p) {
         return false;
     }
     let ends_sentence = ends_sentence(p);
@@ -39,14 +42,6 @@ fn reads_as_prose(p: &str, strict: bool) -> bool {
     let full_stop = p
         .trim_end()
         .ends_with(['.', '!', '?', '…', '。', '！', '？']);
-    // An all-capitals fragment is a dateline or a label, whatever its punctuation.
-    let letters: Vec<char> = p.chars().filter(|c| c.is_alphabetic()).collect();
-    let shouting = letters.len() >= 3
-        && letters.iter().all(|c| !c.is_lowercase())
-        && letters.iter().any(|c| c.is_uppercase());
-    if shouting && words <= 6 {
-        return false;
-    }
     // Without a closing full stop only a longer paragraph counts: a short unpunctuated line under
     // the headline is a standfirst or a label, and the lead is the body's first paragraph. One
     // that holds a sentence end and goes on (a last sentence ending in a link) is prose.
@@ -58,6 +53,20 @@ fn reads_as_prose(p: &str, strict: bool) -> bool {
         || (ends_sentence && words >= 6)
         || (inner_sentence && words >= 12)
         || words >= 20
+}
+
+/// Whether a text is written in capitals: three letters or more, none lower-case, some upper-case
+/// (letters without case, as in CJK, are neither).
+fn is_shouting(p: &str) -> bool {
+    let (mut letters, mut upper) = (0, false);
+    for c in p.chars().filter(|c| c.is_alphabetic()) {
+        if c.is_lowercase() {
+            return false;
+        }
+        letters += 1;
+        upper |= c.is_uppercase();
+    }
+    letters >= 3 && upper
 }
 
 /// Whether a line is a row of metadata fields with a clock time among them: "The Courier |

@@ -145,8 +145,10 @@ pub const TRACKING_PARAMS: &[&str] = &[
 
 /// Whether a query parameter name is a tracking tag ([`TRACKING_PARAMS`] or `utm_*`).
 pub fn is_tracking_param(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+    name.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"utm_"))
+        || TRACKING_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// A URL (absolute or relative, as written in an attribute) without its tracking parameters; the

@@ -244,6 +244,12 @@ fn tracking_parameters_leave_links_and_images() {
     );
     assert_eq!(strip_tracking_params("/a?b=1&c=2"), "/a?b=1&c=2");
     assert_eq!(strip_tracking_params("/a?UTM_Campaign=x"), "/a");
+    for name in ["utm_", "UTM_Source", "fbclid", "FbClId", "_GA", "Li_Fat_Id"] {
+        assert!(is_tracking_param(name), "{name}");
+    }
+    for name in ["utm", "utmx", "id", "fbclid2", "\u{fc}tm_x", "_g", ""] {
+        assert!(!is_tracking_param(name), "{name}");
+    }
 }
 
 #[test]

@@ -438,9 +438,7 @@ impl<'a> Scan<'a> {
 
     /// The tag whose name starts at `at` (after `<` or `</`), read up to its `>`.
     fn tag(&self, at: usize) -> Option<TagRead> {
-        let len = self.s[at..]
-            .iter()
-            .position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+        let len = self.s[at..].iter().position(|&b| ends(b, TAG_NAME_END))?;
         let name = Name::of(&self.s[at..at + len]);
         let (end, self_closing) = self.attributes(at + len)?;
         Some(TagRead {
@@ -454,53 +452,62 @@ impl<'a> Scan<'a> {
     /// From the end of a tag name: the attributes read as the tokenizer reads them; returns the
     /// position just past the tag's `>` and whether the tag is self-closing.
     fn attributes(&self, mut i: usize) -> Option<(usize, bool)> {
-        #[derive(Clone, Copy)]
-        enum St {
-            BeforeName,
-            Name,
-            AfterName,
-            BeforeValue,
-            Unquoted,
-            AfterQuoted,
-            SelfClosing,
-        }
-        let mut st = St::BeforeName;
+        let s = self.s;
         loop {
-            // Inside a name or an unquoted value, the bytes that keep the state go in one run.
-            let stays = |b: u8| match st {
-                St::Name => !(is_space(b) || matches!(b, b'/' | b'=' | b'>')),
-                St::Unquoted => !(is_space(b) || b == b'>'),
-                _ => false,
-            };
-            i += self.s[i..].iter().position(|&b| !stays(b))?;
-            let b = self.at(i)?;
+            // Before an attribute name: also where a quoted value, an unquoted one and a `/`
+            // that is not followed by `>` go on.
+            let b = *s.get(i)?;
             i += 1;
-            st = match (st, b) {
-                (St::SelfClosing, b'>') => return Some((i, true)),
-                (_, b'>') if !matches!(st, St::SelfClosing) => return Some((i, false)),
-                (St::BeforeName | St::AfterName | St::AfterQuoted, b'/') => St::SelfClosing,
-                (St::Name, b'/') => St::SelfClosing,
-                (St::BeforeName | St::AfterQuoted | St::SelfClosing, _) if is_space(b) => {
-                    St::BeforeName
-                }
-                (St::Name | St::AfterName, _) if is_space(b) => St::AfterName,
-                (St::Unquoted, _) if is_space(b) => St::BeforeName,
-                (St::Name | St::AfterName, b'=') => St::BeforeValue,
-                (St::BeforeValue, _) if is_space(b) => St::BeforeValue,
-                (St::BeforeValue, b'"' | b'\'') => {
-                    i += memchr(b, &self.s[i..])? + 1;
-                    St::AfterQuoted
-                }
-                (St::BeforeValue | St::Unquoted, _) => St::Unquoted,
-                (St::BeforeName | St::Name | St::AfterName | St::AfterQuoted, _) => St::Name,
-                // `/` then anything but `>`: read again as before an attribute name.
-                (St::SelfClosing, _) => {
-                    i -= 1;
-                    St::BeforeName
-                }
-            };
+            match b {
+                b'>' => return Some((i, false)),
+                b'/' if *s.get(i)? == b'>' => return Some((i + 1, true)),
+                b'/' => continue,
+                _ if is_space(b) => continue,
+                // The name's first byte, `=` included.
+                _ => {}
+            }
+            i += s[i..].iter().position(|&b| ends(b, NAME_END))?;
+            // After the name: a `/`, a `>` and the next name are read as before a name.
+            i += s[i..].iter().position(|&b| !is_space(b))?;
+            if s[i] != b'=' {
+                continue;
+            }
+            i += 1;
+            i += s[i..].iter().position(|&b| !is_space(b))?;
+            match s[i] {
+                q @ (b'"' | b'\'') => i += 1 + memchr(q, &s[i + 1..])? + 1,
+                b'>' => return Some((i + 1, false)),
+                _ => i += s[i..].iter().position(|&b| ends(b, VALUE_END))?,
+            }
         }
     }
+}
+
+/// Byte classes of the tag states, for [`ends`]: whitespace, `/`, `=` and `>`.
+const SPACE: u8 = 1;
+const SLASH: u8 = 2;
+const EQUALS: u8 = 4;
+const GREATER: u8 = 8;
+/// What ends a tag name, an attribute name, and an unquoted attribute value.
+const TAG_NAME_END: u8 = SPACE | SLASH | GREATER;
+const NAME_END: u8 = TAG_NAME_END | EQUALS;
+const VALUE_END: u8 = SPACE | GREATER;
+
+/// Whether `b` is in one of the classes of `mask`.
+fn ends(b: u8, mask: u8) -> bool {
+    const CLASSES: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'\t' as usize] = SPACE;
+        t[b'\n' as usize] = SPACE;
+        t[0x0c] = SPACE;
+        t[b'\r' as usize] = SPACE;
+        t[b' ' as usize] = SPACE;
+        t[b'/' as usize] = SLASH;
+        t[b'=' as usize] = EQUALS;
+        t[b'>' as usize] = GREATER;
+        t
+    };
+    CLASSES[b as usize] & mask != 0
 }
 
 fn memchr(b: u8, s: &[u8]) -> Option<usize> {

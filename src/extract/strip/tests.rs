@@ -109,6 +109,16 @@ fn text_elements_comments_and_attributes_hide_tags() {
         "<!DOCTYPE html \"<script>\"><style>z</style>",
         "</p <script> x><style>z</style>",
         "<p/ <script>x</p>",
+        // A quote opens a value only after `=`; an `=` that starts a name opens none.
+        "<a =\"x>\"<style>s</style>\">t</a><style>u</style>",
+        "<a x==\"v>\"<style>s</style>\">t</a>",
+        "<a x=y\"z w=\"q>r\"><style>s</style>",
+        "<a x = 'y>' / ><style>s</style>",
+        "<a x=\"1\"y='2'/z><style>s</style>",
+        "<a x=><style>s</style>",
+        "<a/b/><style>s</style>",
+        "<a\tx\x0c=\ny\r><style>s</style>",
+        "<a=b x><style>s</style>",
     ];
     for page in cases {
         same_tree(page);

@@ -25,7 +25,7 @@ pub(super) fn compare(name: &str, pages: &[CorpusPage], args: &BenchArgs) -> any
     let (mut without, mut with, mut covered) = (Vec::new(), Vec::new(), Vec::new());
     let mut words = Vec::new();
     for (i, page) in pages.iter().enumerate() {
-        let doc = Page::from_bytes(page.bytes.clone(), page.url.clone());
+        let doc = Page::from_bytes(page.page.body.clone(), page.url.clone());
         let text = |x: &Extractor| x.article(&doc).ok().map(|a| a.text);
         let base = text(&plain);
         let chosen = choose(&library, &SiteRules::default(), page.url.as_ref());
