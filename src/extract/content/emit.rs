@@ -4,7 +4,8 @@
 //! final filters are elsewhere.
 
 use super::tag::Tag;
-use super::tree::{Arena, F_HAS_BLOCK, F_REMOVED, F_SPACE_BEFORE, Item, push_collapsed};
+use super::text::{Pieces, push_collapsed};
+use super::tree::{Arena, F_HAS_BLOCK, F_REMOVED, F_SPACE_BEFORE, Item};
 use super::{Block, BlockKind, escape_into};
 
 /// Characters from which a sentence-ending line before a single `<br>` is a paragraph of its own.
@@ -343,14 +344,12 @@ impl<'r, 'a> Emitter<'r, 'a> {
         {
             self.html.push(' ');
         }
-        let t = s.split_whitespace();
-        let mut first = true;
-        for w in t {
-            if !first {
+        // The words as the page has them, invisible characters and all, one space between.
+        for (k, piece) in Pieces::new(s, false).enumerate() {
+            if k > 0 {
                 self.html.push(' ');
             }
-            first = false;
-            escape_into(&mut self.html, w);
+            escape_into(&mut self.html, piece);
         }
         if s.ends_with(char::is_whitespace) && added > 0 {
             self.html.push(' ');

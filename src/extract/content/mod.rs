@@ -18,6 +18,7 @@ mod prune;
 mod repeats;
 mod score;
 mod tag;
+mod text;
 mod tree;
 
 use scraper::{Html, Selector};

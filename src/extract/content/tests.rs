@@ -418,7 +418,7 @@ fn ascii_text_collapses_as_any_text_does() {
                 let (mut fast, mut slow) = (start.to_string(), start.to_string());
                 let (mut fs, mut ss) = (false, false);
                 for s in [a, b] {
-                    super::tree::push_collapsed(&mut fast, &mut fs, s);
+                    super::text::push_collapsed(&mut fast, &mut fs, s);
                     general(&mut slow, &mut ss, s);
                 }
                 assert_eq!(

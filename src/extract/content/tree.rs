@@ -10,6 +10,7 @@ use super::tag::{
     Attrs, ClassHints, HintCache, Tag, class_weight, is_hidden, is_script_wrapper,
     is_tracking_pixel,
 };
+use super::text::{measure, push_collapsed};
 
 pub(super) const F_REMOVED: u16 = 1;
 pub(super) const F_BOILER: u16 = 2;
@@ -107,42 +108,6 @@ fn site_bodies(items: &mut [Item<'_>], matches: &[(usize, u32)]) -> Vec<u32> {
         out.push(i);
     }
     out
-}
-
-/// Counts visible characters (whitespace runs as one) and commas of a text node.
-fn measure(s: &str) -> (u32, u32) {
-    let mut n = 0u32;
-    let mut commas = 0u32;
-    let mut ws = true;
-    let mut i = 0;
-    while i < s.len() {
-        let b = s.as_bytes()[i];
-        // ASCII without decoding (`char::is_whitespace` there is tab to carriage return and space).
-        let (white, comma, len) = if b.is_ascii() {
-            (matches!(b, b'\t'..=b'\r' | b' '), b == b',', 1)
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            (
-                c.is_whitespace(),
-                matches!(c, '，' | '、' | '،'),
-                c.len_utf8(),
-            )
-        };
-        i += len;
-        if white {
-            if !ws {
-                n += 1;
-            }
-            ws = true;
-        } else {
-            n += 1;
-            ws = false;
-            if comma {
-                commas += 1;
-            }
-        }
-    }
-    (n, commas)
 }
 
 impl<'a> Arena<'a> {
@@ -306,65 +271,6 @@ impl Iterator for Children<'_, '_> {
         self.next = self.arena.items[i as usize].end;
         Some(i)
     }
-}
-
-/// Appends `s` with whitespace runs collapsed to one space; invisible characters (soft hyphens,
-/// zero-width spaces, word joiners, byte-order marks) are dropped, so that plain text reads and
-/// matches as the page shows it.
-pub(super) fn push_collapsed(out: &mut String, space: &mut bool, s: &str) {
-    if s.is_ascii() {
-        return push_collapsed_ascii(out, space, s);
-    }
-    // Word by word: every piece after the first has whitespace before it.
-    for (k, word) in s.split(char::is_whitespace).enumerate() {
-        if k > 0 {
-            *space = true;
-        }
-        let cleaned;
-        // The invisible characters are all outside ASCII: most words need no second look.
-        let word = if !word.is_ascii() && word.contains(is_invisible) {
-            cleaned = word.replace(is_invisible, "");
-            cleaned.as_str()
-        } else {
-            word
-        };
-        if word.is_empty() {
-            continue;
-        }
-        if *space && !out.is_empty() {
-            out.push(' ');
-        }
-        *space = false;
-        out.push_str(word);
-    }
-}
-
-/// [`push_collapsed`] for ASCII text, byte by byte (no invisible characters to look for; ASCII
-/// whitespace as `char::is_whitespace` has it: tab to carriage return, and space).
-fn push_collapsed_ascii(out: &mut String, space: &mut bool, s: &str) {
-    let bytes = s.as_bytes();
-    let white = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
-    let mut i = 0;
-    while i < bytes.len() {
-        if white(bytes[i]) {
-            *space = true;
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !white(bytes[i]) {
-            i += 1;
-        }
-        if *space && !out.is_empty() {
-            out.push(' ');
-        }
-        *space = false;
-        out.push_str(&s[start..i]);
-    }
-}
-
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// The walk's state while the arena is built: the items so far, the open elements, and what the

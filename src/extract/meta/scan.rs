@@ -53,7 +53,7 @@ impl<'a> Scan<'a> {
         match el.name() {
             "meta" => self.meta(el),
             "link" => {
-                if let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) {
+                if let (Some(rel), Some(href)) = (attr(el, "rel"), attr(el, "href")) {
                     for rel in rel.split_ascii_whitespace() {
                         self.links
                             .entry(rel.to_ascii_lowercase())
@@ -63,12 +63,11 @@ impl<'a> Scan<'a> {
             }
             "base" => {
                 if self.base_href.is_none() {
-                    self.base_href = el.attr("href");
+                    self.base_href = attr(el, "href");
                 }
             }
             "script" => {
-                if el
-                    .attr("type")
+                if attr(el, "type")
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
                 {
                     self.json_ld.push(e.text().collect());
@@ -113,7 +112,7 @@ impl<'a> Scan<'a> {
         let el = e.value();
         match el.name() {
             "html" if self.html_lang.is_none() => {
-                self.html_lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
+                self.html_lang = attr(el, "lang").or_else(|| attr(el, "xml:lang"));
             }
             "h1" if self.h1.is_none() => {
                 self.h1 = Some(element_text(&e)).filter(|t| !t.is_empty());
@@ -125,13 +124,11 @@ impl<'a> Scan<'a> {
                 self.title = Some(element_text(&e)).filter(|t| !t.is_empty());
             }
             "time" if !*time_marked => {
-                if let Some(date) = el.attr("datetime").and_then(parse_date) {
-                    *time_marked = el.attr("pubdate").is_some()
-                        || el
-                            .attr("itemprop")
+                if let Some(date) = attr(el, "datetime").and_then(parse_date) {
+                    *time_marked = attr(el, "pubdate").is_some()
+                        || attr(el, "itemprop")
                             .is_some_and(|v| v.eq_ignore_ascii_case("datePublished"))
-                        || el
-                            .attr("class")
+                        || attr(el, "class")
                             .is_some_and(|c| c.to_ascii_lowercase().contains("publish"));
                     if *time_marked || self.time.is_none() {
                         self.time = Some(date);
@@ -144,6 +141,15 @@ impl<'a> Scan<'a> {
             self.author = Some(element_text(&e)).filter(|t| !t.is_empty() && t.len() < 120);
         }
     }
+}
+
+/// The value of an attribute without a namespace, as [`scraper::node::Element::attr`] finds it,
+/// without making an atom of `name` for the lookup.
+fn attr<'e>(el: &'e scraper::node::Element, name: &str) -> Option<&'e str> {
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.prefix.is_none() && q.ns.is_empty() && *q.local == *name)
+        .map(|(_, v)| &**v)
 }
 
 /// `rel=author`, `itemprop=author`, or a byline-like class (`byline`, `c-byline__author`,
@@ -202,6 +208,29 @@ mod tests {
         let doc = Html::parse_fragment(html);
         let el = doc.root_element().first_child().and_then(ElementRef::wrap);
         is_author_element(el.expect("an element").value())
+    }
+
+    #[test]
+    fn attributes_are_found_as_the_element_finds_them() {
+        let doc = Html::parse_document(
+            r#"<html xml:lang="de" lang="en"><body><svg xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="/x" href="/y"/><foreignObject xml:lang="fr"/></svg><p data-x="1" LANG="fr" class="">x</p><time datetime="2024-01-02" pubdate>t</time>"#,
+        );
+        let names = [
+            "xml:lang",
+            "lang",
+            "href",
+            "xlink:href",
+            "data-x",
+            "class",
+            "datetime",
+            "pubdate",
+            "x",
+        ];
+        for e in doc.tree.nodes().filter_map(ElementRef::wrap) {
+            for name in names {
+                assert_eq!(attr(e.value(), name), e.value().attr(name), "{name}");
+            }
+        }
     }
 
     #[test]
