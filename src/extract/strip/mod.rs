@@ -190,7 +190,8 @@ struct Scan<'a> {
     i: usize,
     /// Open SVG/MathML elements, innermost last (lower-case names).
     foreign: Vec<Vec<u8>>,
-    /// Where the contents of the outermost open `<svg>` begin.
+    /// Where the contents of the outermost open foreign element begin (cut when it is an
+    /// `<svg>` the scan follows to its end tag).
     svg_from: usize,
     cuts: Vec<(usize, usize)>,
     /// The contents of whole `<svg>` images, kept apart: a `<frameset>` undoes them.
